@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { main } from '../dist/cli.js';
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`unstamp: internal error: ${err && err.stack ? err.stack : err}\n`);
+    process.exitCode = 3;
+  },
+);

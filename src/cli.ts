@@ -1,0 +1,150 @@
+import os from 'node:os';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UsageError } from './core/errors.js';
+import { run, processFile, type Mode, type RunResult } from './core/engine.js';
+import { defaultEpoch, parseEpoch } from './core/time.js';
+import { allFormats, selectFormats } from './index.js';
+import { explainLines, jsonReport, reportFile, summaryLine } from './report.js';
+
+/** Stable exit codes (README "Exit codes"). */
+export const EXIT = { ok: 0, changes: 1, usage: 2, failed: 3 } as const;
+
+interface Global {
+  epoch?: string;
+  clamp: boolean;
+  jobs?: number;
+  include: string[];
+  exclude: string[];
+  formats: string[];
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  'set-mtime': boolean;
+}
+
+function globalOptions<T>(y: Argv<T>) {
+  return y
+    .option('epoch', { type: 'string', describe: 'timestamp to write: seconds since 1970 or ISO-8601 (default $SOURCE_DATE_EPOCH, else 0)' })
+    .option('clamp', { type: 'boolean', default: false, describe: 'only replace timestamps newer than the epoch' })
+    .option('jobs', { alias: 'j', type: 'number', describe: `files processed in parallel (default ${os.availableParallelism()})` })
+    .option('include', { type: 'string', array: true, default: [], describe: 'only files matching this glob (repeatable)' })
+    .option('exclude', { type: 'string', array: true, default: [], describe: 'skip files matching this glob (repeatable)' })
+    .option('formats', { type: 'string', array: true, default: [], describe: 'handlers to use: "ar,gzip" only those, "-gzip" all but gzip' })
+    .option('json', { type: 'boolean', default: false, describe: 'machine-readable report on stdout' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every field changed, old -> new, and clean/skipped files' })
+    .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" });
+}
+
+function epochFrom(argv: Global): number {
+  return argv.epoch !== undefined ? parseEpoch(argv.epoch, '--epoch') : defaultEpoch();
+}
+
+function jobsFrom(argv: Global): number | undefined {
+  if (argv.jobs === undefined) return undefined;
+  if (!Number.isInteger(argv.jobs) || argv.jobs < 1) throw new UsageError(`--jobs: ${argv.jobs} is not a positive whole number`);
+  return argv.jobs;
+}
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const consoleIo: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+
+async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Promise<number> {
+  if (paths.length === 0) throw new UsageError('no paths given (try: unstamp build/)');
+  if (argv.quiet && argv.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+  const epoch = epochFrom(argv);
+  const report = { mode, quiet: argv.quiet, verbose: argv.verbose, out: io.out, err: io.err };
+  const result: RunResult = await run(paths, {
+    mode,
+    epoch,
+    clamp: argv.clamp,
+    formats: selectFormats(argv.formats),
+    setMtime: argv['set-mtime'],
+    jobs: jobsFrom(argv),
+    include: argv.include,
+    exclude: argv.exclude,
+    onResult: argv.json ? undefined : (r) => reportFile(r, report),
+  });
+  const s = result.summary;
+  const code = s.failed > 0 ? EXIT.failed : mode === 'check' && s.wouldChange > 0 ? EXIT.changes : EXIT.ok;
+  if (argv.json) io.out(jsonReport(mode, epoch, argv.clamp, result, code));
+  else if (!argv.quiet) io.out(summaryLine(s, mode));
+  return code;
+}
+
+async function explain(file: string, argv: Global, io: Io): Promise<number> {
+  const epoch = epochFrom(argv);
+  const r = await processFile(file, { mode: 'explain', epoch, clamp: argv.clamp, formats: selectFormats(argv.formats), setMtime: false });
+  const code = r.status === 'failed' ? EXIT.failed : EXIT.ok;
+  if (argv.json) {
+    const summary = { scanned: 1, normalized: 0, wouldChange: 0, clean: 0, skipped: 0, failed: 0, bytesScanned: r.size, bytesChanged: r.bytesChanged, seconds: 0 };
+    io.out(jsonReport('explain', epoch, argv.clamp, { files: [r], summary }, code));
+    return code;
+  }
+  if (r.status === 'failed') io.err(`unstamp: ${r.path}: ${r.error?.message}; left untouched`);
+  for (const line of explainLines(r)) io.out(line);
+  return code;
+}
+
+function formatsText(): string[] {
+  const lines: string[] = [];
+  for (const f of allFormats) {
+    lines.push(`${f.name}: ${f.title}`);
+    for (const d of f.fields) lines.push(`  rewrites  ${d.field} -> ${d.value}`);
+    for (const l of f.leftAlone) lines.push(`  keeps     ${l}`);
+  }
+  return lines;
+}
+
+/** Run the CLI; resolves to the exit code. */
+export async function main(args: string[] = hideBin(process.argv), io: Io = consoleIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const guard = (fn: () => Promise<number>) => fn().then((c) => void (code = c));
+  const parser = globalOptions(yargs(args))
+    .scriptName('unstamp')
+    .usage('$0 [paths..]\n\nRewrite build timestamps, owners and IDs in place so two builds become byte-identical.')
+    .command(['normalize [paths..]', '$0 [paths..]'], 'normalize files, directories or globs in place', (y) =>
+      y.positional('paths', { type: 'string', array: true, default: [] as string[] }),
+      (argv) => guard(() => runPaths('normalize', argv.paths as string[], argv as unknown as Global, io)),
+    )
+    .command('check [paths..]', 'write nothing; exit 1 if anything would change', (y) =>
+      y.positional('paths', { type: 'string', array: true, default: [] as string[] }),
+      (argv) => guard(() => runPaths('check', argv.paths as string[], argv as unknown as Global, io)),
+    )
+    .command('explain <file>', 'list every nondeterministic field of a file: offset, current value, value unstamp writes', (y) =>
+      y.positional('file', { type: 'string', demandOption: true }),
+      (argv) => guard(() => explain(argv.file as string, argv as unknown as Global, io)),
+    )
+    .command('formats', 'list the formats and the fields each rewrites', () => {}, (argv) =>
+      guard(async () => {
+        if ((argv as unknown as Global).json) {
+          io.out(JSON.stringify(allFormats.map(({ name, title, fields, leftAlone }) => ({ name, title, fields, leftAlone })), null, 2));
+        } else formatsText().forEach((l) => io.out(l));
+        return EXIT.ok;
+      }),
+    )
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
+      io.err(`unstamp: ${e.message}`);
+      io.err('Run "unstamp --help" for usage.');
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return code;
+}

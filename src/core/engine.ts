@@ -1,0 +1,219 @@
+import { open, stat, utimes } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import os from 'node:os';
+import pMap from 'p-map';
+import type { Format, PlanOptions } from './format.js';
+import { FormatError } from './errors.js';
+import { FileSource } from './reader.js';
+import { buildPlan, changedPatches, detectFormat, HEAD_SIZE, type Plan } from './plan.js';
+import { expandPaths } from './walk.js';
+
+export type Mode = 'normalize' | 'check' | 'explain';
+
+export type FileStatus = 'normalized' | 'would-change' | 'clean' | 'skipped' | 'failed';
+
+export interface FieldResult {
+  field: string;
+  offset: number;
+  old: string;
+  new: string;
+  changed: boolean;
+}
+
+export interface FileResult {
+  path: string;
+  format?: string;
+  status: FileStatus;
+  size: number;
+  fields: FieldResult[];
+  /** Bytes that differ between the file before and after (written, or that would be). */
+  bytesChanged: number;
+  notes: string[];
+  warnings: string[];
+  /** Why a file was skipped. */
+  reason?: string;
+  error?: { message: string; offset?: number };
+}
+
+export interface EngineOptions extends PlanOptions {
+  mode: Mode;
+  /** Handlers in detection order. */
+  formats: readonly Format[];
+  /** Also set the file's own mtime to the epoch (normalize only). */
+  setMtime: boolean;
+}
+
+export interface RunOptions extends EngineOptions {
+  jobs?: number;
+  include?: readonly string[];
+  exclude?: readonly string[];
+  /** Called for each file as soon as it and every file before it are done, in walk order. */
+  onResult?: (r: FileResult) => void;
+}
+
+export interface Summary {
+  scanned: number;
+  normalized: number;
+  wouldChange: number;
+  clean: number;
+  skipped: number;
+  failed: number;
+  bytesScanned: number;
+  bytesChanged: number;
+  seconds: number;
+}
+
+export interface RunResult {
+  files: FileResult[];
+  summary: Summary;
+}
+
+function countChangedBytes(plan: Plan): number {
+  let n = 0;
+  for (const p of changedPatches(plan)) for (let i = 0; i < p.bytes.length; i++) if (p.bytes[i] !== p.oldBytes[i]) n++;
+  return n;
+}
+
+function internalMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string') return `${err.code}: ${err.message}`;
+  return `internal error: ${err instanceof Error ? err.message : String(e)}`;
+}
+
+/**
+ * Plan one file and, in normalize mode, apply the plan in place. Never throws for a bad
+ * file: failures come back as status 'failed' with the file untouched.
+ */
+export async function processFile(path: string, opts: EngineOptions): Promise<FileResult> {
+  const result: FileResult = { path, status: 'skipped', size: 0, fields: [], bytesChanged: 0, notes: [], warnings: [] };
+  let before: Stats;
+  try {
+    before = await stat(path);
+  } catch (e) {
+    return { ...result, status: 'failed', error: { message: internalMessage(e) } };
+  }
+  result.size = before.size;
+  if (!before.isFile()) return { ...result, reason: 'not a regular file' };
+
+  let plan: Plan;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const source = new FileSource(fh, before.size);
+      const head = await source.readAt(0, Math.min(HEAD_SIZE, before.size));
+      const format = detectFormat(opts.formats, head, before.size);
+      if (!format) return { ...result, reason: 'unknown format' };
+      result.format = format.name;
+      plan = await buildPlan(source, format, opts.formats, opts);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const error = e instanceof FormatError ? { message: e.message, offset: e.offset } : { message: internalMessage(e) };
+    if (process.env.UNSTAMP_DEBUG && !(e instanceof FormatError)) console.error(e);
+    return { ...result, status: 'failed', error };
+  }
+
+  result.notes = plan.notes;
+  result.warnings = plan.warnings;
+  result.fields = plan.patches.map((p) => ({
+    field: p.field,
+    offset: p.offset,
+    old: p.old,
+    new: p.new,
+    changed: !p.bytes.equals(p.oldBytes),
+  }));
+  const changes = changedPatches(plan);
+  result.bytesChanged = countChangedBytes(plan);
+  if (changes.length === 0) result.status = 'clean';
+  else result.status = opts.mode === 'normalize' ? 'normalized' : 'would-change';
+
+  if (opts.mode !== 'normalize') return result;
+  try {
+    if (changes.length > 0) await applyPatches(path, before, changes);
+    if (changes.length > 0 || opts.setMtime) {
+      const mtime = opts.setMtime ? mtimeFor(before, opts) : before.mtime;
+      await utimes(path, before.atime, mtime);
+    }
+  } catch (e) {
+    return { ...result, status: 'failed', bytesChanged: 0, error: { message: e instanceof FormatError ? e.message : internalMessage(e) } };
+  }
+  return result;
+}
+
+function mtimeFor(st: Stats, opts: PlanOptions): Date {
+  const seconds = opts.clamp ? Math.min(st.mtimeMs / 1000, opts.epoch) : opts.epoch;
+  return new Date(seconds * 1000);
+}
+
+/**
+ * Positional writes into the same inode: size, mode, owner and hard links stay as they
+ * are. Refuses if the file changed between planning and writing.
+ */
+async function applyPatches(path: string, before: Stats, patches: Plan['patches']): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    const now = await fh.stat();
+    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino) {
+      throw new FormatError('file changed while it was being planned; left untouched');
+    }
+    for (const p of patches) {
+      const { bytesWritten } = await fh.write(p.bytes, 0, p.bytes.length, p.offset);
+      if (bytesWritten !== p.bytes.length) throw new Error(`short write at ${p.offset}`);
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function summarize(files: readonly FileResult[], seconds: number): Summary {
+  const count = (s: FileStatus) => files.filter((f) => f.status === s).length;
+  return {
+    scanned: files.length,
+    normalized: count('normalized'),
+    wouldChange: count('would-change'),
+    clean: count('clean'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    bytesScanned: files.reduce((n, f) => n + f.size, 0),
+    bytesChanged: files.reduce((n, f) => n + (f.status === 'failed' ? 0 : f.bytesChanged), 0),
+    seconds,
+  };
+}
+
+/** Walk, then plan (and apply) every file with bounded parallelism. */
+export async function run(paths: readonly string[], opts: RunOptions): Promise<RunResult> {
+  const started = process.hrtime.bigint();
+  const walked = await expandPaths(paths, { include: opts.include ?? [], exclude: opts.exclude ?? [] });
+  const results: FileResult[] = walked.missing.map((m) => ({
+    path: m.path,
+    status: 'failed' as const,
+    size: 0,
+    fields: [],
+    bytesChanged: 0,
+    notes: [],
+    warnings: [],
+    error: { message: m.message },
+  }));
+  results.forEach((r) => opts.onResult?.(r));
+
+  const done: (FileResult | undefined)[] = [];
+  let next = 0;
+  const emit = () => {
+    while (next < done.length && done[next]) opts.onResult?.(done[next++]!);
+  };
+  const processed = await pMap(
+    walked.files,
+    async (file, i) => {
+      const r = await processFile(file, opts);
+      done[i] = r;
+      emit();
+      return r;
+    },
+    { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) },
+  );
+  results.push(...processed);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { files: results, summary: summarize(results, seconds) };
+}

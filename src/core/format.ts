@@ -1,0 +1,84 @@
+import type { RangeReader } from './reader.js';
+
+/** What `unstamp formats` and the README list: one rewritten field and the value written. */
+export interface FieldDoc {
+  field: string;
+  value: string;
+}
+
+/** Options every planner sees. */
+export interface PlanOptions {
+  /** Seconds since 1970-01-01 UTC: the value timestamps are set to. */
+  epoch: number;
+  /** Only replace timestamps newer than the epoch. */
+  clamp: boolean;
+}
+
+/**
+ * A value computed from the patched file itself (a checksum, a content-derived ID): one
+ * streaming pass over `range` with every patch overlaid feeds the hasher, whose digest
+ * becomes the field's new bytes. Stages run in order, so a later stage (a PE checksum)
+ * sees the values of an earlier one (a GUID). A hasher that must not see its own field
+ * skips `offset..offset+size` itself, so the result does not depend on the field's
+ * current value.
+ */
+export interface DerivedField {
+  offset: number;
+  size: number;
+  field: string;
+  stage: number;
+  range: { start: number; end: number };
+  createHasher(): DerivedHasher;
+  /** Renders the field's bytes for reports. */
+  render(bytes: Buffer): string;
+}
+
+export interface DerivedHasher {
+  update(chunk: Buffer, offset: number): void;
+  digest(): Buffer;
+}
+
+export interface PatchInput {
+  /** Relative to the planner's reader. */
+  offset: number;
+  bytes: Buffer;
+  oldBytes: Buffer;
+  field: string;
+  old: string;
+  new: string;
+}
+
+/**
+ * What a format planner gets. Offsets it passes are relative to `reader`; the context
+ * translates them to file offsets and prefixes field names with the member path, so a
+ * planner works the same on a whole file and on a member of a container.
+ */
+export interface PlanContext {
+  readonly reader: RangeReader;
+  readonly options: PlanOptions;
+  /** A field that unstamp rewrites (recorded even when already at its normal value). */
+  patch(p: PatchInput): void;
+  derive(d: DerivedField): void;
+  /** Something seen and deliberately left alone; shown by `explain`. */
+  note(text: string): void;
+  warn(text: string): void;
+  /** The normalized value of a timestamp field under --epoch / --clamp. */
+  time(old: number): number;
+  /**
+   * Plan the bytes [offset, offset+length) as a file of their own, with whatever format
+   * detects them. Returns the format name, or undefined if none claimed them.
+   */
+  member(offset: number, length: number, name: string): Promise<string | undefined>;
+}
+
+export interface Format {
+  /** Short name used by --formats and in reports. */
+  name: string;
+  title: string;
+  /** Magic bytes only: `head` is the first bytes of the file (up to 512), `size` its size. */
+  detect(head: Buffer, size: number): boolean;
+  plan(ctx: PlanContext): Promise<void>;
+  fields: FieldDoc[];
+  /** What the format deliberately leaves alone, for `formats` and the README. */
+  leftAlone: string[];
+}

@@ -1,0 +1,195 @@
+import type { DerivedField, Format, PatchInput, PlanContext, PlanOptions } from './format.js';
+import { FormatError, hex } from './errors.js';
+import type { ByteSource } from './reader.js';
+import { RangeReader } from './reader.js';
+
+/** One field of the plan, at its absolute offset in the file. */
+export interface Patch {
+  offset: number;
+  bytes: Buffer;
+  oldBytes: Buffer;
+  field: string;
+  old: string;
+  new: string;
+}
+
+export interface Plan {
+  format: string;
+  patches: Patch[];
+  derived: DerivedField[];
+  notes: string[];
+  warnings: string[];
+}
+
+export const HEAD_SIZE = 512;
+const MAX_DEPTH = 8;
+
+export function detectFormat(formats: readonly Format[], head: Buffer, size: number): Format | undefined {
+  return formats.find((f) => f.detect(head, size));
+}
+
+export function timePolicy(options: PlanOptions): (old: number) => number {
+  return (old) => (options.clamp ? Math.min(old, options.epoch) : options.epoch);
+}
+
+/** The PlanContext of one (sub)range; members get a child with a longer label. */
+class Context implements PlanContext {
+  readonly time: (old: number) => number;
+  constructor(
+    readonly reader: RangeReader,
+    readonly options: PlanOptions,
+    private readonly plan: Plan,
+    private readonly formats: readonly Format[],
+    private readonly label: string,
+    private readonly depth: number,
+  ) {
+    this.time = timePolicy(options);
+  }
+
+  private name(field: string): string {
+    return this.label ? `${this.label}: ${field}` : field;
+  }
+
+  patch(p: PatchInput): void {
+    if (p.bytes.length !== p.oldBytes.length) {
+      throw new Error(`planner bug: ${p.field} replaces ${p.oldBytes.length} bytes with ${p.bytes.length}`);
+    }
+    this.plan.patches.push({ ...p, offset: this.reader.base + p.offset, field: this.name(p.field) });
+  }
+
+  derive(d: DerivedField): void {
+    const base = this.reader.base;
+    this.plan.derived.push({
+      ...d,
+      offset: base + d.offset,
+      field: this.name(d.field),
+      range: { start: base + d.range.start, end: base + d.range.end },
+      createHasher: () => {
+        const h = d.createHasher();
+        return { update: (chunk, offset) => h.update(chunk, offset - base), digest: () => h.digest() };
+      },
+    });
+  }
+
+  note(text: string): void {
+    this.plan.notes.push(this.name(text));
+  }
+
+  warn(text: string): void {
+    this.plan.warnings.push(this.name(text));
+  }
+
+  async member(offset: number, length: number, name: string): Promise<string | undefined> {
+    const sub = this.reader.sub(offset, length);
+    const head = await sub.readUpTo(0, HEAD_SIZE, `member ${name}`);
+    const format = detectFormat(this.formats, head, length);
+    if (!format) return undefined;
+    if (this.depth >= MAX_DEPTH) {
+      throw new FormatError(`member ${name} at ${hex(sub.base)}: containers nested deeper than ${MAX_DEPTH} levels`, sub.base);
+    }
+    const child = new Context(sub, this.options, this.plan, this.formats, this.name(name), this.depth + 1);
+    try {
+      await format.plan(child);
+    } catch (e) {
+      if (e instanceof FormatError) {
+        throw new FormatError(`member ${name} (${format.name} at ${hex(sub.base)}): ${e.message}`, e.offset);
+      }
+      throw e;
+    }
+    return format.name;
+  }
+}
+
+/**
+ * Plan a whole source with the given format: run its planner, then check the plan
+ * (every field inside the file, none overlapping) and compute the derived fields.
+ * Throws FormatError for input that breaks a rule of the format.
+ */
+export async function buildPlan(
+  source: ByteSource,
+  format: Format,
+  formats: readonly Format[],
+  options: PlanOptions,
+): Promise<Plan> {
+  const plan: Plan = { format: format.name, patches: [], derived: [], notes: [], warnings: [] };
+  const reader = RangeReader.of(source);
+  await format.plan(new Context(reader, options, plan, formats, '', 0));
+  validate(plan, source.size);
+  await resolveDerived(plan, source);
+  return plan;
+}
+
+function validate(plan: Plan, size: number): void {
+  const spans = [
+    ...plan.patches.map((p) => ({ offset: p.offset, end: p.offset + p.bytes.length, field: p.field })),
+    ...plan.derived.map((d) => ({ offset: d.offset, end: d.offset + d.size, field: d.field })),
+  ].sort((a, b) => a.offset - b.offset);
+  let prev: (typeof spans)[number] | undefined;
+  for (const s of spans) {
+    if (s.offset < 0 || s.end > size) {
+      throw new FormatError(`${s.field} at ${hex(s.offset)} lies outside the file (size ${hex(size)})`, s.offset);
+    }
+    if (prev && s.offset < prev.end) {
+      throw new FormatError(`${s.field} at ${hex(s.offset)} overlaps ${prev.field} at ${hex(prev.offset)}`, s.offset);
+    }
+    prev = s;
+  }
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Stream [start, end) of the source with `patches` (sorted by offset) laid over it,
+ * calling `sink` for each chunk. Memory: one chunk.
+ */
+export async function streamPatched(
+  source: ByteSource,
+  start: number,
+  end: number,
+  patches: readonly Patch[],
+  sink: (chunk: Buffer, offset: number) => void,
+): Promise<void> {
+  let first = 0;
+  for (let pos = start; pos < end; pos += CHUNK) {
+    const len = Math.min(CHUNK, end - pos);
+    const chunk = await source.readAt(pos, len);
+    while (first < patches.length && patches[first].offset + patches[first].bytes.length <= pos) first++;
+    for (let i = first; i < patches.length && patches[i].offset < pos + len; i++) {
+      const p = patches[i];
+      const from = Math.max(p.offset, pos);
+      const to = Math.min(p.offset + p.bytes.length, pos + len);
+      p.bytes.copy(chunk, from - pos, from - p.offset, to - p.offset);
+    }
+    sink(chunk, pos);
+  }
+}
+
+/** Turn derived fields into patches, stage by stage, one streaming pass per stage. */
+async function resolveDerived(plan: Plan, source: ByteSource): Promise<void> {
+  const stages = [...new Set(plan.derived.map((d) => d.stage))].sort((a, b) => a - b);
+  for (const stage of stages) {
+    const fields = plan.derived.filter((d) => d.stage === stage);
+    const hashers = fields.map((d) => d.createHasher());
+    const start = Math.min(...fields.map((d) => d.range.start));
+    const end = Math.max(...fields.map((d) => d.range.end));
+    const patches = [...plan.patches].sort((a, b) => a.offset - b.offset);
+    await streamPatched(source, start, end, patches, (chunk, pos) => {
+      fields.forEach((d, i) => {
+        const from = Math.max(d.range.start, pos);
+        const to = Math.min(d.range.end, pos + chunk.length);
+        if (from < to) hashers[i].update(chunk.subarray(from - pos, to - pos), from);
+      });
+    });
+    for (const [i, d] of fields.entries()) {
+      const bytes = hashers[i].digest();
+      if (bytes.length !== d.size) throw new Error(`planner bug: ${d.field} digest is ${bytes.length} bytes, field is ${d.size}`);
+      const oldBytes = await source.readAt(d.offset, d.size);
+      plan.patches.push({ offset: d.offset, bytes, oldBytes, field: d.field, old: d.render(oldBytes), new: d.render(bytes) });
+    }
+  }
+  plan.patches.sort((a, b) => a.offset - b.offset);
+}
+
+export function changedPatches(plan: Plan): Patch[] {
+  return plan.patches.filter((p) => !p.bytes.equals(p.oldBytes));
+}

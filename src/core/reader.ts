@@ -1,0 +1,126 @@
+import type { FileHandle } from 'node:fs/promises';
+import { FormatError, hex } from './errors.js';
+
+/**
+ * Positional access to bytes. Formats never see a whole file in memory: they ask for the
+ * few bytes they need, and a single read is capped at MAX_READ so memory stays bounded
+ * whatever the file size.
+ */
+export interface ByteSource {
+  readonly size: number;
+  readAt(offset: number, length: number): Promise<Buffer>;
+}
+
+export const MAX_READ = 1 << 20;
+const WINDOW = 64 * 1024;
+
+/**
+ * A file read through one cached window: headers that sit close together (ar member
+ * headers, zip records) cost one read(2) per window, not one per field.
+ */
+export class FileSource implements ByteSource {
+  private windowStart = 0;
+  private window: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+
+  async readAt(offset: number, length: number): Promise<Buffer> {
+    if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) {
+      const start = offset - this.windowStart;
+      return Buffer.from(this.window.subarray(start, start + length));
+    }
+    const want = Math.min(Math.max(length, WINDOW), this.size - offset);
+    const buf = Buffer.alloc(want);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await this.fh.read(buf, got, want - got, offset + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    if (got < length) {
+      throw new FormatError(`file shrank while being read: ${length} bytes wanted at ${hex(offset)}, ${got} read`, offset);
+    }
+    if (want <= WINDOW) {
+      this.windowStart = offset;
+      this.window = buf.subarray(0, got);
+    }
+    return Buffer.from(buf.subarray(0, length));
+  }
+}
+
+/** Bytes already in memory (tests, fuzzing, `explain` of a member). */
+export class BufferSource implements ByteSource {
+  constructor(private readonly buf: Buffer) {}
+  get size(): number {
+    return this.buf.length;
+  }
+  async readAt(offset: number, length: number): Promise<Buffer> {
+    return Buffer.from(this.buf.subarray(offset, offset + length));
+  }
+}
+
+/**
+ * A bounds-checked window [base, base + size) of a source. Every read is checked against
+ * the window, so a format cannot read past the end of the file or of the member it is
+ * planning; an out-of-range read is a FormatError naming what was being read.
+ */
+export class RangeReader {
+  constructor(
+    private readonly source: ByteSource,
+    /** Absolute offset of this window in the file. */
+    readonly base: number,
+    readonly size: number,
+  ) {}
+
+  static of(source: ByteSource): RangeReader {
+    return new RangeReader(source, 0, source.size);
+  }
+
+  /** Exactly `length` bytes at `offset` (relative to the window) or a FormatError. */
+  async read(offset: number, length: number, what = 'data'): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw new FormatError(`${what} at ${hex(offset)}: invalid offset or length ${length}`, this.base + offset);
+    }
+    if (offset + length > this.size) {
+      throw new FormatError(
+        `${what} at ${hex(offset)} (${length} bytes) runs past the end (size ${hex(this.size)})`,
+        this.base + offset,
+      );
+    }
+    if (length > MAX_READ) {
+      throw new FormatError(`${what} at ${hex(offset)}: ${length} bytes is more than one read may take`, this.base + offset);
+    }
+    return this.source.readAt(this.base + offset, length);
+  }
+
+  /** Up to `length` bytes at `offset`: fewer at the end of the window, for scanning. */
+  async readUpTo(offset: number, length: number, what = 'data'): Promise<Buffer> {
+    return this.read(offset, Math.max(0, Math.min(length, this.size - offset)), what);
+  }
+
+  /**
+   * Offset (relative) of the first NUL at or after `offset`, or a FormatError if the
+   * window ends first. Scans in bounded chunks.
+   */
+  async findNul(offset: number, what: string): Promise<number> {
+    let pos = offset;
+    while (pos < this.size) {
+      const chunk = await this.readUpTo(pos, 4096, what);
+      const i = chunk.indexOf(0);
+      if (i >= 0) return pos + i;
+      pos += chunk.length;
+    }
+    throw new FormatError(`${what} at ${hex(offset)} has no terminating NUL before the end (size ${hex(this.size)})`, this.base + offset);
+  }
+
+  /** A sub-window; the caller has already checked it lies inside this one. */
+  sub(offset: number, length: number): RangeReader {
+    if (offset < 0 || length < 0 || offset + length > this.size) {
+      throw new FormatError(`range ${hex(offset)}+${hex(length)} runs past the end (size ${hex(this.size)})`, this.base + offset);
+    }
+    return new RangeReader(this.source, this.base + offset, length);
+  }
+}

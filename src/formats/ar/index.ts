@@ -1,0 +1,25 @@
+import type { Format } from '../../core/format.js';
+import { planAr } from './plan.js';
+import { ARMAG, ARMAG_THIN } from './spec.js';
+
+export const ar: Format = {
+  name: 'ar',
+  title: 'ar archives: GNU/SysV, BSD, GNU thin, MSVC .lib',
+  detect: (head) => {
+    const magic = head.toString('latin1', 0, 8);
+    return magic === ARMAG || magic === ARMAG_THIN;
+  },
+  plan: planAr,
+  fields: [
+    { field: 'member header ar_date', value: 'the epoch (--clamp: only if newer)' },
+    { field: 'member header ar_uid, ar_gid', value: '0' },
+    { field: 'member header ar_mode', value: '644 (what `ar D` writes)' },
+    { field: 'symbol table (/, /SYM64/, __.SYMDEF*) ar_date, ar_uid, ar_gid', value: 'epoch, 0, 0 (mode kept)' },
+    { field: 'members of a known format (objects, gzip, ...)', value: 'normalized in place by their own handler' },
+  ],
+  leftAlone: [
+    'blank header fields (MSVC, the // long-name table) stay blank',
+    'member order, names and symbol table contents',
+    'thin archives: the member files themselves are separate files',
+  ],
+};

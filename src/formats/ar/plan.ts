@@ -1,0 +1,150 @@
+import { FormatError, hex } from '../../core/errors.js';
+import type { PlanContext } from '../../core/format.js';
+import { renderTime } from '../../core/time.js';
+import * as S from './spec.js';
+
+type Field = { offset: number; size: number };
+
+type Kind = 'member' | 'symtab' | 'longnames';
+
+interface Header {
+  offset: number;
+  raw: Buffer;
+  /** The name as stored in ar_name, trailing spaces removed. */
+  stored: string;
+  /** Name for messages and field labels. */
+  name: string;
+  kind: Kind;
+  size: number;
+  /** Bytes of a BSD "#1/N" name at the start of the data. */
+  nameLength: number;
+}
+
+/** A numeric field: undefined if blank (MSVC and the // table leave fields blank). */
+function parseField(h: Buffer, at: number, f: Field, fieldName: string, radix: 8 | 10): number | undefined {
+  const text = h.toString('latin1', f.offset, f.offset + f.size);
+  const trimmed = text.replace(/ +$/, '');
+  if (trimmed === '') return undefined;
+  const digits = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+  if (!digits.test(trimmed)) {
+    throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not a ${radix === 8 ? 'octal' : 'decimal'} number`, at + f.offset);
+  }
+  return parseInt(trimmed, radix);
+}
+
+function encodeField(value: number, f: Field, radix: 8 | 10): Buffer {
+  const text = value.toString(radix);
+  if (text.length > f.size) throw new Error(`value ${value} does not fit a ${f.size}-byte ar field`);
+  return Buffer.from(text.padEnd(f.size, ' '), 'latin1');
+}
+
+/** Read the GNU "//" table entry at `index` for the member header at `at`. */
+async function longName(ctx: PlanContext, table: { offset: number; size: number } | undefined, index: number, at: number): Promise<string> {
+  if (!table) throw new FormatError(`member header at ${hex(at)}: name refers to long-name offset ${index} but the archive has no // table before it`, at);
+  if (index >= table.size) {
+    throw new FormatError(`member header at ${hex(at)}: long-name offset ${index} is past the end of the // table (size ${table.size})`, at);
+  }
+  const bytes = await ctx.reader.readUpTo(table.offset + index, Math.min(4096, table.size - index), 'long name');
+  const end = bytes.indexOf(0x0a);
+  const name = bytes.toString('latin1', 0, end < 0 ? bytes.length : end);
+  return name.endsWith('/') ? name.slice(0, -1) : name;
+}
+
+async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames: { offset: number; size: number } | undefined): Promise<Header> {
+  const left = ctx.reader.size - at;
+  if (left < S.AR_HDR_SIZE) {
+    throw new FormatError(`member header at ${hex(at)} is truncated: ${left} bytes left, a header takes ${S.AR_HDR_SIZE}`, at);
+  }
+  const raw = await ctx.reader.read(at, S.AR_HDR_SIZE, 'member header');
+  const fmag = raw.toString('latin1', S.ar_fmag.offset, S.ar_fmag.offset + S.ar_fmag.size);
+  if (fmag !== S.ARFMAG) {
+    throw new FormatError(`member header at ${hex(at)}: ar_fmag is ${JSON.stringify(fmag)}, not "\`\\n"`, at + S.ar_fmag.offset);
+  }
+  const size = parseField(raw, at, S.ar_size, 'ar_size', 10);
+  if (size === undefined) throw new FormatError(`member header at ${hex(at)}: ar_size is blank`, at + S.ar_size.offset);
+  const stored = raw.toString('latin1', S.ar_name.offset, S.ar_name.offset + S.ar_name.size).replace(/ +$/, '');
+
+  let kind: Kind = 'member';
+  let name = stored;
+  let nameLength = 0;
+  if (stored === S.GNU_SYMTAB || stored === S.GNU_SYMTAB64) {
+    kind = 'symtab';
+  } else if (stored === S.GNU_LONGNAMES) {
+    kind = 'longnames';
+  } else if (/^\/\d+$/.test(stored)) {
+    name = await longName(ctx, longnames, Number(stored.slice(1)), at);
+  } else if (stored.startsWith(S.BSD_LONGNAME_PREFIX)) {
+    const n = stored.slice(S.BSD_LONGNAME_PREFIX.length);
+    if (!/^\d+$/.test(n)) throw new FormatError(`member header at ${hex(at)}: BSD name length ${JSON.stringify(n)} is not a number`, at);
+    nameLength = Number(n);
+    if (nameLength > size) {
+      throw new FormatError(`member header at ${hex(at)}: BSD name length ${nameLength} (#1/${n}) is longer than the member (ar_size ${size})`, at);
+    }
+    const nameBytes = await ctx.reader.read(at + S.AR_HDR_SIZE, nameLength, 'BSD member name');
+    name = nameBytes.toString('latin1').replace(/\0+$/, '');
+  } else if (stored.endsWith('/')) {
+    name = stored.slice(0, -1);
+  }
+  if (name.startsWith(S.BSD_SYMTAB_PREFIX)) kind = 'symtab';
+  if (thin && kind === 'member' && nameLength > 0) {
+    throw new FormatError(`member header at ${hex(at)}: a thin archive cannot hold a BSD #1/N name`, at);
+  }
+  return { offset: at, raw, stored, name, kind, size, nameLength };
+}
+
+function patchNumber(ctx: PlanContext, h: Header, f: Field, fieldName: string, radix: 8 | 10, next: (old: number) => number, render: (v: number) => string): void {
+  const old = parseField(h.raw, h.offset, f, fieldName, radix);
+  if (old === undefined) return;
+  const value = next(old);
+  ctx.patch({
+    offset: h.offset + f.offset,
+    oldBytes: h.raw.subarray(f.offset, f.offset + f.size),
+    bytes: encodeField(value, f, radix),
+    field: `${h.kind === 'member' ? `member ${h.name}` : h.kind === 'symtab' ? `symbol table ${h.name}` : `long-name table ${h.name}`} ${fieldName}`,
+    old: render(old),
+    new: render(value),
+  });
+}
+
+const octal = (v: number) => v.toString(8);
+const decimal = (v: number) => String(v);
+
+/** Normalize one header: the values `ar D` writes, blank fields left blank. */
+function planHeader(ctx: PlanContext, h: Header): void {
+  patchNumber(ctx, h, S.ar_date, 'ar_date', 10, ctx.time, renderTime);
+  patchNumber(ctx, h, S.ar_uid, 'ar_uid', 10, () => S.DETERMINISTIC_UID, decimal);
+  patchNumber(ctx, h, S.ar_gid, 'ar_gid', 10, () => S.DETERMINISTIC_GID, decimal);
+  // Index tables keep their mode (the tools write 0 there in every mode); members get 644.
+  if (h.kind === 'member') patchNumber(ctx, h, S.ar_mode, 'ar_mode', 8, () => S.DETERMINISTIC_MODE, octal);
+}
+
+export async function planAr(ctx: PlanContext): Promise<void> {
+  const { reader } = ctx;
+  const magic = (await reader.read(0, S.SARMAG, 'archive magic')).toString('latin1');
+  if (magic !== S.ARMAG && magic !== S.ARMAG_THIN) throw new FormatError(`archive magic at 0x0 is ${JSON.stringify(magic)}, not "!<arch>\\n"`, 0);
+  const thin = magic === S.ARMAG_THIN;
+  if (thin) ctx.note('thin archive: member data lives in the member files, which are normalized on their own');
+
+  let longnames: { offset: number; size: number } | undefined;
+  let at = S.SARMAG;
+  while (at < reader.size) {
+    const h = await readHeader(ctx, at, thin, longnames);
+    const dataStart = at + S.AR_HDR_SIZE;
+    // In a thin archive only the index tables have their data in the archive.
+    const inFile = thin && h.kind === 'member' ? 0 : h.size;
+    if (inFile > reader.size - dataStart) {
+      throw new FormatError(
+        `member ${h.name} at ${hex(at)}: ar_size ${h.size} runs past the end of the archive (${reader.size - dataStart} bytes left)`,
+        at + S.ar_size.offset,
+      );
+    }
+    if (h.kind === 'longnames') longnames = { offset: dataStart, size: h.size };
+    planHeader(ctx, h);
+    if (h.kind === 'member' && inFile > 0) {
+      await ctx.member(dataStart + h.nameLength, h.size - h.nameLength, h.name);
+    }
+    at = dataStart + inFile;
+    // Data is padded to an even offset; tolerate a missing pad byte at the very end.
+    if (at % 2 === 1 && at < reader.size) at += 1;
+  }
+}

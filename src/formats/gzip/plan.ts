@@ -1,0 +1,74 @@
+import { crc32 } from 'node:zlib';
+import { FormatError, hex } from '../../core/errors.js';
+import type { PlanContext } from '../../core/format.js';
+import { renderTime } from '../../core/time.js';
+import * as S from './spec.js';
+
+function u32(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(value);
+  return b;
+}
+
+const renderMtime = (v: number) => (v === 0 ? '0 (no timestamp)' : renderTime(v));
+
+/**
+ * The first member's header: MTIME to the epoch, FHCRC recomputed over the patched
+ * header. Optional fields are walked only to find where the header ends.
+ */
+export async function planGzip(ctx: PlanContext): Promise<void> {
+  const { reader } = ctx;
+  const h = await reader.read(0, S.HEADER_SIZE, 'gzip header');
+  if (h[0] !== S.ID1 || h[1] !== S.ID2) throw new FormatError(`gzip magic at 0x0 is ${h.subarray(0, 2).toString('hex')}, not 1f8b`, 0);
+  if (h[S.OFF_CM] !== S.CM_DEFLATE) {
+    throw new FormatError(`gzip compression method at 0x2 is ${h[S.OFF_CM]}, not 8 (deflate)`, S.OFF_CM);
+  }
+  const flg = h[S.OFF_FLG];
+  if (flg & S.FLG_RESERVED) throw new FormatError(`gzip flags at 0x3 are ${hex(flg)}: reserved bits 0xe0 are set`, S.OFF_FLG);
+
+  const mtime = h.readUInt32LE(S.OFF_MTIME);
+  const value = ctx.time(mtime);
+  ctx.patch({ offset: S.OFF_MTIME, oldBytes: h.subarray(4, 8), bytes: u32(value), field: 'MTIME', old: renderMtime(mtime), new: renderMtime(value) });
+
+  let pos = S.HEADER_SIZE;
+  if (flg & S.FEXTRA) {
+    const xlen = (await reader.read(pos, 2, 'gzip XLEN')).readUInt16LE(0);
+    if (pos + 2 + xlen > reader.size) {
+      throw new FormatError(`gzip extra field at ${hex(pos)}: XLEN ${xlen} runs past the end of the file (size ${hex(reader.size)})`, pos);
+    }
+    pos += 2 + xlen;
+  }
+  if (flg & S.FNAME) pos = (await reader.findNul(pos, 'gzip FNAME')) + 1;
+  if (flg & S.FCOMMENT) pos = (await reader.findNul(pos, 'gzip FCOMMENT')) + 1;
+  if (flg & S.FHCRC) {
+    const headerEnd = pos;
+    await reader.read(pos, 2, 'gzip FHCRC');
+    ctx.derive({
+      offset: pos,
+      size: 2,
+      field: 'FHCRC',
+      stage: 0,
+      range: { start: 0, end: headerEnd },
+      createHasher: () => {
+        let crc = 0;
+        return {
+          update: (chunk) => {
+            crc = crc32(chunk, crc);
+          },
+          digest: () => {
+            const b = Buffer.alloc(2);
+            b.writeUInt16LE(crc & 0xffff);
+            return b;
+          },
+        };
+      },
+      render: (b) => hex(b.readUInt16LE(0)),
+    });
+    pos += 2;
+  }
+  if (reader.size - pos < S.TRAILER_SIZE) {
+    throw new FormatError(`gzip header ends at ${hex(pos)}, leaving no room for compressed data and the 8-byte trailer (size ${hex(reader.size)})`, pos);
+  }
+  ctx.note('XFL and OS bytes kept as written');
+  ctx.note('members after the first (multi-member file) are not examined');
+}

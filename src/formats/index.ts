@@ -1,0 +1,6 @@
+import type { Format } from '../core/format.js';
+import { ar } from './ar/index.js';
+import { gzip } from './gzip/index.js';
+
+/** Every handler, in detection order. The core takes this list; it names no format itself. */
+export const allFormats: readonly Format[] = [ar, gzip];

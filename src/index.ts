@@ -1,0 +1,82 @@
+/**
+ * unstamp as a library. The CLI is a thin layer over these functions.
+ *
+ *   import { normalizeTree } from 'unstamp';
+ *   const { summary } = await normalizeTree(['build/'], { epoch: 0 });
+ */
+import { UsageError } from './core/errors.js';
+import type { Format } from './core/format.js';
+import { processFile, run, type EngineOptions, type FileResult, type Mode, type RunResult } from './core/engine.js';
+import { defaultEpoch } from './core/time.js';
+import { allFormats } from './formats/index.js';
+
+export { allFormats } from './formats/index.js';
+export { FormatError, UsageError } from './core/errors.js';
+export { parseEpoch, renderTime, defaultEpoch, MAX_EPOCH } from './core/time.js';
+export type { Format, FieldDoc, PlanContext, PlanOptions, DerivedField, DerivedHasher } from './core/format.js';
+export type { FileResult, FieldResult, FileStatus, RunResult, Summary, Mode } from './core/engine.js';
+
+export interface Options {
+  /** Seconds since 1970 UTC (default: $SOURCE_DATE_EPOCH, else 0). */
+  epoch?: number;
+  /** Only replace timestamps newer than the epoch. */
+  clamp?: boolean;
+  /** Handler selection: names to enable only those, "-name" to disable one. Default: all. */
+  formats?: readonly string[];
+  /** Parallel files (default: available cores). */
+  jobs?: number;
+  include?: readonly string[];
+  exclude?: readonly string[];
+  /** Also set each normalized or clean file's own mtime to the epoch. */
+  setMtime?: boolean;
+  onResult?: (r: FileResult) => void;
+}
+
+/** Resolve a --formats list against the known handlers, keeping detection order. */
+export function selectFormats(spec: readonly string[] = []): Format[] {
+  const names = spec.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const known = new Set(allFormats.map((f) => f.name));
+  const enable = new Set<string>();
+  const disable = new Set<string>();
+  for (const n of names) {
+    const negative = n.startsWith('-') || n.startsWith('no-');
+    const name = n.replace(/^(-|no-)/, '');
+    if (!known.has(name)) throw new UsageError(`--formats: unknown format '${name}' (known: ${[...known].join(', ')})`);
+    (negative ? disable : enable).add(name);
+  }
+  return allFormats.filter((f) => (enable.size === 0 || enable.has(f.name)) && !disable.has(f.name));
+}
+
+function engineOptions(mode: Mode, opts: Options): EngineOptions {
+  return {
+    mode,
+    epoch: opts.epoch ?? defaultEpoch(),
+    clamp: opts.clamp ?? false,
+    formats: selectFormats(opts.formats),
+    setMtime: opts.setMtime ?? false,
+  };
+}
+
+/** Plan one file without writing: every field found, old and new values. */
+export function planFile(path: string, opts: Options = {}): Promise<FileResult> {
+  return processFile(path, engineOptions('explain', opts));
+}
+
+/** Normalize one file in place. */
+export function normalizeFile(path: string, opts: Options = {}): Promise<FileResult> {
+  return processFile(path, engineOptions('normalize', opts));
+}
+
+/** Normalize files, directories (recursively) and glob patterns in place. */
+export function normalizeTree(paths: readonly string[], opts: Options = {}): Promise<RunResult> {
+  return run(paths, { ...engineOptions('normalize', opts), ...pickRun(opts) });
+}
+
+/** Like normalizeTree but writes nothing: status 'would-change' marks files that would change. */
+export function checkTree(paths: readonly string[], opts: Options = {}): Promise<RunResult> {
+  return run(paths, { ...engineOptions('check', opts), ...pickRun(opts) });
+}
+
+function pickRun(opts: Options) {
+  return { jobs: opts.jobs, include: opts.include, exclude: opts.exclude, onResult: opts.onResult };
+}

@@ -1,0 +1,76 @@
+import type { FileResult, Mode, RunResult, Summary } from './core/engine.js';
+import { hex } from './core/errors.js';
+
+export interface ReportOptions {
+  mode: Mode;
+  quiet: boolean;
+  verbose: boolean;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function fieldLine(f: FileResult['fields'][number], showSame: boolean): string | undefined {
+  if (!f.changed && !showSame) return undefined;
+  const arrow = f.changed ? `${f.old} -> ${f.new}` : `${f.old} (already normal)`;
+  return `    ${pad(hex(f.offset), 10)}  ${f.field}: ${arrow}`;
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
+}
+
+/** One file's lines, printed as soon as it (and every file before it) is done. */
+export function reportFile(r: FileResult, o: ReportOptions): void {
+  if (r.status === 'failed') {
+    o.err(`unstamp: ${r.path}: ${r.error?.message ?? 'failed'}; left untouched`);
+    return;
+  }
+  if (o.quiet) return;
+  for (const w of r.warnings) o.err(`unstamp: ${r.path}: warning: ${w}`);
+  const changed = r.fields.filter((f) => f.changed).length;
+  const what = `[${r.format}] ${changed} of ${r.fields.length} fields, ${r.bytesChanged} bytes`;
+  if (r.status === 'normalized') o.out(`normalized    ${r.path}  ${what}`);
+  else if (r.status === 'would-change') o.out(`would change  ${r.path}  ${what}`);
+  else if (r.status === 'clean' && o.verbose) o.out(`clean         ${r.path}  [${r.format}]`);
+  else if (r.status === 'skipped' && o.verbose) o.out(`skipped       ${r.path}: ${r.reason}`);
+  if (o.verbose) {
+    for (const f of r.fields) {
+      const line = fieldLine(f, false);
+      if (line) o.out(line);
+    }
+  }
+}
+
+export function summaryLine(s: Summary, mode: Mode): string {
+  const parts = [
+    `${s.scanned} files scanned (${mib(s.bytesScanned)})`,
+    mode === 'normalize' ? `${s.normalized} normalized` : `${s.wouldChange} would change`,
+    `${s.clean} already clean`,
+    `${s.skipped} skipped`,
+    `${s.failed} failed`,
+  ];
+  const bytes = mode === 'normalize' ? `${s.bytesChanged} bytes rewritten` : `${s.bytesChanged} bytes would change`;
+  return `unstamp: ${parts.join(', ')}; ${bytes}; ${s.seconds.toFixed(2)} s`;
+}
+
+/** `explain <file>`: every field found, whether or not it changes, and what is left alone. */
+export function explainLines(r: FileResult): string[] {
+  if (r.status === 'failed') return [];
+  if (r.status === 'skipped') return [`${r.path}: skipped: ${r.reason}`];
+  const changed = r.fields.filter((f) => f.changed).length;
+  const lines = [`${r.path}: ${r.format}, ${r.size} bytes; ${r.fields.length} fields found, ${changed} would change (${r.bytesChanged} bytes)`];
+  for (const f of r.fields) lines.push(fieldLine(f, true)!);
+  for (const n of r.notes) lines.push(`  left alone: ${n}`);
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  return lines;
+}
+
+export const JSON_SCHEMA_VERSION = 1;
+
+export function jsonReport(command: string, epoch: number, clamp: boolean, result: RunResult, exitCode: number): string {
+  return JSON.stringify({ unstamp: JSON_SCHEMA_VERSION, command, epoch, clamp, files: result.files, summary: result.summary, exitCode }, null, 2);
+}
