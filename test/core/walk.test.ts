@@ -1,0 +1,60 @@
+import t from 'tap';
+import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expandPaths } from '../../src/core/walk.js';
+import { tempDir } from '../helpers.js';
+
+const none = { include: [], exclude: [] };
+
+function tree(t: Parameters<typeof tempDir>[0]): string {
+  const dir = tempDir(t);
+  const outside = tempDir(t);
+  mkdirSync(path.join(dir, 'sub', 'deep'), { recursive: true });
+  writeFileSync(path.join(dir, 'a.a'), 'a');
+  writeFileSync(path.join(dir, 'sub', 'b.gz'), 'b');
+  writeFileSync(path.join(dir, 'sub', 'deep', 'c.o'), 'c');
+  writeFileSync(path.join(dir, '.hidden'), 'h');
+  writeFileSync(path.join(outside, 'secret.a'), 's');
+  symlinkSync(path.join(outside, 'secret.a'), path.join(dir, 'link-to-file.a'));
+  symlinkSync(outside, path.join(dir, 'link-to-dir'));
+  linkSync(path.join(dir, 'a.a'), path.join(dir, 'hardlink.a'));
+  return dir;
+}
+
+const rel = (dir: string, files: string[]) => files.map((f) => path.relative(dir, f));
+
+t.test('a directory walk never follows symlinks and sees each inode once', async (t) => {
+  const dir = tree(t);
+  const { files, missing } = await expandPaths([dir], none);
+  t.same(rel(dir, files), ['.hidden', 'a.a', 'sub/b.gz', 'sub/deep/c.o']);
+  t.same(missing, []);
+});
+
+t.test('a symlink named on the command line is followed', async (t) => {
+  const dir = tree(t);
+  const { files } = await expandPaths([path.join(dir, 'link-to-file.a')], none);
+  t.equal(files.length, 1);
+});
+
+t.test('glob patterns expand; directories they match are walked', async (t) => {
+  const dir = tree(t);
+  const { files } = await expandPaths([path.join(dir, 's*')], none);
+  t.same(rel(dir, files), ['sub/b.gz', 'sub/deep/c.o']);
+  const { missing } = await expandPaths([path.join(dir, '*.nothing')], none);
+  t.same(missing.map((m) => m.message), ['no file matches this pattern']);
+});
+
+t.test('--include and --exclude match the path inside the walked tree, or the base name', async (t) => {
+  const dir = tree(t);
+  const only = await expandPaths([dir], { include: ['*.gz', '*.o'], exclude: [] });
+  t.same(rel(dir, only.files), ['sub/b.gz', 'sub/deep/c.o']);
+  const but = await expandPaths([dir], { include: [], exclude: ['sub/deep/**', '.*'] });
+  t.same(rel(dir, but.files), ['a.a', 'sub/b.gz']);
+});
+
+t.test('a missing path is reported, the others still expand', async (t) => {
+  const dir = tree(t);
+  const { files, missing } = await expandPaths([path.join(dir, 'nope'), path.join(dir, 'a.a')], none);
+  t.equal(files.length, 1);
+  t.same(missing.map((m) => m.message), ['no such file or directory']);
+});

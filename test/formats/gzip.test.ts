@@ -1,0 +1,107 @@
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { cli, copySample, have, samples, sh, sha256, tempDir } from '../helpers.js';
+
+interface PairCase {
+  dir: string;
+  file: string;
+  identical?: boolean;
+  /** FLG.FHCRC set: zlib checks the recomputed header CRC on decompression. */
+  hcrc?: boolean;
+}
+
+const pairs: PairCase[] = [
+  { dir: 'gzip/gnu', file: 'hello.txt.gz' },
+  { dir: 'gzip/gnu-n', file: 'hello.txt.gz', identical: true },
+  { dir: 'gzip/perl-full', file: 'full.gz' },
+  { dir: 'gzip/zlib-full', file: 'full.gz', hcrc: true },
+];
+
+for (const c of pairs) {
+  t.test(`${c.dir}: pair made identical, still valid gzip, payload unchanged, idempotent`, async (t) => {
+    const dir = copySample(t, c.dir);
+    const a = path.join(dir, 'a', c.file);
+    const b = path.join(dir, 'b', c.file);
+    if (c.identical) t.equal(sha256(a), sha256(b), 'both builds are already identical (gzip -n)');
+    else t.not(sha256(a), sha256(b), 'the two builds differ before');
+    const payload = gunzipSync(readFileSync(a));
+    t.ok(payload.equals(gunzipSync(readFileSync(b))), 'same payload in both builds');
+
+    t.equal(cli(['check', dir]).code, c.identical ? 0 : 1);
+    const run = cli(['-v', dir]);
+    t.equal(run.code, 0, run.stderr);
+    if (c.hcrc) t.match(run.stdout, /FHCRC: 0x[0-9a-f]+ -> 0x[0-9a-f]+/, 'the header CRC is recomputed');
+    t.equal(sha256(a), sha256(b), 'byte-identical after');
+    // zlib verifies the header CRC when FHCRC is set, and the trailer CRC-32 of the data.
+    t.ok(gunzipSync(readFileSync(a)).equals(payload), 'zlib decompresses the same payload');
+    t.equal(readFileSync(a).readUInt32LE(4), 0, 'MTIME is 0 with the default epoch');
+    if (have('gzip')) t.equal(sh('gzip', ['-t', a]).code, 0, 'gzip -t accepts it');
+    t.equal(cli(['check', dir]).code, 0, 'check exits 0 after');
+    t.equal(JSON.parse(cli(['--json', dir]).stdout).summary.bytesChanged, 0, 'second run changes 0 bytes');
+  });
+}
+
+t.test('multi-member file: only the first member header is rewritten (documented limit)', async (t) => {
+  const dir = copySample(t, 'gzip/multi');
+  const a = path.join(dir, 'a', 'multi.gz');
+  const b = path.join(dir, 'b', 'multi.gz');
+  const before = readFileSync(b);
+  const second = before.indexOf(Buffer.from([0x1f, 0x8b, 8]), 10);
+  t.ok(second > 0, 'a second member exists');
+  t.equal(cli(['--epoch', '1000', dir]).code, 0);
+  const [afterA, afterB] = [readFileSync(a), readFileSync(b)];
+  t.equal(afterB.readUInt32LE(4), 1000, 'first member MTIME set');
+  t.ok(afterB.subarray(10).equals(before.subarray(10)), 'nothing after the first fixed header changes');
+  const differing = [...afterA.keys()].filter((i) => afterA[i] !== afterB[i]);
+  t.ok(differing.length > 0 && differing.every((i) => i >= second + 4 && i < second + 8), 'the builds now differ only in the second member MTIME');
+  t.ok(gunzipSync(afterB).equals(gunzipSync(before)), 'payload unchanged');
+});
+
+t.test('--clamp keeps an older MTIME and lowers a newer one', async (t) => {
+  const dir = copySample(t, 'gzip/gnu');
+  const a = path.join(dir, 'a', 'hello.txt.gz');
+  const b = path.join(dir, 'b', 'hello.txt.gz');
+  const olderA = readFileSync(a).readUInt32LE(4);
+  const epoch = 1600000000;
+  t.ok(olderA < epoch && readFileSync(b).readUInt32LE(4) > epoch, 'build a predates the epoch, build b does not');
+  t.equal(cli(['--clamp', '--epoch', String(epoch), dir]).code, 0);
+  t.equal(readFileSync(a).readUInt32LE(4), olderA);
+  t.equal(readFileSync(b).readUInt32LE(4), epoch);
+});
+
+t.test('a header CRC that was already wrong is replaced by the right one', async (t) => {
+  // IO::Compress::Gzip 2.106 stores only the low byte of the header CRC (see samples/README.md).
+  const file = copySample(t, 'invalid/gzip-perl-hcrc/a/full.gz');
+  t.throws(() => gunzipSync(readFileSync(file)), /header crc mismatch/i, 'zlib rejects the tool output');
+  t.equal(cli([file]).code, 0);
+  t.doesNotThrow(() => gunzipSync(readFileSync(file)), 'zlib accepts it after');
+});
+
+const real = readFileSync(path.join(samples, 'gzip/zlib-full/a/full.gz'));
+const withByte = (at: number, v: number) => {
+  const b = Buffer.from(real);
+  b[at] = v;
+  return b;
+};
+const corrupt: { name: string; bytes: Buffer; message: RegExp }[] = [
+  { name: 'truncated fixed header', bytes: real.subarray(0, 7), message: /gzip header at 0x0 \(10 bytes\) runs past the end \(size 0x7\)/ },
+  { name: 'compression method not deflate', bytes: withByte(2, 7), message: /compression method at 0x2 is 7, not 8/ },
+  { name: 'reserved flag bits', bytes: withByte(3, real[3] | 0x80), message: /reserved bits 0xe0 are set/ },
+  { name: 'XLEN past the end', bytes: Buffer.concat([real.subarray(0, 10), Buffer.from([0xff, 0xff]), Buffer.alloc(20)]), message: /XLEN 65535 runs past the end of the file/ },
+  { name: 'FNAME without NUL', bytes: Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x08, 1, 2, 3, 4, 0, 3]), Buffer.from('name-without-end')]), message: /gzip FNAME at 0xa has no terminating NUL/ },
+  { name: 'no room for the trailer', bytes: real.subarray(0, real.indexOf(0, 40) + 4), message: /leaving no room for compressed data and the 8-byte trailer|runs past the end/ },
+];
+for (const c of corrupt) {
+  t.test(`corrupt gzip (${c.name}) exits 3 and is left untouched`, async (t) => {
+    const dir = tempDir(t);
+    const file = path.join(dir, 'bad.gz');
+    writeFileSync(file, c.bytes);
+    const r = cli([file]);
+    t.equal(r.code, 3);
+    t.match(r.stderr, c.message);
+    t.match(r.stderr, /; left untouched\n$/);
+    t.ok(readFileSync(file).equals(c.bytes), 'byte-for-byte untouched');
+  });
+}
