@@ -201,7 +201,7 @@ export async function run(paths: readonly string[], opts: RunOptions): Promise<R
   const done: (FileResult | undefined)[] = [];
   let next = 0;
   const emit = () => {
-    while (next < done.length && done[next]) opts.onResult?.(done[next++]!);
+    for (; next < done.length && done[next]; next++) opts.onResult?.(done[next]!);
   };
   const processed = await pMap(
     walked.files,

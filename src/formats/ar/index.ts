@@ -14,7 +14,7 @@ export const ar: Format = {
     { field: 'member header ar_date', value: 'the epoch (--clamp: only if newer)' },
     { field: 'member header ar_uid, ar_gid', value: '0' },
     { field: 'member header ar_mode', value: '644 (what `ar D` writes)' },
-    { field: 'symbol table (/, /SYM64/, __.SYMDEF*) ar_date, ar_uid, ar_gid', value: 'epoch, 0, 0 (mode kept)' },
+    { field: 'symbol table (/, /SYM64/, __.SYMDEF*) ar_date, ar_uid, ar_gid', value: 'epoch, 0, 0, mode 0' },
     { field: 'members of a known format (objects, gzip, ...)', value: 'normalized in place by their own handler' },
   ],
   leftAlone: [

@@ -114,8 +114,8 @@ function planHeader(ctx: PlanContext, h: Header): void {
   patchNumber(ctx, h, S.ar_date, 'ar_date', 10, ctx.time, renderTime);
   patchNumber(ctx, h, S.ar_uid, 'ar_uid', 10, () => S.DETERMINISTIC_UID, decimal);
   patchNumber(ctx, h, S.ar_gid, 'ar_gid', 10, () => S.DETERMINISTIC_GID, decimal);
-  // Index tables keep their mode (the tools write 0 there in every mode); members get 644.
-  if (h.kind === 'member') patchNumber(ctx, h, S.ar_mode, 'ar_mode', 8, () => S.DETERMINISTIC_MODE, octal);
+  const mode = h.kind === 'member' ? S.DETERMINISTIC_MODE : S.DETERMINISTIC_INDEX_MODE;
+  patchNumber(ctx, h, S.ar_mode, 'ar_mode', 8, () => mode, octal);
 }
 
 export async function planAr(ctx: PlanContext): Promise<void> {

@@ -37,3 +37,5 @@ export const BSD_SYMTAB_PREFIX = '__.SYMDEF';
 export const DETERMINISTIC_UID = 0;
 export const DETERMINISTIC_GID = 0;
 export const DETERMINISTIC_MODE = 0o644;
+/** Symbol tables get mode 0 from both tools, in U and D mode alike. */
+export const DETERMINISTIC_INDEX_MODE = 0;

@@ -1,11 +1,11 @@
 import type { Format } from '../../core/format.js';
 import { planGzip } from './plan.js';
-import { CM_DEFLATE, ID1, ID2 } from './spec.js';
+import { ID1, ID2 } from './spec.js';
 
 export const gzip: Format = {
   name: 'gzip',
   title: 'gzip (RFC 1952)',
-  detect: (head) => head.length >= 3 && head[0] === ID1 && head[1] === ID2 && head[2] === CM_DEFLATE,
+  detect: (head) => head.length >= 2 && head[0] === ID1 && head[1] === ID2,
   plan: planGzip,
   fields: [
     { field: 'MTIME (first member)', value: 'the epoch; 0 means "no timestamp", as `gzip -n` writes (--clamp: only if newer)' },
