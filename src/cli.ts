@@ -10,13 +10,15 @@ import { explainLines, jsonReport, reportFile, summaryLine } from './report.js';
 /** Stable exit codes (README "Exit codes"). */
 export const EXIT = { ok: 0, changes: 1, usage: 2, failed: 3 } as const;
 
+type Many = string | string[] | undefined;
+
 interface Global {
   epoch?: string;
   clamp: boolean;
   jobs?: number;
-  include: string[];
-  exclude: string[];
-  formats: string[];
+  include: Many;
+  exclude: Many;
+  formats: Many;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -28,14 +30,17 @@ function globalOptions<T>(y: Argv<T>) {
     .option('epoch', { type: 'string', describe: 'timestamp to write: seconds since 1970 or ISO-8601 (default $SOURCE_DATE_EPOCH, else 0)' })
     .option('clamp', { type: 'boolean', default: false, describe: 'only replace timestamps newer than the epoch' })
     .option('jobs', { alias: 'j', type: 'number', describe: `files processed in parallel (default ${os.availableParallelism()})` })
-    .option('include', { type: 'string', array: true, default: [], describe: 'only files matching this glob (repeatable)' })
-    .option('exclude', { type: 'string', array: true, default: [], describe: 'skip files matching this glob (repeatable)' })
-    .option('formats', { type: 'string', array: true, default: [], describe: 'handlers to use: "ar,gzip" only those, "-gzip" all but gzip' })
+    // Repeatable single-value options (not yargs arrays, which would swallow the paths after them).
+    .option('include', { type: 'string', describe: 'only files matching this glob (repeatable)' })
+    .option('exclude', { type: 'string', describe: 'skip files matching this glob (repeatable)' })
+    .option('formats', { type: 'string', describe: 'handlers to use: "ar,gzip" only those, "no-gzip" all but gzip' })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable report on stdout' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every field changed, old -> new, and clean/skipped files' })
     .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" });
 }
+
+const list = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 function epochFrom(argv: Global): number {
   return argv.epoch !== undefined ? parseEpoch(argv.epoch, '--epoch') : defaultEpoch();
@@ -63,11 +68,11 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
     mode,
     epoch,
     clamp: argv.clamp,
-    formats: selectFormats(argv.formats),
+    formats: selectFormats(list(argv.formats)),
     setMtime: argv['set-mtime'],
     jobs: jobsFrom(argv),
-    include: argv.include,
-    exclude: argv.exclude,
+    include: list(argv.include),
+    exclude: list(argv.exclude),
     onResult: argv.json ? undefined : (r) => reportFile(r, report),
   });
   const s = result.summary;
@@ -79,7 +84,7 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
 
 async function explain(file: string, argv: Global, io: Io): Promise<number> {
   const epoch = epochFrom(argv);
-  const r = await processFile(file, { mode: 'explain', epoch, clamp: argv.clamp, formats: selectFormats(argv.formats), setMtime: false });
+  const r = await processFile(file, { mode: 'explain', epoch, clamp: argv.clamp, formats: selectFormats(list(argv.formats)), setMtime: false });
   const code = r.status === 'failed' ? EXIT.failed : EXIT.ok;
   if (argv.json) {
     const summary = { scanned: 1, normalized: 0, wouldChange: 0, clean: 0, skipped: 0, failed: 0, bytesScanned: r.size, bytesChanged: r.bytesChanged, seconds: 0 };
