@@ -207,6 +207,17 @@ for side in a b; do
   ( cd "$d" && gzip -c part1.txt && gzip -c part2.txt ) > "$HERE/gzip/multi/$side/multi.gz"
 done
 
+# A container holding a member of another format: GNU ar of the "gnu" gzip
+# output, so both the ar headers and the nested gzip MTIME differ between builds.
+for side in a b; do
+  clock=$CLOCK_A; [ "$side" = b ] && clock=$CLOCK_B
+  d="$BUILD/nest/$side"; rm -rf "$d"; mkdir -p "$d"
+  cp "$HERE/gzip/gnu/$side/hello.txt.gz" "$d/"
+  touch -r "$BUILD/gz/$side/hello.txt" "$d/hello.txt.gz"
+  mkdir -p "$HERE/ar/gnu-nested-gz/$side"
+  ( cd "$d" && at "$clock" ar rcU "$HERE/ar/gnu-nested-gz/$side/libdata.a" hello.txt.gz )
+done
+
 # All optional header fields: FEXTRA (one subfield "AB" = "xyz"), FNAME
 # "full.txt", FCOMMENT "sample comment", FHCRC. Made with zlib's own
 # deflateSetHeader() (src/zlib-full-gzip.c), which computes the header CRC16

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { cli, copySample, have, samples, sh, sha256, tempDir } from '../helpers.js';
 
 interface PairCase {
@@ -12,6 +13,8 @@ interface PairCase {
   thin: boolean;
   /** Both builds already identical (nothing time-dependent written). */
   identical?: boolean;
+  /** Members are gzip files normalized in place: their decompressed bytes are the payload. */
+  gzipMembers?: boolean;
 }
 
 const pairs: PairCase[] = [
@@ -24,15 +27,17 @@ const pairs: PairCase[] = [
   { dir: 'ar/llvm-thin', file: 'libthin.a', tool: 'llvm-ar', thin: true },
   { dir: 'ar/symtab-only', file: 'symtab-only.a', tool: 'llvm-ar', thin: false },
   { dir: 'ar/empty', file: 'empty.a', tool: 'ar', thin: false, identical: true },
+  { dir: 'ar/gnu-nested-gz', file: 'libdata.a', tool: 'ar', thin: false, gzipMembers: true },
 ];
 
 /** What an independent ar sees: the member list and, for regular archives, each member's bytes. */
-function payload(tool: string, archive: string, thin: boolean): { names: string[]; data: string[] } {
+function payload(tool: string, archive: string, thin: boolean, gzipMembers = false): { names: string[]; data: string[] } {
   const list = sh(tool, ['t', archive]);
   if (list.code !== 0) throw new Error(`${tool} t ${archive} failed: ${list.stderr}`);
   // llvm-ar prints a thin archive's members as paths resolved from the archive's folder.
   const names = list.stdout.toString().split('\n').filter(Boolean).map((n) => path.relative(path.dirname(archive), path.resolve(path.dirname(archive), n)));
-  const data = thin ? [] : names.map((n) => sh(tool, ['p', archive, n]).stdout.toString('hex'));
+  const member = (n: string) => sh(tool, ['p', archive, n]).stdout;
+  const data = thin ? [] : names.map((n) => (gzipMembers ? gunzipSync(member(n)) : member(n)).toString('hex'));
   return { names, data };
 }
 
@@ -44,7 +49,7 @@ for (const c of pairs) {
     const before = { a: sha256(a), b: sha256(b) };
     if (c.identical) t.equal(before.a, before.b, 'both builds are already identical');
     else t.not(before.a, before.b, 'the two builds differ before');
-    const payloadBefore = payload(c.tool, a, c.thin);
+    const payloadBefore = payload(c.tool, a, c.thin, c.gzipMembers);
     t.same(payloadBefore.names, payload(c.tool, b, c.thin).names);
 
     const check = cli(['check', dir]);
@@ -54,7 +59,7 @@ for (const c of pairs) {
     const run = cli([dir]);
     t.equal(run.code, 0, run.stderr);
     t.equal(sha256(a), sha256(b), 'byte-identical after');
-    t.same(payload(c.tool, a, c.thin), payloadBefore, `${c.tool} lists the same members with the same bytes`);
+    t.same(payload(c.tool, a, c.thin, c.gzipMembers), payloadBefore, `${c.tool} lists the same members with the same bytes`);
     t.equal(readFileSync(a).length, readFileSync(path.join(samples, c.dir, 'a', c.file)).length, 'size unchanged');
 
     const again = cli(['--json', dir]);

@@ -38,6 +38,7 @@ for (const c of pairs) {
     t.ok(gunzipSync(readFileSync(a)).equals(payload), 'zlib decompresses the same payload');
     t.equal(readFileSync(a).readUInt32LE(4), 0, 'MTIME is 0 with the default epoch');
     if (have('gzip')) t.equal(sh('gzip', ['-t', a]).code, 0, 'gzip -t accepts it');
+    else t.skip('gzip -t: gzip is not installed');
     t.equal(cli(['check', dir]).code, 0, 'check exits 0 after');
     t.equal(JSON.parse(cli(['--json', dir]).stdout).summary.bytesChanged, 0, 'second run changes 0 bytes');
   });
