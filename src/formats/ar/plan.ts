@@ -38,19 +38,31 @@ function encodeField(value: number, f: Field, radix: 8 | 10): Buffer {
   return Buffer.from(text.padEnd(f.size, ' '), 'latin1');
 }
 
+/** The GNU "//" table; its bytes are kept once read, when small enough to hold. */
+interface LongNames {
+  offset: number;
+  size: number;
+  bytes?: Buffer;
+}
+
+const LONGNAMES_CACHE_MAX = 1 << 20;
+
 /** Read the GNU "//" table entry at `index` for the member header at `at`. */
-async function longName(ctx: PlanContext, table: { offset: number; size: number } | undefined, index: number, at: number): Promise<string> {
+async function longName(ctx: PlanContext, table: LongNames | undefined, index: number, at: number): Promise<string> {
   if (!table) throw new FormatError(`member header at ${hex(at)}: name refers to long-name offset ${index} but the archive has no // table before it`, at);
   if (index >= table.size) {
     throw new FormatError(`member header at ${hex(at)}: long-name offset ${index} is past the end of the // table (size ${table.size})`, at);
   }
-  const bytes = await ctx.reader.readUpTo(table.offset + index, Math.min(4096, table.size - index), 'long name');
+  if (!table.bytes && table.size <= LONGNAMES_CACHE_MAX) table.bytes = await ctx.reader.read(table.offset, table.size, '// table');
+  const bytes = table.bytes
+    ? table.bytes.subarray(index, index + 4096)
+    : await ctx.reader.readUpTo(table.offset + index, Math.min(4096, table.size - index), 'long name');
   const end = bytes.indexOf(0x0a);
   const name = bytes.toString('latin1', 0, end < 0 ? bytes.length : end);
   return name.endsWith('/') ? name.slice(0, -1) : name;
 }
 
-async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames: { offset: number; size: number } | undefined): Promise<Header> {
+async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames: LongNames | undefined): Promise<Header> {
   const left = ctx.reader.size - at;
   if (left < S.AR_HDR_SIZE) {
     throw new FormatError(`member header at ${hex(at)} is truncated: ${left} bytes left, a header takes ${S.AR_HDR_SIZE}`, at);
@@ -125,7 +137,7 @@ export async function planAr(ctx: PlanContext): Promise<void> {
   const thin = magic === S.ARMAG_THIN;
   if (thin) ctx.note('thin archive: member data lives in the member files, which are normalized on their own');
 
-  let longnames: { offset: number; size: number } | undefined;
+  let longnames: LongNames | undefined;
   let at = S.SARMAG;
   while (at < reader.size) {
     const h = await readHeader(ctx, at, thin, longnames);
