@@ -3,8 +3,8 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './core/errors.js';
 import { run, processFile, type Mode, type RunResult } from './core/engine.js';
-import { defaultEpoch, parseEpoch } from './core/time.js';
-import { allFormats, selectFormats } from './index.js';
+import { parseEpoch } from './core/time.js';
+import { allFormats, engineOptions, type Options } from './index.js';
 import { explainLines, jsonReport, reportFile, summaryLine } from './report.js';
 
 /** Stable exit codes (README "Exit codes"). */
@@ -42,8 +42,20 @@ function globalOptions<T>(y: Argv<T>) {
 
 const list = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-function epochFrom(argv: Global): number {
-  return argv.epoch !== undefined ? parseEpoch(argv.epoch, '--epoch') : defaultEpoch();
+/** The library options the global flags stand for. */
+function optionsFrom(argv: Global): Options {
+  const settings: Record<string, string> = {};
+  for (const o of allFormats.flatMap((f) => f.options ?? [])) {
+    const v = (argv as unknown as Record<string, unknown>)[o.name];
+    if (typeof v === 'string') settings[o.name] = v;
+  }
+  return {
+    epoch: argv.epoch !== undefined ? parseEpoch(argv.epoch, '--epoch') : undefined,
+    clamp: argv.clamp,
+    formats: list(argv.formats),
+    setMtime: argv['set-mtime'],
+    settings,
+  };
 }
 
 function jobsFrom(argv: Global): number | undefined {
@@ -62,14 +74,11 @@ const consoleIo: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => 
 async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Promise<number> {
   if (paths.length === 0) throw new UsageError('no paths given (try: unstamp build/)');
   if (argv.quiet && argv.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
-  const epoch = epochFrom(argv);
+  const engine = engineOptions(mode, optionsFrom(argv));
+  const epoch = engine.epoch;
   const report = { mode, quiet: argv.quiet, verbose: argv.verbose, out: io.out, err: io.err };
   const result: RunResult = await run(paths, {
-    mode,
-    epoch,
-    clamp: argv.clamp,
-    formats: selectFormats(list(argv.formats)),
-    setMtime: argv['set-mtime'],
+    ...engine,
     jobs: jobsFrom(argv),
     include: list(argv.include),
     exclude: list(argv.exclude),
@@ -83,8 +92,9 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
 }
 
 async function explain(file: string, argv: Global, io: Io): Promise<number> {
-  const epoch = epochFrom(argv);
-  const r = await processFile(file, { mode: 'explain', epoch, clamp: argv.clamp, formats: selectFormats(list(argv.formats)), setMtime: false });
+  const engine = engineOptions('explain', optionsFrom(argv));
+  const epoch = engine.epoch;
+  const r = await processFile(file, engine);
   const code = r.status === 'failed' ? EXIT.failed : EXIT.ok;
   if (argv.json) {
     const summary = { scanned: 1, normalized: 0, wouldChange: 0, clean: 0, skipped: 0, failed: 0, bytesScanned: r.size, bytesChanged: r.bytesChanged, seconds: 0 };

@@ -8,12 +8,13 @@ import { UsageError } from './core/errors.js';
 import type { Format } from './core/format.js';
 import { processFile, run, type EngineOptions, type FileResult, type Mode, type RunResult } from './core/engine.js';
 import { defaultEpoch } from './core/time.js';
+import { resolveSettings } from './core/plan.js';
 import { allFormats } from './formats/index.js';
 
 export { allFormats } from './formats/index.js';
 export { FormatError, UsageError } from './core/errors.js';
 export { parseEpoch, renderTime, defaultEpoch, MAX_EPOCH } from './core/time.js';
-export type { Format, FieldDoc, PlanContext, PlanOptions, DerivedField, DerivedHasher } from './core/format.js';
+export type { Format, FieldDoc, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher } from './core/format.js';
 export type { FileResult, FieldResult, FileStatus, RunResult, Summary, Mode } from './core/engine.js';
 
 export interface Options {
@@ -29,6 +30,8 @@ export interface Options {
   exclude?: readonly string[];
   /** Also set each normalized or clean file's own mtime to the epoch. */
   setMtime?: boolean;
+  /** Format options by name, e.g. { 'pe-timestamp': 'epoch' } (see `unstamp formats`). */
+  settings?: Readonly<Record<string, string>>;
   onResult?: (r: FileResult) => void;
 }
 
@@ -47,13 +50,27 @@ export function selectFormats(spec: readonly string[] = []): Format[] {
   return allFormats.filter((f) => (enable.size === 0 || enable.has(f.name)) && !disable.has(f.name));
 }
 
-function engineOptions(mode: Mode, opts: Options): EngineOptions {
+/** Check format option values against each option's choices. */
+function checkSettings(given: Readonly<Record<string, string>>): void {
+  const options = new Map(allFormats.flatMap((f) => f.options ?? []).map((o) => [o.name, o]));
+  for (const [name, value] of Object.entries(given)) {
+    const o = options.get(name);
+    if (!o) throw new UsageError(`unknown format option '${name}'`);
+    if (!o.choices.includes(value)) throw new UsageError(`--${name}: '${value}' is not one of ${o.choices.join(', ')}`);
+  }
+}
+
+/** Options as the engine takes them: defaults filled in, names checked. */
+export function engineOptions(mode: Mode, opts: Options): EngineOptions {
+  const formats = selectFormats(opts.formats);
+  checkSettings(opts.settings ?? {});
   return {
     mode,
     epoch: opts.epoch ?? defaultEpoch(),
     clamp: opts.clamp ?? false,
-    formats: selectFormats(opts.formats),
+    formats,
     setMtime: opts.setMtime ?? false,
+    settings: resolveSettings(allFormats, opts.settings),
   };
 }
 

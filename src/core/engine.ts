@@ -3,9 +3,9 @@ import type { Stats } from 'node:fs';
 import os from 'node:os';
 import pMap from 'p-map';
 import type { Format, PlanOptions } from './format.js';
-import { FormatError } from './errors.js';
-import { FileSource } from './reader.js';
-import { buildPlan, changedPatches, detectFormat, HEAD_SIZE, type Plan } from './plan.js';
+import { FormatError, SkipFile } from './errors.js';
+import { FileSource, RangeReader } from './reader.js';
+import { buildPlan, changedPatches, detectFormat, HEAD_SIZE, publishedValues, type Plan } from './plan.js';
 import { expandPaths } from './walk.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
@@ -37,6 +37,8 @@ export interface FileResult {
 
 export interface EngineOptions extends PlanOptions {
   mode: Mode;
+  /** Format option values with defaults filled in (resolveSettings). */
+  settings: Readonly<Record<string, string>>;
   /** Handlers in detection order. */
   formats: readonly Format[];
   /** Also set the file's own mtime to the epoch (normalize only). */
@@ -80,11 +82,21 @@ function internalMessage(e: unknown): string {
   return `internal error: ${err instanceof Error ? err.message : String(e)}`;
 }
 
+/** How a file of a linked format (FormatLink) is being processed. */
+export interface Pairing {
+  /** For a companion: what its primary published. Absent: the companion is alone. */
+  links?: ReadonlyMap<string, Buffer>;
+  /** For a primary: whether a companion is processed with it. */
+  hasCompanion?: boolean;
+  /** Receives what a primary published, for its companions. */
+  onPublished?: (values: Map<string, Buffer>) => void;
+}
+
 /**
  * Plan one file and, in normalize mode, apply the plan in place. Never throws for a bad
  * file: failures come back as status 'failed' with the file untouched.
  */
-export async function processFile(path: string, opts: EngineOptions): Promise<FileResult> {
+export async function processFile(path: string, opts: EngineOptions, pairing: Pairing = {}): Promise<FileResult> {
   const result: FileResult = { path, status: 'skipped', size: 0, fields: [], bytesChanged: 0, notes: [], warnings: [] };
   let before: Stats;
   try {
@@ -104,11 +116,20 @@ export async function processFile(path: string, opts: EngineOptions): Promise<Fi
       const format = detectFormat(opts.formats, head, before.size);
       if (!format) return { ...result, reason: 'unknown format' };
       result.format = format.name;
-      plan = await buildPlan(source, format, opts.formats, opts);
+      const link = format.link;
+      const key = link ? await link.key(RangeReader.of(source)) : undefined;
+      if (link?.role === 'companion' && key !== undefined && !pairing.links) {
+        const reason = link.orphaned?.(key) ?? 'its primary file is not in this run';
+        return { ...result, reason, warnings: [reason] };
+      }
+      plan = await buildPlan(source, format, opts.formats, opts, pairing.links);
+      if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key));
+      if (plan.exports.length > 0) pairing.onPublished?.(await publishedValues(plan, source));
     } finally {
       await fh.close();
     }
   } catch (e) {
+    if (e instanceof SkipFile) return { ...result, reason: e.message };
     const error = e instanceof FormatError ? { message: e.message, offset: e.offset } : { message: internalMessage(e) };
     if (process.env.UNSTAMP_DEBUG && !(e instanceof FormatError)) console.error(e);
     return { ...result, status: 'failed', error };
@@ -197,6 +218,47 @@ function summarize(files: readonly FileResult[], seconds: number): Summary {
   };
 }
 
+/** The pairing key of a file of a linked format, or undefined (unreadable files included). */
+async function linkKey(path: string, formats: readonly Format[]): Promise<{ role: 'primary' | 'companion'; key: string } | undefined> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) return undefined;
+    const fh = await open(path, 'r');
+    try {
+      const source = new FileSource(fh, st.size);
+      const format = detectFormat(formats, await source.readAt(0, Math.min(HEAD_SIZE, st.size)), st.size);
+      if (!format?.link) return undefined;
+      const key = await format.link.key(RangeReader.of(source));
+      return key === undefined ? undefined : { role: format.link.role, key };
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Group file indexes into units: each primary with the companions that share its key,
+ * every other file alone. Only formats with a FormatLink cost the extra look.
+ */
+async function pairUnits(files: readonly string[], opts: RunOptions): Promise<number[][]> {
+  if (!opts.formats.some((f) => f.link)) return files.map((_, i) => [i]);
+  const keys = await pMap(files, (f) => linkKey(f, opts.formats), { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) });
+  const primaryOf = new Map<string, number>();
+  keys.forEach((k, i) => {
+    if (k?.role === 'primary' && !primaryOf.has(k.key)) primaryOf.set(k.key, i);
+  });
+  const units = new Map<number, number[]>();
+  files.forEach((_, i) => {
+    const k = keys[i];
+    const primary = k?.role === 'companion' ? primaryOf.get(k.key) : undefined;
+    if (primary === undefined) units.set(i, units.get(i) ?? [i]);
+    else units.set(primary, [...(units.get(primary) ?? [primary]), i]);
+  });
+  return [...units.values()];
+}
+
 /** Walk, then plan (and apply) every file with bounded parallelism. */
 export async function run(paths: readonly string[], opts: RunOptions): Promise<RunResult> {
   const started = process.hrtime.bigint();
@@ -218,16 +280,24 @@ export async function run(paths: readonly string[], opts: RunOptions): Promise<R
   const emit = () => {
     for (; next < done.length && done[next]; next++) opts.onResult?.(done[next]!);
   };
-  const processed = await pMap(
-    walked.files,
-    async (file, i) => {
-      const r = await processFile(file, opts);
-      done[i] = r;
+  const units = await pairUnits(walked.files, opts);
+  await pMap(
+    units,
+    async (unit) => {
+      // A primary and its companions run in order inside one job: the companions need
+      // what the primary published, and no other job touches these files meanwhile.
+      const [first, ...companions] = unit;
+      let links: Map<string, Buffer> | undefined;
+      done[first] = await processFile(walked.files[first], opts, {
+        hasCompanion: companions.length > 0,
+        onPublished: (values) => (links = values),
+      });
+      for (const c of companions) done[c] = await processFile(walked.files[c], opts, { links: links ?? new Map() });
       emit();
-      return r;
     },
     { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) },
   );
+  const processed = done as FileResult[];
   results.push(...processed);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { files: results, summary: summarize(results, seconds) };

@@ -24,3 +24,14 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * Not a failure: the file is valid but must not be touched (an Authenticode-signed PE,
+ * a PDB whose executable is not in the run). It is reported as skipped with the reason.
+ */
+export class SkipFile extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'SkipFile';
+  }
+}

@@ -12,6 +12,32 @@ export interface PlanOptions {
   epoch: number;
   /** Only replace timestamps newer than the epoch. */
   clamp: boolean;
+  /** Values of the formats' own options (FormatOption.name -> value); defaults filled in. */
+  settings?: Readonly<Record<string, string>>;
+}
+
+/** An option a format adds to the CLI and the API (`--pe-timestamp epoch`). */
+export interface FormatOption {
+  name: string;
+  describe: string;
+  choices: readonly string[];
+  default: string;
+}
+
+/**
+ * Files that must be normalized together: a primary (an executable) and its companions
+ * (its debug database) share a key computed from their original bytes. The engine plans
+ * the primary first and hands the companion the primary's final bytes of the fields the
+ * primary exported, so both end up matching each other.
+ */
+export interface FormatLink {
+  role: 'primary' | 'companion';
+  /** The pairing key from the original bytes, or undefined if this file pairs with nothing. */
+  key(reader: RangeReader): Promise<string | undefined>;
+  /** A primary whose companion is not in the run: the warning to give. */
+  unpaired?(key: string): string;
+  /** A companion whose primary is not in the run: the reason it is skipped. */
+  orphaned?(key: string): string;
 }
 
 /**
@@ -69,6 +95,15 @@ export interface PlanContext {
    * detects them. Returns the format name, or undefined if none claimed them.
    */
   member(offset: number, length: number, name: string): Promise<string | undefined>;
+  /** A format option's value (its default when not given). */
+  setting(name: string): string;
+  /**
+   * Primary side of a link: after planning, the final bytes of [offset, offset+size)
+   * (patched or derived, or as they were) are handed to companions under `name`.
+   */
+  publish(name: string, offset: number, size: number): void;
+  /** Companion side: a value the primary published, or undefined when planned alone. */
+  linked(name: string): Buffer | undefined;
 }
 
 export interface Format {
@@ -81,4 +116,6 @@ export interface Format {
   fields: FieldDoc[];
   /** What the format deliberately leaves alone, for `formats` and the README. */
   leftAlone: string[];
+  options?: readonly FormatOption[];
+  link?: FormatLink;
 }

@@ -1,5 +1,5 @@
 import type { DerivedField, Format, PatchInput, PlanContext, PlanOptions } from './format.js';
-import { FormatError, hex } from './errors.js';
+import { FormatError, SkipFile, hex } from './errors.js';
 import type { ByteSource } from './reader.js';
 import { RangeReader } from './reader.js';
 
@@ -19,6 +19,15 @@ export interface Plan {
   derived: DerivedField[];
   notes: string[];
   warnings: string[];
+  /** Fields a primary hands to its companions (FormatLink), at absolute offsets. */
+  exports: { name: string; offset: number; size: number }[];
+}
+
+/** Every format option with its value: the given one, else the format's default. */
+export function resolveSettings(formats: readonly Format[], given: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of formats.flatMap((f) => f.options ?? [])) out[o.name] = given[o.name] ?? o.default;
+  return out;
 }
 
 export const HEAD_SIZE = 512;
@@ -42,8 +51,23 @@ class Context implements PlanContext {
     private readonly formats: readonly Format[],
     private readonly label: string,
     private readonly depth: number,
+    private readonly links: ReadonlyMap<string, Buffer>,
   ) {
     this.time = timePolicy(options);
+  }
+
+  setting(name: string): string {
+    const v = this.options.settings?.[name];
+    if (v === undefined) throw new Error(`planner bug: unknown setting ${name}`);
+    return v;
+  }
+
+  publish(name: string, offset: number, size: number): void {
+    this.plan.exports.push({ name, offset: this.reader.base + offset, size });
+  }
+
+  linked(name: string): Buffer | undefined {
+    return this.links.get(name);
   }
 
   private name(field: string): string {
@@ -87,10 +111,14 @@ class Context implements PlanContext {
     if (this.depth >= MAX_DEPTH) {
       throw new FormatError(`member ${name} at ${hex(sub.base)}: containers nested deeper than ${MAX_DEPTH} levels`, sub.base);
     }
-    const child = new Context(sub, this.options, this.plan, this.formats, this.name(name), this.depth + 1);
+    const child = new Context(sub, this.options, this.plan, this.formats, this.name(name), this.depth + 1, new Map());
     try {
       await format.plan(child);
     } catch (e) {
+      if (e instanceof SkipFile) {
+        this.note(`member ${name}: ${e.message}`);
+        return undefined;
+      }
       if (e instanceof FormatError) {
         throw new FormatError(`member ${name} (${format.name} at ${hex(sub.base)}): ${e.message}`, e.offset);
       }
@@ -110,10 +138,11 @@ export async function buildPlan(
   format: Format,
   formats: readonly Format[],
   options: PlanOptions,
+  links: ReadonlyMap<string, Buffer> = new Map(),
 ): Promise<Plan> {
-  const plan: Plan = { format: format.name, patches: [], derived: [], notes: [], warnings: [] };
+  const plan: Plan = { format: format.name, patches: [], derived: [], notes: [], warnings: [], exports: [] };
   const reader = RangeReader.of(source);
-  await format.plan(new Context(reader, options, plan, formats, '', 0));
+  await format.plan(new Context(reader, options, plan, formats, '', 0, links));
   validate(plan, source.size);
   await resolveDerived(plan, source);
   return plan;
@@ -192,4 +221,15 @@ async function resolveDerived(plan: Plan, source: ByteSource): Promise<void> {
 
 export function changedPatches(plan: Plan): Patch[] {
   return plan.patches.filter((p) => !p.bytes.equals(p.oldBytes));
+}
+
+/** The final bytes of each exported field: the original bytes with the plan laid over. */
+export async function publishedValues(plan: Plan, source: ByteSource): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  for (const e of plan.exports) {
+    const value = Buffer.alloc(e.size);
+    await streamPatched(source, e.offset, e.offset + e.size, plan.patches, (chunk, at) => chunk.copy(value, at - e.offset));
+    out.set(e.name, value);
+  }
+  return out;
 }
