@@ -37,7 +37,12 @@ function globalOptions<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable report on stdout' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every field changed, old -> new, and clean/skipped files' })
-    .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" });
+    .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" })
+    .options(
+      Object.fromEntries(
+        allFormats.flatMap((f) => f.options ?? []).map((o) => [o.name, { type: 'string' as const, choices: o.choices, describe: `${o.describe} (default ${o.default})` }]),
+      ),
+    );
 }
 
 const list = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

@@ -48,6 +48,6 @@ export function have(tool: string): boolean {
 }
 
 export function sh(cmd: string, args: string[], cwd?: string): { code: number; stdout: Buffer; stderr: string } {
-  const r = spawnSync(cmd, args, { cwd });
+  const r = spawnSync(cmd, args, { cwd, maxBuffer: 1 << 30 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr?.toString() ?? '' };
 }

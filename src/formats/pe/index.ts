@@ -1,0 +1,48 @@
+import type { Format } from '../../core/format.js';
+import { keyGuid, peLinkKey, planPe } from './plan.js';
+import { DOS_MAGIC, PE_SIGNATURE, e_lfanew } from './spec.js';
+
+export const pe: Format = {
+  name: 'pe',
+  title: 'PE/COFF images: PE32 and PE32+ .exe, .dll, .sys, .efi',
+  detect: (head) => {
+    if (head.length < 0x40 || head.readUInt16LE(0) !== DOS_MAGIC) return false;
+    const lfanew = head.readUInt32LE(e_lfanew);
+    // A PE signature beyond the first bytes is checked by the planner.
+    return lfanew + 4 > head.length || head.readUInt32LE(lfanew) === PE_SIGNATURE;
+  },
+  plan: planPe,
+  options: [
+    {
+      name: 'pe-timestamp',
+      describe: 'PE TimeDateStamps: "hash" derives them from the content (like /Brepro), "epoch" writes the epoch',
+      choices: ['hash', 'epoch'],
+      default: 'hash',
+    },
+  ],
+  link: {
+    role: 'primary',
+    key: peLinkKey,
+    unpaired: (key) =>
+      `its PDB (GUID ${keyGuid(key)}) is not in this run and will no longer match this file; normalize the PE and its PDB together`,
+  },
+  fields: [
+    { field: 'COFF file header TimeDateStamp', value: 'first 4 bytes of a SHA-256 of the image with all rewritten fields zeroed (--pe-timestamp hash, default), or the epoch (--pe-timestamp epoch)' },
+    { field: 'export directory TimeDateStamp', value: 'the same value as the file header' },
+    { field: '(any of these TimeDateStamps that is 0, "not set")', value: 'stays 0' },
+    { field: 'resource directory TimeDateStamp, at every node of the resource tree', value: 'the same value as the file header' },
+    { field: 'load config directory TimeDateStamp', value: 'the same value as the file header' },
+    { field: 'every debug directory entry TimeDateStamp (CodeView, POGO, VC_FEATURE, ILTCG, REPRO, ...)', value: 'the same value as the file header' },
+    { field: 'CodeView RSDS GUID', value: 'bytes 4..20 of the same SHA-256' },
+    { field: 'CodeView RSDS / NB10 Age', value: '1' },
+    { field: 'CodeView NB10 Signature', value: 'the same value as the file header' },
+    { field: 'OptionalHeader CheckSum (only if it was non-zero)', value: 'the PE checksum recomputed after every other rewrite' },
+  ],
+  leftAlone: [
+    'Authenticode-signed images are skipped whole: normalize before signing',
+    'a CheckSum of 0 stays 0',
+    'the bound import table (listed by explain)',
+    'the PDB path in the CodeView record',
+    'the REPRO debug entry data (already content-derived)',
+  ],
+};

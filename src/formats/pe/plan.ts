@@ -1,0 +1,241 @@
+import { createHash, type Hash } from 'node:crypto';
+import { FormatError, SkipFile, hex } from '../../core/errors.js';
+import type { DerivedHasher, PlanContext } from '../../core/format.js';
+import type { RangeReader } from '../../core/reader.js';
+import { renderTime } from '../../core/time.js';
+import { guidText } from '../shared/guid.js';
+import { peChecksumHasher } from './checksum.js';
+import { readPe, rvaToOffset, type PeFile } from './file.js';
+import * as S from './spec.js';
+
+type Range = { start: number; end: number };
+
+/**
+ * SHA-256 of the image with every rewritten field zeroed: the source of the content-
+ * derived TimeDateStamp and CodeView GUID. Because the rewritten fields never feed it,
+ * the result is the same whatever values they held, so it is idempotent. Several
+ * derived fields read slices of the one digest; the first hasher created feeds it.
+ */
+class ContentDigest {
+  private hash?: Hash;
+  private result?: Buffer;
+  constructor(private readonly masks: Range[]) {}
+
+  slice(start: number, end: number): DerivedHasher {
+    const feeds = this.hash === undefined;
+    if (feeds) this.hash = createHash('sha256');
+    return {
+      update: (chunk, offset) => {
+        if (feeds) this.hash!.update(this.masked(chunk, offset));
+      },
+      digest: () => {
+        this.result ??= this.hash!.digest();
+        return Buffer.from(this.result.subarray(start, end));
+      },
+    };
+  }
+
+  private masked(chunk: Buffer, offset: number): Buffer {
+    let out = chunk;
+    for (const m of this.masks) {
+      const from = Math.max(m.start, offset);
+      const to = Math.min(m.end, offset + chunk.length);
+      if (from < to) {
+        if (out === chunk) out = Buffer.from(chunk);
+        out.fill(0, from - offset, to - offset);
+      }
+    }
+    return out;
+  }
+}
+
+interface Stamp {
+  offset: number;
+  field: string;
+  old: number;
+}
+
+interface CodeView {
+  /** Debug directory entry index, for field names. */
+  entry: number;
+  offset: number;
+  kind: 'RSDS' | 'NB10';
+  guid?: Buffer;
+  age: number;
+  pdbPath: string;
+}
+
+const u32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return b;
+};
+
+function directory(pe: PeFile, index: number) {
+  const d = pe.directories[index];
+  return d && d.rva !== 0 && d.size !== 0 ? d : undefined;
+}
+
+/** The debug directory entries: their TimeDateStamps, and the CodeView record if any. */
+async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined): Promise<CodeView | undefined> {
+  const d = directory(pe, S.IMAGE_DIRECTORY_ENTRY_DEBUG);
+  if (!d) return undefined;
+  if (d.size < S.DEBUG_DIRECTORY_SIZE) {
+    throw new FormatError(`debug directory entry at ${hex(d.at)}: Size ${d.size} is smaller than one IMAGE_DEBUG_DIRECTORY (28)`, d.at);
+  }
+  const count = Math.floor(d.size / S.DEBUG_DIRECTORY_SIZE);
+  const at = rvaToOffset(pe, d.rva, count * S.DEBUG_DIRECTORY_SIZE, 'PE debug directory', r.size);
+  const table = await r.read(at, count * S.DEBUG_DIRECTORY_SIZE, 'debug directory');
+  let codeView: CodeView | undefined;
+  for (let i = 0; i < count; i++) {
+    const e = table.subarray(i * S.DEBUG_DIRECTORY_SIZE, (i + 1) * S.DEBUG_DIRECTORY_SIZE);
+    const type = e.readUInt32LE(S.dd_Type);
+    const name = S.DEBUG_TYPE_NAMES[type] ?? `type ${type}`;
+    const entryAt = at + i * S.DEBUG_DIRECTORY_SIZE;
+    stamps?.push({ offset: entryAt + S.dd_TimeDateStamp, field: `debug directory[${i}] (${name}) TimeDateStamp`, old: e.readUInt32LE(S.dd_TimeDateStamp) });
+    if (type !== S.IMAGE_DEBUG_TYPE_CODEVIEW || codeView) continue;
+    const size = e.readUInt32LE(S.dd_SizeOfData);
+    const ptr = e.readUInt32LE(S.dd_PointerToRawData);
+    if (size < 4) continue;
+    if (ptr + size > r.size) {
+      throw new FormatError(`PE debug directory at ${hex(entryAt)} points past end of file: CodeView data at ${hex(ptr)}+${hex(size)} (size ${hex(r.size)})`, entryAt);
+    }
+    const rec = await r.read(ptr, Math.min(size, 4096), 'CodeView record');
+    const sig = rec.readUInt32LE(0);
+    const path = (start: number) => rec.toString('utf8', start, rec.indexOf(0, start) < 0 ? rec.length : rec.indexOf(0, start));
+    if (sig === S.CV_SIGNATURE_RSDS && rec.length >= S.RSDS_HEADER_SIZE) {
+      codeView = { entry: i, offset: ptr, kind: 'RSDS', guid: rec.subarray(S.rsds_Guid, S.rsds_Guid + 16), age: rec.readUInt32LE(S.rsds_Age), pdbPath: path(S.RSDS_HEADER_SIZE) };
+    } else if (sig === S.CV_SIGNATURE_NB10 && rec.length >= S.NB10_HEADER_SIZE) {
+      codeView = { entry: i, offset: ptr, kind: 'NB10', age: rec.readUInt32LE(S.nb10_Age), pdbPath: path(S.NB10_HEADER_SIZE) };
+    }
+  }
+  return codeView;
+}
+
+/** Every IMAGE_RESOURCE_DIRECTORY of the tree (ducible patches only the root). */
+async function readResourceStamps(r: RangeReader, pe: PeFile, stamps: Stamp[]): Promise<void> {
+  const d = directory(pe, S.IMAGE_DIRECTORY_ENTRY_RESOURCE);
+  if (!d) return;
+  const base = rvaToOffset(pe, d.rva, Math.min(d.size, S.RESOURCE_DIRECTORY_SIZE), 'resource directory', r.size);
+  const limit = Math.min(d.size, r.size - base);
+  const seen = new Set<number>();
+  const queue: { off: number; depth: number; path: string }[] = [{ off: 0, depth: 0, path: 'root' }];
+  while (queue.length > 0) {
+    const { off, depth, path } = queue.shift()!;
+    if (seen.has(off)) continue;
+    seen.add(off);
+    if (off + S.RESOURCE_DIRECTORY_SIZE > limit) {
+      throw new FormatError(`resource directory ${path} at ${hex(base + off)} lies outside the resource data (size ${hex(d.size)})`, base + off);
+    }
+    const h = await r.read(base + off, S.RESOURCE_DIRECTORY_SIZE, 'resource directory');
+    stamps.push({ offset: base + off + S.rd_TimeDateStamp, field: `resource directory ${path} TimeDateStamp`, old: h.readUInt32LE(S.rd_TimeDateStamp) });
+    const n = h.readUInt16LE(S.rd_NumberOfNamedEntries) + h.readUInt16LE(S.rd_NumberOfIdEntries);
+    const entriesAt = off + S.RESOURCE_DIRECTORY_SIZE;
+    if (entriesAt + n * S.RESOURCE_ENTRY_SIZE > limit) {
+      throw new FormatError(`resource directory ${path} at ${hex(base + off)}: ${n} entries run past the resource data (size ${hex(d.size)})`, base + off + S.rd_NumberOfNamedEntries);
+    }
+    const entries = await r.read(base + entriesAt, n * S.RESOURCE_ENTRY_SIZE, 'resource directory entries');
+    for (let i = 0; i < n; i++) {
+      const nameOrId = entries.readUInt32LE(i * S.RESOURCE_ENTRY_SIZE);
+      const target = entries.readUInt32LE(i * S.RESOURCE_ENTRY_SIZE + S.re_OffsetToData);
+      if (!(target & S.IMAGE_RESOURCE_DATA_IS_DIRECTORY)) continue;
+      if (depth >= 8) throw new FormatError(`resource directory ${path} at ${hex(base + off)}: tree deeper than 8 levels`, base + off);
+      const label = nameOrId & 0x80000000 ? `name@${hex(nameOrId & 0x7fffffff)}` : String(nameOrId);
+      queue.push({ off: target & 0x7fffffff, depth: depth + 1, path: path === 'root' ? label : `${path}/${label}` });
+    }
+  }
+}
+
+/** The pairing key shared with the PDB: its GUID, from the CodeView RSDS record. */
+export async function peLinkKey(r: RangeReader): Promise<string | undefined> {
+  try {
+    const pe = await readPe(r);
+    const cv = await readDebug(r, pe, undefined);
+    return cv?.guid ? `pdb70:${cv.guid.toString('hex')}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function planPe(ctx: PlanContext): Promise<void> {
+  const r = ctx.reader;
+  const pe = await readPe(r);
+  const cert = pe.directories[S.IMAGE_DIRECTORY_ENTRY_SECURITY];
+  if (cert && cert.size !== 0) throw new SkipFile('signed (Authenticode certificate table present): normalize before signing');
+
+  const stamps: Stamp[] = [{ offset: pe.fileHeader + S.fh_TimeDateStamp, field: 'COFF TimeDateStamp', old: pe.timeDateStamp }];
+  const exp = directory(pe, S.IMAGE_DIRECTORY_ENTRY_EXPORT);
+  if (exp) {
+    const at = rvaToOffset(pe, exp.rva, S.EXPORT_DIRECTORY_SIZE, 'export directory', r.size);
+    stamps.push({ offset: at + S.ed_TimeDateStamp, field: 'export directory TimeDateStamp', old: (await r.read(at + S.ed_TimeDateStamp, 4)).readUInt32LE(0) });
+  }
+  await readResourceStamps(r, pe, stamps);
+  const lc = directory(pe, S.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG);
+  if (lc) {
+    const at = rvaToOffset(pe, lc.rva, 8, 'load config directory', r.size);
+    const h = await r.read(at, 8, 'load config directory');
+    if (h.readUInt32LE(S.lc_Size) >= 8) stamps.push({ offset: at + S.lc_TimeDateStamp, field: 'load config TimeDateStamp', old: h.readUInt32LE(S.lc_TimeDateStamp) });
+  }
+  const cv = await readDebug(r, pe, stamps);
+  const bound = directory(pe, S.IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT);
+  if (bound) ctx.note(`bound import table at ${hex(bound.rva)} (${bound.size} bytes): the bound DLLs' TimeDateStamps are kept`);
+
+  const masks: Range[] = stamps.map((s) => ({ start: s.offset, end: s.offset + 4 }));
+  masks.push({ start: pe.checksumOffset, end: pe.checksumOffset + 4 });
+  if (cv?.kind === 'RSDS') masks.push({ start: cv.offset + S.rsds_Guid, end: cv.offset + S.RSDS_HEADER_SIZE });
+  if (cv?.kind === 'NB10') masks.push({ start: cv.offset + S.nb10_Signature, end: cv.offset + S.NB10_HEADER_SIZE });
+  const digest = new ContentDigest(masks);
+  const whole = { start: 0, end: r.size };
+  const hashMode = ctx.setting('pe-timestamp') === 'hash';
+  const renderStamp = (b: Buffer) => renderTime(b.readUInt32LE(0));
+
+  for (const s of stamps) {
+    if (s.old === 0) {
+      // 0 means "not set" (windres, GNU ld --no-insert-timestamp): already deterministic.
+      ctx.patch({ offset: s.offset, oldBytes: u32(0), bytes: u32(0), field: s.field, old: '0 (not set)', new: '0 (not set)' });
+    } else if (hashMode) {
+      ctx.derive({ offset: s.offset, size: 4, field: s.field, stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
+    } else {
+      const value = ctx.time(s.old);
+      ctx.patch({ offset: s.offset, oldBytes: u32(s.old), bytes: u32(value), field: s.field, old: renderTime(s.old), new: renderTime(value) });
+    }
+  }
+  ctx.publish('timestamp', pe.fileHeader + S.fh_TimeDateStamp, 4);
+
+  if (cv) {
+    const ageAt = cv.offset + (cv.kind === 'RSDS' ? S.rsds_Age : S.nb10_Age);
+    ctx.patch({ offset: ageAt, oldBytes: u32(cv.age), bytes: u32(1), field: `CodeView ${cv.kind} Age`, old: String(cv.age), new: '1' });
+    if (cv.kind === 'RSDS') {
+      const at = cv.offset + S.rsds_Guid;
+      ctx.derive({ offset: at, size: 16, field: 'CodeView RSDS GUID', stage: 0, range: whole, render: guidText, createHasher: () => digest.slice(4, 20) });
+      ctx.publish('guid', at, 16);
+    } else {
+      // NB10 pairs a PDB 2.00 by signature: it gets the image timestamp, like link.exe writes it.
+      const at = cv.offset + S.nb10_Signature;
+      const old = (await r.read(at, 4)).readUInt32LE(0);
+      if (hashMode) ctx.derive({ offset: at, size: 4, field: 'CodeView NB10 Signature', stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
+      else ctx.patch({ offset: at, oldBytes: u32(old), bytes: u32(ctx.time(old)), field: 'CodeView NB10 Signature', old: renderTime(old), new: renderTime(ctx.time(old)) });
+    }
+    ctx.publish('age', ageAt, 4);
+    ctx.note(`CodeView PDB path kept: ${cv.pdbPath}`);
+  }
+
+  if (pe.checksum !== 0) {
+    ctx.derive({
+      offset: pe.checksumOffset,
+      size: 4,
+      field: 'OptionalHeader CheckSum',
+      stage: 1,
+      range: whole,
+      render: (b) => hex(b.readUInt32LE(0)),
+      createHasher: () => peChecksumHasher(pe.checksumOffset, r.size),
+    });
+  } else {
+    ctx.note('OptionalHeader CheckSum is 0 (not set) and stays 0');
+  }
+}
+
+/** For `unstamp explain`: the GUID text of a key. */
+export function keyGuid(key: string): string {
+  return guidText(Buffer.from(key.slice('pdb70:'.length), 'hex'));
+}
