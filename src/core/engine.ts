@@ -90,6 +90,8 @@ export interface Pairing {
   hasCompanion?: boolean;
   /** Receives what a primary published, for its companions. */
   onPublished?: (values: Map<string, Buffer>) => void;
+  /** The file's stat taken before the pairing pass read it, so its atime can be restored. */
+  before?: Stats;
 }
 
 /**
@@ -100,7 +102,9 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
   const result: FileResult = { path, status: 'skipped', size: 0, fields: [], bytesChanged: 0, notes: [], warnings: [] };
   let before: Stats;
   try {
-    before = await stat(path);
+    const now = await stat(path);
+    // Times from before the pairing pass read the file, if it did and nothing changed since.
+    before = pairing.before && pairing.before.ino === now.ino && pairing.before.mtimeMs === now.mtimeMs ? pairing.before : now;
   } catch (e) {
     return { ...result, status: 'failed', error: { message: internalMessage(e) } };
   }
@@ -218,8 +222,15 @@ function summarize(files: readonly FileResult[], seconds: number): Summary {
   };
 }
 
+interface LinkInfo {
+  /** Taken before reading, to restore the atime later. */
+  stat: Stats;
+  role?: 'primary' | 'companion';
+  key?: string;
+}
+
 /** The pairing key of a file of a linked format, or undefined (unreadable files included). */
-async function linkKey(path: string, formats: readonly Format[]): Promise<{ role: 'primary' | 'companion'; key: string } | undefined> {
+async function linkKey(path: string, formats: readonly Format[]): Promise<LinkInfo | undefined> {
   try {
     const st = await stat(path);
     if (!st.isFile()) return undefined;
@@ -227,9 +238,9 @@ async function linkKey(path: string, formats: readonly Format[]): Promise<{ role
     try {
       const source = new FileSource(fh, st.size);
       const format = detectFormat(formats, await source.readAt(0, Math.min(HEAD_SIZE, st.size)), st.size);
-      if (!format?.link) return undefined;
+      if (!format?.link) return { stat: st };
       const key = await format.link.key(RangeReader.of(source));
-      return key === undefined ? undefined : { role: format.link.role, key };
+      return { stat: st, role: format.link.role, key };
     } finally {
       await fh.close();
     }
@@ -242,21 +253,21 @@ async function linkKey(path: string, formats: readonly Format[]): Promise<{ role
  * Group file indexes into units: each primary with the companions that share its key,
  * every other file alone. Only formats with a FormatLink cost the extra look.
  */
-async function pairUnits(files: readonly string[], opts: RunOptions): Promise<number[][]> {
-  if (!opts.formats.some((f) => f.link)) return files.map((_, i) => [i]);
+async function pairUnits(files: readonly string[], opts: RunOptions): Promise<{ units: number[][]; stats: (Stats | undefined)[] }> {
+  if (!opts.formats.some((f) => f.link)) return { units: files.map((_, i) => [i]), stats: [] };
   const keys = await pMap(files, (f) => linkKey(f, opts.formats), { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) });
   const primaryOf = new Map<string, number>();
   keys.forEach((k, i) => {
-    if (k?.role === 'primary' && !primaryOf.has(k.key)) primaryOf.set(k.key, i);
+    if (k?.role === 'primary' && k.key !== undefined && !primaryOf.has(k.key)) primaryOf.set(k.key, i);
   });
   const units = new Map<number, number[]>();
   files.forEach((_, i) => {
     const k = keys[i];
-    const primary = k?.role === 'companion' ? primaryOf.get(k.key) : undefined;
+    const primary = k?.role === 'companion' && k.key !== undefined ? primaryOf.get(k.key) : undefined;
     if (primary === undefined) units.set(i, units.get(i) ?? [i]);
     else units.set(primary, [...(units.get(primary) ?? [primary]), i]);
   });
-  return [...units.values()];
+  return { units: [...units.values()], stats: keys.map((k) => k?.stat) };
 }
 
 /** Walk, then plan (and apply) every file with bounded parallelism. */
@@ -280,7 +291,7 @@ export async function run(paths: readonly string[], opts: RunOptions): Promise<R
   const emit = () => {
     for (; next < done.length && done[next]; next++) opts.onResult?.(done[next]!);
   };
-  const units = await pairUnits(walked.files, opts);
+  const { units, stats } = await pairUnits(walked.files, opts);
   await pMap(
     units,
     async (unit) => {
@@ -291,8 +302,9 @@ export async function run(paths: readonly string[], opts: RunOptions): Promise<R
       done[first] = await processFile(walked.files[first], opts, {
         hasCompanion: companions.length > 0,
         onPublished: (values) => (links = values),
+        before: stats[first],
       });
-      for (const c of companions) done[c] = await processFile(walked.files[c], opts, { links: links ?? new Map() });
+      for (const c of companions) done[c] = await processFile(walked.files[c], opts, { links: links ?? new Map(), before: stats[c] });
       emit();
     },
     { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) },
