@@ -117,6 +117,7 @@ function formatsText(): string[] {
     lines.push(`${f.name}: ${f.title}`);
     for (const d of f.fields) lines.push(`  rewrites  ${d.field} -> ${d.value}`);
     for (const l of f.leftAlone) lines.push(`  keeps     ${l}`);
+    for (const o of f.options ?? []) lines.push(`  option    --${o.name} ${o.choices.join('|')} (default ${o.default}): ${o.describe}`);
   }
   return lines;
 }
@@ -143,7 +144,7 @@ export async function main(args: string[] = hideBin(process.argv), io: Io = cons
     .command('formats', 'list the formats and the fields each rewrites', () => {}, (argv) =>
       guard(async () => {
         if ((argv as unknown as Global).json) {
-          io.out(JSON.stringify(allFormats.map(({ name, title, fields, leftAlone }) => ({ name, title, fields, leftAlone })), null, 2));
+          io.out(JSON.stringify(allFormats.map(({ name, title, fields, leftAlone, options }) => ({ name, title, fields, leftAlone, options: options ?? [] })), null, 2));
         } else formatsText().forEach((l) => io.out(l));
         return EXIT.ok;
       }),

@@ -33,6 +33,17 @@ try {
   for (let i = 0; i < copies; i++) cpSync(path.join(root, 'samples', 'gzip'), path.join(many, String(i), 'gzip'), { recursive: true });
   report(`${copies} copies of samples/ar and samples/gzip`, (await normalizeTree([many], { epoch: 0 })).summary);
 
+  // Real PE files from Debian's mingw-w64 packages (x86_64-w64-mingw32 runtime DLLs).
+  const peSource = '/usr/lib/gcc/x86_64-w64-mingw32';
+  try {
+    const dlls = readdirSync(peSource, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.dll'));
+    const peDir = path.join(work, 'pe');
+    dlls.forEach((e, i) => cpSync(path.join(e.parentPath, e.name), path.join(peDir, `${i}-${e.name}`)));
+    report(`real PE: ${dlls.length} mingw-w64 runtime DLLs`, (await normalizeTree([peDir], { epoch: 0 })).summary);
+  } catch {
+    console.log(`real PE: skipped, no DLLs under ${peSource} (apt-get install gcc-mingw-w64-x86-64)`);
+  }
+
   // Large inputs made by the real tools, each normalized in a fresh process for its peak RSS.
   const big = path.join(work, 'big');
   const members = path.join(big, 'members');

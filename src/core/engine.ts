@@ -1,6 +1,7 @@
 import { open, stat, utimes } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import os from 'node:os';
+import { dirname } from 'node:path';
 import pMap from 'p-map';
 import type { Format, PlanOptions } from './format.js';
 import { FormatError, SkipFile } from './errors.js';
@@ -249,25 +250,48 @@ async function linkKey(path: string, formats: readonly Format[]): Promise<LinkIn
   }
 }
 
+interface Unit {
+  /** A primary followed by the companions paired with it, or a single file. */
+  members: number[];
+  /** Some companion with the primary's key is in the run (so no "unpaired" warning). */
+  keyHasCompanion: boolean;
+}
+
 /**
- * Group file indexes into units: each primary with the companions that share its key,
- * every other file alone. Only formats with a FormatLink cost the extra look.
+ * Group file indexes into units: each companion goes with a primary of the same key,
+ * one in its own folder if there is one (two builds side by side can hold the same
+ * key twice), and every other file is alone. Only formats with a FormatLink cost the
+ * extra look at each file.
  */
-async function pairUnits(files: readonly string[], opts: RunOptions): Promise<{ units: number[][]; stats: (Stats | undefined)[] }> {
-  if (!opts.formats.some((f) => f.link)) return { units: files.map((_, i) => [i]), stats: [] };
-  const keys = await pMap(files, (f) => linkKey(f, opts.formats), { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) });
-  const primaryOf = new Map<string, number>();
-  keys.forEach((k, i) => {
-    if (k?.role === 'primary' && k.key !== undefined && !primaryOf.has(k.key)) primaryOf.set(k.key, i);
+async function pairUnits(files: readonly string[], opts: RunOptions): Promise<{ units: Unit[]; stats: (Stats | undefined)[] }> {
+  const alone = (i: number): Unit => ({ members: [i], keyHasCompanion: false });
+  if (!opts.formats.some((f) => f.link)) return { units: files.map((_, i) => alone(i)), stats: [] };
+  const infos = await pMap(files, (f) => linkKey(f, opts.formats), { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) });
+  const groups = new Map<string, { primaries: number[]; companions: number[] }>();
+  infos.forEach((k, i) => {
+    if (!k?.role || k.key === undefined) return;
+    const g = groups.get(k.key) ?? { primaries: [], companions: [] };
+    (k.role === 'primary' ? g.primaries : g.companions).push(i);
+    groups.set(k.key, g);
   });
-  const units = new Map<number, number[]>();
+  const unitOf = new Map<number, Unit>();
+  for (const { primaries, companions } of groups.values()) {
+    for (const p of primaries) unitOf.set(p, { members: [p], keyHasCompanion: companions.length > 0 });
+    for (const c of companions) {
+      const p = primaries.find((q) => dirname(files[q]) === dirname(files[c])) ?? primaries[0];
+      if (p === undefined) unitOf.set(c, alone(c));
+      else unitOf.get(p)!.members.push(c);
+    }
+  }
+  const units: Unit[] = [];
+  const placed = new Set<number>();
   files.forEach((_, i) => {
-    const k = keys[i];
-    const primary = k?.role === 'companion' && k.key !== undefined ? primaryOf.get(k.key) : undefined;
-    if (primary === undefined) units.set(i, units.get(i) ?? [i]);
-    else units.set(primary, [...(units.get(primary) ?? [primary]), i]);
+    if (placed.has(i)) return;
+    const u = unitOf.get(i) ?? alone(i);
+    u.members.forEach((m) => placed.add(m));
+    units.push(u);
   });
-  return { units: [...units.values()], stats: keys.map((k) => k?.stat) };
+  return { units, stats: infos.map((k) => k?.stat) };
 }
 
 /** Walk, then plan (and apply) every file with bounded parallelism. */
@@ -297,10 +321,10 @@ export async function run(paths: readonly string[], opts: RunOptions): Promise<R
     async (unit) => {
       // A primary and its companions run in order inside one job: the companions need
       // what the primary published, and no other job touches these files meanwhile.
-      const [first, ...companions] = unit;
+      const [first, ...companions] = unit.members;
       let links: Map<string, Buffer> | undefined;
       done[first] = await processFile(walked.files[first], opts, {
-        hasCompanion: companions.length > 0,
+        hasCompanion: unit.keyHasCompanion,
         onPublished: (values) => (links = values),
         before: stats[first],
       });

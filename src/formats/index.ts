@@ -1,7 +1,8 @@
 import type { Format } from '../core/format.js';
 import { ar } from './ar/index.js';
 import { gzip } from './gzip/index.js';
+import { pdb } from './pdb/index.js';
 import { pe } from './pe/index.js';
 
 /** Every handler, in detection order. The core takes this list; it names no format itself. */
-export const allFormats: readonly Format[] = [ar, gzip, pe];
+export const allFormats: readonly Format[] = [ar, gzip, pdb, pe];

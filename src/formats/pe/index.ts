@@ -1,5 +1,6 @@
 import type { Format } from '../../core/format.js';
-import { keyGuid, peLinkKey, planPe } from './plan.js';
+import { keyGuid } from '../shared/guid.js';
+import { peLinkKey, planPe } from './plan.js';
 import { DOS_MAGIC, PE_SIGNATURE, e_lfanew } from './spec.js';
 
 export const pe: Format = {

@@ -3,7 +3,7 @@ import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
-import { guidText } from '../shared/guid.js';
+import { guidText, pdb70Key } from '../shared/guid.js';
 import { peChecksumHasher } from './checksum.js';
 import { readPe, rvaToOffset, type PeFile } from './file.js';
 import * as S from './spec.js';
@@ -151,7 +151,7 @@ export async function peLinkKey(r: RangeReader): Promise<string | undefined> {
   try {
     const pe = await readPe(r);
     const cv = await readDebug(r, pe, undefined);
-    return cv?.guid ? `pdb70:${cv.guid.toString('hex')}` : undefined;
+    return cv?.guid ? pdb70Key(cv.guid) : undefined;
   } catch {
     return undefined;
   }
@@ -233,9 +233,4 @@ export async function planPe(ctx: PlanContext): Promise<void> {
   } else {
     ctx.note('OptionalHeader CheckSum is 0 (not set) and stays 0');
   }
-}
-
-/** For `unstamp explain`: the GUID text of a key. */
-export function keyGuid(key: string): string {
-  return guidText(Buffer.from(key.slice('pdb70:'.length), 'hex'));
 }

@@ -1,0 +1,28 @@
+import type { Format } from '../../core/format.js';
+import { orphanedReason, pdbLinkKey, planPdb } from './plan.js';
+import { Magic } from './spec.js';
+
+export const pdb: Format = {
+  name: 'pdb',
+  title: 'PDB (MSF 7.00) program databases, paired with their PE',
+  detect: (head) => head.length >= Magic.length && head.subarray(0, Magic.length).equals(Magic),
+  plan: planPdb,
+  fields: [
+    { field: 'PDB info stream Signature', value: "the paired PE's new COFF TimeDateStamp" },
+    { field: 'PDB info stream Age', value: "the paired PE's new CodeView (RSDS) Age" },
+    { field: 'PDB info stream GUID', value: "the paired PE's new CodeView (RSDS) GUID" },
+    { field: 'DBI stream Age', value: "the paired PE's new CodeView (RSDS) Age" },
+    { field: 'free blocks (marked free in the free block map, used by no stream)', value: 'zeros' },
+  ],
+  leftAlone: [
+    'a PDB is only normalized together with its executable (same GUID) in the same run; alone, it is skipped',
+    'all other stream contents: type and symbol records, module streams, /names, the command line and paths linkers record (S_ENVBLOCK)',
+    'the superblock, the free block map itself, the block map and the stream directory',
+    'blocks in use that the free block map calls free (GNU ld 2.40), and the slack after each stream',
+  ],
+  link: {
+    role: 'companion',
+    key: pdbLinkKey,
+    orphaned: orphanedReason,
+  },
+};
