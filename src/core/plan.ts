@@ -165,7 +165,8 @@ function validate(plan: Plan, size: number): void {
   }
 }
 
-const CHUNK = 64 * 1024;
+// Large enough that a pass costs few round trips to the I/O threads, small enough to bound memory.
+const CHUNK = 1 << 20;
 
 /**
  * Stream [start, end) of the source with `patches` (sorted by offset) laid over it,
