@@ -19,7 +19,7 @@ export interface CliRun {
 export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
   // Without tap's NODE_OPTIONS: the child is the plain executable a user runs, and starts 10x faster.
   const env = { ...process.env, NODE_OPTIONS: '', SOURCE_DATE_EPOCH: '', ...opts.env };
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,4 +50,11 @@ export function have(tool: string): boolean {
 export function sh(cmd: string, args: string[], cwd?: string): { code: number; stdout: Buffer; stderr: string } {
   const r = spawnSync(cmd, args, { cwd, maxBuffer: 1 << 30 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr?.toString() ?? '' };
+}
+
+/** stdout of a tool that must succeed (output can be megabytes). */
+export function output(cmd: string, args: string[]): string {
+  const r = sh(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout.toString();
 }

@@ -1,0 +1,26 @@
+import type { Format } from '../../core/format.js';
+import { classify, planCoff } from './plan.js';
+
+/**
+ * Regular objects have no magic number: detection rests on the header's shape (see
+ * classify), so this handler goes last in the detection order.
+ */
+export const coff: Format = {
+  name: 'coff',
+  title: 'COFF objects (.obj), /bigobj objects and short import objects',
+  detect: (head, size) => classify(head, size) !== undefined,
+  plan: planCoff,
+  fields: [
+    { field: 'IMAGE_FILE_HEADER TimeDateStamp (regular object)', value: 'the epoch (--clamp: only if newer); 0 is what clang /Brepro, GNU as and dlltool write' },
+    { field: 'ANON_OBJECT_HEADER_BIGOBJ TimeDateStamp (/bigobj object)', value: 'the epoch (--clamp: only if newer)' },
+    { field: 'IMPORT_OBJECT_HEADER TimeDateStamp (short import object, in a .lib)', value: 'the epoch (--clamp: only if newer)' },
+    { field: 'ANON_OBJECT_HEADER TimeDateStamp (cl /GL link-time code generation object)', value: 'the epoch (--clamp: only if newer)' },
+  ],
+  leftAlone: [
+    'section contents, relocations, symbols and the string table (checked to lie inside the file, never rewritten)',
+    'CodeView .debug$S, which can hold the object path, the compiler command line and source paths',
+    'the intermediate code after the header of a /GL object',
+    'anonymous objects (00 00 ff ff) of other ClassIDs: skipped, with the ClassID as the reason',
+    'objects with Machine IMAGE_FILE_MACHINE_UNKNOWN (0) or with no sections: not recognized, so skipped',
+  ],
+};

@@ -1,0 +1,313 @@
+import { FormatError, SkipFile, hex } from '../../core/errors.js';
+import type { PlanContext } from '../../core/format.js';
+import { renderTime } from '../../core/time.js';
+import * as S from './spec.js';
+
+/** The kinds of file that share the name "COFF object". */
+export type CoffKind =
+  /** IMAGE_FILE_HEADER, then the section table. */
+  | 'object'
+  /** ANON_OBJECT_HEADER_BIGOBJ. */
+  | 'bigobj'
+  /** IMPORT_OBJECT_HEADER (short import object, a member of an import library). */
+  | 'import'
+  /** ANON_OBJECT_HEADER with the cl /GL ClassID. */
+  | 'ltcg'
+  /** ANON_OBJECT_HEADER with another ClassID: claimed, then skipped with the reason. */
+  | 'anon';
+
+/** 8 bytes: a name of up to 8 printable characters (or "/123", an offset into the string table), NUL-padded. */
+function isSectionShortName(name: Buffer): boolean {
+  if (name.length !== S.IMAGE_SIZEOF_SHORT_NAME) return false;
+  let end = name.indexOf(0);
+  if (end < 0) end = name.length;
+  if (end === 0) return false;
+  for (let i = 0; i < end; i++) if (name[i] < 0x21 || name[i] > 0x7e) return false;
+  for (let i = end; i < name.length; i++) if (name[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * What the first bytes say the file is, or undefined if they are not a COFF object.
+ *
+ * A regular object has no magic number, so it is recognized by its shape: a machine type
+ * of the specification, no optional header (an image has one), at least one section, and
+ * a first section header (right after the file header) whose name is a printable section
+ * name. Those fields cannot match ELF, Mach-O, gzip, ar, zip, MZ (PE) or MSF (PDB) magic,
+ * nor text (a text file has no NUL bytes at offset 16). The file-size bounds of the
+ * section and symbol tables are not part of detection on purpose: a truncated or
+ * corrupted object is still recognized, then refused by the planner with the offset and
+ * the rule, instead of being skipped as "unknown format".
+ *
+ * The other kinds begin with Sig1 = 0, Sig2 = 0xffff (IMAGE_FILE_MACHINE_UNKNOWN and a
+ * section count no regular object may have), then Version: 0 for an import object (with
+ * a known machine), otherwise the ClassID at offset 12 tells a /bigobj from a /GL object.
+ */
+export function classify(head: Buffer, size: number): CoffKind | undefined {
+  if (head.length < 8 || size < 8) return undefined;
+  const first = head.readUInt16LE(S.ANON_Sig1);
+  if (first === S.SIG1_VALUE && head.readUInt16LE(S.ANON_Sig2) === S.SIG2_VALUE) {
+    const version = head.readUInt16LE(S.ANON_Version);
+    const machineKnown = S.MACHINES.has(head.readUInt16LE(S.ANON_Machine));
+    if (version === S.IMPORT_OBJECT_VERSION) return machineKnown ? 'import' : undefined;
+    if (head.length < S.ANON_ClassID + 16) return undefined;
+    const classId = head.subarray(S.ANON_ClassID, S.ANON_ClassID + 16);
+    if (classId.equals(S.BIGOBJ_CLASSID)) return 'bigobj';
+    if (classId.equals(S.CLGL_CLASSID)) return 'ltcg';
+    return machineKnown && size >= S.ANON_OBJECT_HEADER_SIZE ? 'anon' : undefined;
+  }
+  const sectionName = S.IMAGE_SIZEOF_FILE_HEADER + S.SH_Name;
+  if (head.length < S.IMAGE_SIZEOF_FILE_HEADER + S.IMAGE_SIZEOF_SECTION_HEADER) return undefined;
+  if (!S.MACHINES.has(first)) return undefined;
+  if (head.readUInt16LE(S.FH_SizeOfOptionalHeader) !== 0) return undefined;
+  if (head.readUInt16LE(S.FH_NumberOfSections) === 0) return undefined;
+  if (!isSectionShortName(head.subarray(sectionName, sectionName + S.IMAGE_SIZEOF_SHORT_NAME))) return undefined;
+  return 'object';
+}
+
+function u32(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(value);
+  return b;
+}
+
+/** A FormatError at `offset` of this object (the error carries the offset in the file). */
+function broken(ctx: PlanContext, offset: number, message: string): FormatError {
+  return new FormatError(message, ctx.reader.base + offset);
+}
+
+function patchTimeDateStamp(ctx: PlanContext, header: Buffer, offset: number, field: string): void {
+  const old = header.readUInt32LE(offset);
+  const value = ctx.time(old);
+  ctx.patch({
+    offset,
+    oldBytes: header.subarray(offset, offset + 4),
+    bytes: u32(value),
+    field,
+    old: renderTime(old),
+    new: renderTime(value),
+  });
+}
+
+/** What `end` is checked against, for messages. */
+const fileEnd = (ctx: PlanContext) => `the end of the object (size ${hex(ctx.reader.size)})`;
+
+/** Where the header fields of a regular object or a /bigobj are. */
+interface Layout {
+  header: string;
+  headerSize: number;
+  numberOfSections: number;
+  pointerToSymbolTable: number;
+  numberOfSymbols: number;
+  symbolSize: number;
+}
+
+const REGULAR: Layout = {
+  header: 'IMAGE_FILE_HEADER',
+  headerSize: S.IMAGE_SIZEOF_FILE_HEADER,
+  numberOfSections: S.FH_NumberOfSections,
+  pointerToSymbolTable: S.FH_PointerToSymbolTable,
+  numberOfSymbols: S.FH_NumberOfSymbols,
+  symbolSize: S.IMAGE_SIZEOF_SYMBOL,
+};
+
+const BIGOBJ: Layout = {
+  header: 'ANON_OBJECT_HEADER_BIGOBJ',
+  headerSize: S.ANON_OBJECT_HEADER_BIGOBJ_SIZE,
+  numberOfSections: S.BIGOBJ_NumberOfSections,
+  pointerToSymbolTable: S.BIGOBJ_PointerToSymbolTable,
+  numberOfSymbols: S.BIGOBJ_NumberOfSymbols,
+  symbolSize: S.IMAGE_SIZEOF_SYMBOL_EX,
+};
+
+/** Section headers read per call: about 40 KiB. */
+const SECTIONS_PER_READ = 1024;
+
+/**
+ * Every section header: its raw data, relocations and line numbers must lie inside the
+ * file. Returns the section names (short names; "/n" for names in the string table).
+ */
+async function checkSections(ctx: PlanContext, tableOffset: number, count: number): Promise<string[]> {
+  const { reader } = ctx;
+  const size = reader.size;
+  const names: string[] = [];
+  for (let first = 0; first < count; first += SECTIONS_PER_READ) {
+    const n = Math.min(SECTIONS_PER_READ, count - first);
+    const chunkOffset = tableOffset + first * S.IMAGE_SIZEOF_SECTION_HEADER;
+    const chunk = await reader.read(chunkOffset, n * S.IMAGE_SIZEOF_SECTION_HEADER, 'section table');
+    for (let k = 0; k < n; k++) {
+      const h = chunk.subarray(k * S.IMAGE_SIZEOF_SECTION_HEADER, (k + 1) * S.IMAGE_SIZEOF_SECTION_HEADER);
+      const at = chunkOffset + k * S.IMAGE_SIZEOF_SECTION_HEADER;
+      const rawName = h.subarray(S.SH_Name, S.SH_Name + S.IMAGE_SIZEOF_SHORT_NAME);
+      const nul = rawName.indexOf(0);
+      const name = rawName.toString('latin1', 0, nul < 0 ? rawName.length : nul);
+      names.push(name);
+      const label = `section ${first + k + 1} (${JSON.stringify(name)}) header at ${hex(at)}`;
+
+      const sizeOfRawData = h.readUInt32LE(S.SH_SizeOfRawData);
+      const pointerToRawData = h.readUInt32LE(S.SH_PointerToRawData);
+      // A section without file contents (.bss) has PointerToRawData 0.
+      if (pointerToRawData !== 0 && pointerToRawData + sizeOfRawData > size) {
+        throw broken(ctx, at + S.SH_PointerToRawData, `${label}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
+      }
+
+      const pointerToRelocations = h.readUInt32LE(S.SH_PointerToRelocations);
+      let relocations = h.readUInt16LE(S.SH_NumberOfRelocations);
+      const characteristics = h.readUInt32LE(S.SH_Characteristics);
+      if (relocations === 0xffff && characteristics & S.IMAGE_SCN_LNK_NRELOC_OVFL) {
+        // The count is the first relocation's VirtualAddress, that entry included.
+        if (pointerToRelocations + S.IMAGE_SIZEOF_RELOCATION > size) {
+          throw broken(ctx, at + S.SH_PointerToRelocations, `${label}: relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+        }
+        relocations = (await reader.read(pointerToRelocations, 4, 'relocation count (IMAGE_SCN_LNK_NRELOC_OVFL)')).readUInt32LE(0);
+      }
+      if (relocations > 0 && pointerToRelocations + relocations * S.IMAGE_SIZEOF_RELOCATION > size) {
+        throw broken(ctx, at + S.SH_PointerToRelocations, `${label}: ${relocations} relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+      }
+
+      const linenumbers = h.readUInt16LE(S.SH_NumberOfLinenumbers);
+      const pointerToLinenumbers = h.readUInt32LE(S.SH_PointerToLinenumbers);
+      if (linenumbers > 0 && pointerToLinenumbers + linenumbers * S.IMAGE_SIZEOF_LINENUMBER > size) {
+        throw broken(ctx, at + S.SH_PointerToLinenumbers, `${label}: ${linenumbers} line numbers at ${hex(pointerToLinenumbers)} run past ${fileEnd(ctx)}`);
+      }
+    }
+  }
+  return names;
+}
+
+/** The section table and the symbol and string tables of a regular object or a /bigobj. */
+async function checkTables(ctx: PlanContext, header: Buffer, l: Layout): Promise<string[]> {
+  const size = ctx.reader.size;
+  const count = l === REGULAR ? header.readUInt16LE(l.numberOfSections) : header.readUInt32LE(l.numberOfSections);
+  if (l === REGULAR && count > S.MAX_NUMBER_OF_SECTIONS16) {
+    throw broken(
+      ctx,
+      l.numberOfSections,
+      `${l.header} at 0x0: NumberOfSections ${count} is more than ${S.MAX_NUMBER_OF_SECTIONS16}, the most a regular object can have (larger objects use the /bigobj header)`,
+    );
+  }
+  const tableEnd = l.headerSize + count * S.IMAGE_SIZEOF_SECTION_HEADER;
+  if (tableEnd > size) {
+    throw broken(
+      ctx,
+      l.numberOfSections,
+      `${l.header} at 0x0: the section table at ${hex(l.headerSize)} (NumberOfSections ${count}, ${S.IMAGE_SIZEOF_SECTION_HEADER} bytes each) runs past ${fileEnd(ctx)}`,
+    );
+  }
+
+  const pointer = header.readUInt32LE(l.pointerToSymbolTable);
+  const symbols = header.readUInt32LE(l.numberOfSymbols);
+  if (pointer === 0 && symbols !== 0) {
+    throw broken(ctx, l.pointerToSymbolTable, `${l.header} at 0x0: NumberOfSymbols is ${symbols} but PointerToSymbolTable is 0`);
+  }
+  if (pointer !== 0) {
+    if (pointer < l.headerSize) {
+      throw broken(ctx, l.pointerToSymbolTable, `${l.header} at 0x0: PointerToSymbolTable ${hex(pointer)} points into the ${l.header} itself (${l.headerSize} bytes)`);
+    }
+    const stringTable = pointer + symbols * l.symbolSize;
+    if (stringTable > size) {
+      throw broken(
+        ctx,
+        l.pointerToSymbolTable,
+        `${l.header} at 0x0: the symbol table at ${hex(pointer)} (NumberOfSymbols ${symbols}, ${l.symbolSize} bytes each) runs past ${fileEnd(ctx)}`,
+      );
+    }
+    if (stringTable + S.STRING_TABLE_SIZE_FIELD > size) {
+      throw broken(ctx, l.pointerToSymbolTable, `${l.header} at 0x0: the string table size at ${hex(stringTable)}, right after the symbol table, runs past ${fileEnd(ctx)}`);
+    }
+    const stringTableSize = (await ctx.reader.read(stringTable, S.STRING_TABLE_SIZE_FIELD, 'string table size')).readUInt32LE(0);
+    // Sizes below 4 mean an empty table (some tools write 0).
+    if (stringTableSize >= S.STRING_TABLE_SIZE_FIELD && stringTable + stringTableSize > size) {
+      throw broken(ctx, stringTable, `string table at ${hex(stringTable)}: its size ${hex(stringTableSize)} runs past ${fileEnd(ctx)}`);
+    }
+  }
+  return checkSections(ctx, l.headerSize, count);
+}
+
+function noteDebugSections(ctx: PlanContext, names: string[]): void {
+  if (names.includes('.debug$S')) {
+    ctx.note('section .debug$S (CodeView) kept as written: it can hold the object path, the compiler command line and source paths');
+  }
+}
+
+async function planObject(ctx: PlanContext): Promise<void> {
+  const header = await ctx.reader.read(0, S.IMAGE_SIZEOF_FILE_HEADER, 'IMAGE_FILE_HEADER');
+  const names = await checkTables(ctx, header, REGULAR);
+  patchTimeDateStamp(ctx, header, S.FH_TimeDateStamp, 'IMAGE_FILE_HEADER.TimeDateStamp');
+  noteDebugSections(ctx, names);
+}
+
+async function planBigobj(ctx: PlanContext): Promise<void> {
+  const header = await ctx.reader.read(0, S.ANON_OBJECT_HEADER_BIGOBJ_SIZE, 'ANON_OBJECT_HEADER_BIGOBJ');
+  const version = header.readUInt16LE(S.ANON_Version);
+  if (version < S.BIGOBJ_MIN_VERSION) {
+    throw broken(ctx, S.ANON_Version, `ANON_OBJECT_HEADER_BIGOBJ at 0x0: Version ${version} is below ${S.BIGOBJ_MIN_VERSION}, the first /bigobj version`);
+  }
+  const names = await checkTables(ctx, header, BIGOBJ);
+  patchTimeDateStamp(ctx, header, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER_BIGOBJ.TimeDateStamp');
+  noteDebugSections(ctx, names);
+}
+
+/** Offset of the NUL ending the string at `start`, which must end before `end`. */
+async function cString(ctx: PlanContext, start: number, end: number, what: string): Promise<number> {
+  if (start >= end) {
+    throw broken(ctx, S.IMP_SizeOfData, `IMPORT_OBJECT_HEADER at 0x0: the ${what} at ${hex(start)} is missing: SizeOfData ends the object at ${hex(end)}`);
+  }
+  // A window ending at `end` with the same origin: offsets in the message stay the object's.
+  return ctx.reader.sub(0, end).findNul(start, `import object ${what}`);
+}
+
+async function planImport(ctx: PlanContext): Promise<void> {
+  const header = await ctx.reader.read(0, S.IMPORT_OBJECT_HEADER_SIZE, 'IMPORT_OBJECT_HEADER');
+  const sizeOfData = header.readUInt32LE(S.IMP_SizeOfData);
+  const end = S.IMPORT_OBJECT_HEADER_SIZE + sizeOfData;
+  if (end > ctx.reader.size) {
+    throw broken(ctx, S.IMP_SizeOfData, `IMPORT_OBJECT_HEADER at 0x0: SizeOfData ${hex(sizeOfData)} runs past ${fileEnd(ctx)}`);
+  }
+  const typeInfo = header.readUInt16LE(S.IMP_TypeInfo);
+  const type = typeInfo & S.IMPORT_OBJECT_TYPE_MASK;
+  if (type > S.IMPORT_OBJECT_TYPE_MAX) {
+    throw broken(ctx, S.IMP_TypeInfo, `IMPORT_OBJECT_HEADER at 0x0: Type ${type} (TypeInfo ${hex(typeInfo)}) is not CODE (0), DATA (1) or CONST (2)`);
+  }
+  const nameType = (typeInfo >> S.IMPORT_OBJECT_NAME_TYPE_SHIFT) & S.IMPORT_OBJECT_NAME_TYPE_MASK;
+  if (nameType > S.IMPORT_OBJECT_NAME_TYPE_MAX) {
+    throw broken(ctx, S.IMP_TypeInfo, `IMPORT_OBJECT_HEADER at 0x0: NameType ${nameType} (TypeInfo ${hex(typeInfo)}) is not one of 0..${S.IMPORT_OBJECT_NAME_TYPE_MAX}`);
+  }
+  let pos = (await cString(ctx, S.IMPORT_OBJECT_HEADER_SIZE, end, 'symbol name')) + 1;
+  pos = (await cString(ctx, pos, end, 'DLL name')) + 1;
+  if (nameType === S.IMPORT_OBJECT_NAME_EXPORTAS) await cString(ctx, pos, end, 'export name (IMPORT_OBJECT_NAME_EXPORTAS)');
+  patchTimeDateStamp(ctx, header, S.ANON_TimeDateStamp, 'IMPORT_OBJECT_HEADER.TimeDateStamp');
+}
+
+async function planLtcg(ctx: PlanContext): Promise<void> {
+  const version = (await ctx.reader.read(0, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER')).readUInt16LE(S.ANON_Version);
+  const v2 = version >= S.ANON_OBJECT_HEADER_V2_VERSION;
+  const header = await ctx.reader.read(0, v2 ? S.ANON_OBJECT_HEADER_V2_SIZE : S.ANON_OBJECT_HEADER_SIZE, v2 ? 'ANON_OBJECT_HEADER_V2' : 'ANON_OBJECT_HEADER');
+  patchTimeDateStamp(ctx, header, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER.TimeDateStamp');
+  ctx.note('link-time code generation object (cl /GL): only its header is read; the intermediate code after it is kept as written');
+}
+
+/**
+ * The TimeDateStamp of the header. The tables the header points to are checked to lie
+ * inside the file first, so a damaged object is refused as a whole; nothing past the
+ * header is rewritten.
+ */
+export async function planCoff(ctx: PlanContext): Promise<void> {
+  const { reader } = ctx;
+  const head = await reader.readUpTo(0, S.IMAGE_SIZEOF_FILE_HEADER + S.IMAGE_SIZEOF_SECTION_HEADER, 'COFF header');
+  const kind = classify(head, reader.size);
+  switch (kind) {
+    case 'object':
+      return planObject(ctx);
+    case 'bigobj':
+      return planBigobj(ctx);
+    case 'import':
+      return planImport(ctx);
+    case 'ltcg':
+      return planLtcg(ctx);
+    case 'anon':
+      throw new SkipFile(`ANON_OBJECT_HEADER with ClassID ${head.subarray(S.ANON_ClassID, S.ANON_ClassID + 16).toString('hex')}: an object kind unstamp does not know`);
+    default:
+      throw broken(ctx, 0, `COFF header at 0x0: ${head.subarray(0, 4).toString('hex')}... is neither a known Machine nor the 0000ffff of an import or anonymous object`);
+  }
+}
