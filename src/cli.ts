@@ -74,7 +74,24 @@ export interface Io {
   err: (line: string) => void;
 }
 
-const consoleIo: Io = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+/**
+ * stdout and stderr. If a reader closes the pipe (`unstamp build/ | head`), output stops
+ * but the run goes on: stopping halfway would leave the tree half normalized.
+ */
+function consoleIo(): Io {
+  const closed = { out: false, err: false };
+  const guard = (stream: NodeJS.WriteStream, key: 'out' | 'err') =>
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      closed[key] = true;
+    });
+  guard(process.stdout, 'out');
+  guard(process.stderr, 'err');
+  return {
+    out: (l) => void (closed.out || process.stdout.write(l + '\n')),
+    err: (l) => void (closed.err || process.stderr.write(l + '\n')),
+  };
+}
 
 async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Promise<number> {
   if (paths.length === 0) throw new UsageError('no paths given (try: unstamp build/)');
@@ -123,7 +140,7 @@ function formatsText(): string[] {
 }
 
 /** Run the CLI; resolves to the exit code. */
-export async function main(args: string[] = hideBin(process.argv), io: Io = consoleIo): Promise<number> {
+export async function main(args: string[] = hideBin(process.argv), io: Io = consoleIo()): Promise<number> {
   let code: number = EXIT.ok;
   const guard = (fn: () => Promise<number>) => fn().then((c) => void (code = c));
   const parser = globalOptions(yargs(args))
