@@ -161,3 +161,19 @@ t.test('corrupt PE: debug directory pointing outside the file', async (t) => {
   t.match(r.stderr, /PE debug directory at 0x600 points past end of file: CodeView data at 0x7ffffff0\+0x[0-9a-f]+ \(size 0xa00\)/);
   t.ok(readFileSync(file).equals(bad));
 });
+
+t.test('--pdb-path basename: the same program linked in two folders gives the same PE', { skip: !(have('clang') && have('lld-link')) && 'clang/lld-link are not installed' }, async (t) => {
+  const builds = [tempDir(t, 'unstamp-build-one-'), tempDir(t, 'unstamp-build-two-')].map((dir) => {
+    writeFileSync(path.join(dir, 'main.c'), 'int mainCRTStartup(void) { return 0; }\n');
+    const cc = sh('clang', ['--target=x86_64-pc-windows-msvc', '-gcodeview', '-c', 'main.c', '-o', 'main.obj'], dir);
+    t.equal(cc.code, 0, cc.stderr);
+    const ld = sh('lld-link', ['/debug', `/pdb:${path.join(dir, 'app.pdb')}`, '/out:app.exe', '/entry:mainCRTStartup', '/subsystem:console', '/nodefaultlib', 'main.obj'], dir);
+    t.equal(ld.code, 0, ld.stderr);
+    return path.join(dir, 'app.exe');
+  });
+  t.match(sh('llvm-readobj', ['--coff-debug-directory', builds[0]]).stdout.toString(), /PDBFileName: \/.*unstamp-build-one-.*app\.pdb/, 'the linker wrote the absolute PDB path');
+  t.not(sha256(builds[0]), sha256(builds[1]));
+  t.equal(cli(['--pdb-path', 'basename', ...builds]).code, 0);
+  t.equal(sha256(builds[0]), sha256(builds[1]), 'identical after');
+  t.match(sh('llvm-readobj', ['--coff-debug-directory', builds[0]]).stdout.toString(), /PDBFileName: app\.pdb\n/, 'llvm-readobj reads the base name');
+});

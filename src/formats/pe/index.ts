@@ -20,6 +20,12 @@ export const pe: Format = {
       choices: ['hash', 'epoch'],
       default: 'hash',
     },
+    {
+      name: 'pdb-path',
+      describe: '"basename" rewrites the PDB path in the CodeView record to its base name, NUL-padded in place (what /PDBALTPATH:%_PDB% writes), for builds in different folders',
+      choices: ['keep', 'basename'],
+      default: 'keep',
+    },
   ],
   link: {
     role: 'primary',
@@ -37,13 +43,14 @@ export const pe: Format = {
     { field: 'CodeView RSDS GUID', value: 'bytes 4..20 of the same SHA-256' },
     { field: 'CodeView RSDS / NB10 Age', value: '1' },
     { field: 'CodeView NB10 Signature', value: 'the same value as the file header' },
+    { field: 'CodeView PDB path (only with --pdb-path basename)', value: 'its base name, NUL-padded to the same length' },
     { field: 'OptionalHeader CheckSum (only if it was non-zero)', value: 'the PE checksum recomputed after every other rewrite' },
   ],
   leftAlone: [
     'Authenticode-signed images are skipped whole: normalize before signing',
     'a CheckSum of 0 stays 0',
     'the bound import table (listed by explain)',
-    'the PDB path in the CodeView record',
+    'the PDB path in the CodeView record, unless --pdb-path basename',
     'the REPRO debug entry data (already content-derived)',
   ],
 };

@@ -217,7 +217,17 @@ export async function planPe(ctx: PlanContext): Promise<void> {
       else ctx.patch({ offset: at, oldBytes: u32(old), bytes: u32(ctx.time(old)), field: 'CodeView NB10 Signature', old: renderTime(old), new: renderTime(ctx.time(old)) });
     }
     ctx.publish('age', ageAt, 4);
-    ctx.note(`CodeView PDB path kept: ${cv.pdbPath}`);
+    const pathAt = cv.offset + (cv.kind === 'RSDS' ? S.RSDS_HEADER_SIZE : S.NB10_HEADER_SIZE);
+    const oldPath = Buffer.from(cv.pdbPath, 'utf8');
+    const base = cv.pdbPath.split(/[\\/]/).pop() ?? cv.pdbPath;
+    if (ctx.setting('pdb-path') === 'basename' && base !== cv.pdbPath) {
+      // What /PDBALTPATH:%_PDB% writes, NUL-padded to the same length.
+      const bytes = Buffer.alloc(oldPath.length);
+      Buffer.from(base, 'utf8').copy(bytes);
+      ctx.patch({ offset: pathAt, oldBytes: oldPath, bytes, field: `CodeView ${cv.kind} PDB path`, old: cv.pdbPath, new: base });
+    } else {
+      ctx.note(`CodeView PDB path kept: ${cv.pdbPath}`);
+    }
   }
 
   if (pe.checksum !== 0) {
