@@ -1,12 +1,13 @@
-import { open, stat, utimes } from 'node:fs/promises';
+import { chown, open, rename, rm, stat, utimes } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import os from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pMap from 'p-map';
-import type { Format, PlanOptions } from './format.js';
+import type { Format, FormatRewrite, PlanOptions } from './format.js';
 import { FormatError, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
-import { buildPlan, changedPatches, detectFormat, HEAD_SIZE, publishedValues, type Plan } from './plan.js';
+import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
 import { expandPaths } from './walk.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
@@ -79,7 +80,8 @@ function countChangedBytes(plan: Plan): number {
 
 function internalMessage(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === 'string') return `${err.code}: ${err.message}`;
+  // A failed system call (EACCES, ENOENT, ...) is the file's problem; anything else is ours.
+  if (err && typeof err.code === 'string' && err.syscall) return `${err.code}: ${err.message}`;
   return `internal error: ${err instanceof Error ? err.message : String(e)}`;
 }
 
@@ -117,8 +119,7 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
     const fh = await open(path, 'r');
     try {
       const source = new FileSource(fh, before.size);
-      const head = await source.readAt(0, Math.min(HEAD_SIZE, before.size));
-      const format = detectFormat(opts.formats, head, before.size);
+      const format = await detectFormat(opts.formats, RangeReader.of(source));
       if (!format) return { ...result, reason: 'unknown format' };
       result.format = format.name;
       const link = format.link;
@@ -140,6 +141,18 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
     return { ...result, status: 'failed', error };
   }
 
+  let rewrite: { how: FormatRewrite; why: string } | undefined;
+  const how = opts.formats.find((f) => f.name === plan.format)?.rewrite;
+  if (how?.wanted(opts.settings)) {
+    try {
+      const why = await withReader(path, (r) => how.needed(r));
+      if (why !== undefined && before.nlink > 1) plan.warnings.push(`${how.field} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
+      else if (why !== undefined) rewrite = { how, why };
+    } catch (e) {
+      return { ...result, status: 'failed', error: e instanceof FormatError ? { message: e.message, offset: e.offset } : { message: internalMessage(e) } };
+    }
+  }
+
   result.notes = plan.notes;
   result.warnings = plan.warnings;
   result.fields = plan.patches.map((p) => ({
@@ -149,14 +162,16 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
     new: p.new,
     changed: !p.bytes.equals(p.oldBytes),
   }));
+  if (rewrite) result.fields.push({ field: rewrite.how.field, offset: 0, old: rewrite.why, new: rewrite.how.result, changed: true });
   const changes = changedPatches(plan);
   result.bytesChanged = countChangedBytes(plan);
-  if (changes.length === 0) result.status = 'clean';
+  if (changes.length === 0 && !rewrite) result.status = 'clean';
   else result.status = opts.mode === 'normalize' ? 'normalized' : 'would-change';
 
   if (opts.mode !== 'normalize') return result;
   try {
     if (changes.length > 0) await applyPatches(path, before, changes);
+    if (rewrite) await rewriteFile(path, before, rewrite.how);
     if (changes.length > 0 || opts.setMtime) {
       const mtime = opts.setMtime ? mtimeFor(before, opts) : before.mtime;
       await utimes(path, before.atime, mtime);
@@ -208,6 +223,37 @@ async function applyPatches(path: string, before: Stats, patches: Plan['patches'
   }
 }
 
+async function withReader<T>(path: string, fn: (r: RangeReader) => Promise<T>): Promise<T> {
+  const fh = await open(path, 'r');
+  try {
+    return await fn(RangeReader.of(new FileSource(fh, (await fh.stat()).size)));
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Stream the format's rewrite into a temporary file in the same folder, give it the
+ * original's mode and owner, sync it, then rename it over the original: at every moment
+ * the path holds either the old file or the complete new one.
+ */
+async function rewriteFile(path: string, before: Stats, how: FormatRewrite): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.unstamp-${randomBytes(6).toString('hex')}`);
+  const out = await open(temp, 'wx', before.mode & 0o7777);
+  try {
+    await withReader(path, (r) => how.write(r, async (chunk) => void (await out.write(chunk))));
+    await out.chmod(before.mode & 0o7777);
+    if ((await out.stat()).uid !== before.uid || (await out.stat()).gid !== before.gid) await chown(temp, before.uid, before.gid);
+    await out.sync();
+    await out.close();
+    await rename(temp, path);
+  } catch (e) {
+    await out.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw e;
+  }
+}
+
 function summarize(files: readonly FileResult[], seconds: number): Summary {
   const count = (s: FileStatus) => files.filter((f) => f.status === s).length;
   return {
@@ -238,7 +284,7 @@ async function linkKey(path: string, formats: readonly Format[]): Promise<LinkIn
     const fh = await open(path, 'r');
     try {
       const source = new FileSource(fh, st.size);
-      const format = detectFormat(formats, await source.readAt(0, Math.min(HEAD_SIZE, st.size)), st.size);
+      const format = await detectFormat(formats, RangeReader.of(source));
       if (!format?.link) return { stat: st };
       const key = await format.link.key(RangeReader.of(source));
       return { stat: st, role: format.link.role, key };

@@ -82,6 +82,8 @@ export interface PatchInput {
 export interface PlanContext {
   readonly reader: RangeReader;
   readonly options: PlanOptions;
+  /** 0 for a file, 1 for a member of a container, and so on. */
+  readonly depth: number;
   /** A field that unstamp rewrites (recorded even when already at its normal value). */
   patch(p: PatchInput): void;
   derive(d: DerivedField): void;
@@ -106,16 +108,40 @@ export interface PlanContext {
   linked(name: string): Buffer | undefined;
 }
 
+/**
+ * A rewrite that cannot be done in place (members put in canonical order). It runs after
+ * the in-place plan was applied: it reads the file and streams a new one, which the
+ * engine writes to a temporary file beside the original and renames over it, keeping
+ * mode, owner and times. Only for whole files, never for members of a container.
+ */
+export interface FormatRewrite {
+  /** The field name reports use ("member order"). */
+  field: string;
+  /** Whether the settings ask for it (e.g. --zip-order name). */
+  wanted(settings: Readonly<Record<string, string>>): boolean;
+  /** Undefined if the file is already in canonical form, else what is out of place. */
+  needed(reader: RangeReader): Promise<string | undefined>;
+  /** What the rewritten file will hold, for reports ("sorted by name"). */
+  result: string;
+  write(reader: RangeReader, out: (chunk: Buffer) => Promise<void>): Promise<void>;
+}
+
 export interface Format {
   /** Short name used by --formats and in reports. */
   name: string;
   title: string;
   /** Magic bytes only: `head` is the first bytes of the file (up to 512), `size` its size. */
   detect(head: Buffer, size: number): boolean;
+  /**
+   * For formats found by a trailer (a zip behind a self-extractor stub): asked with the
+   * last bytes of the file (up to 1 KiB) when no format claimed the head.
+   */
+  detectTail?(tail: Buffer, size: number): boolean;
   plan(ctx: PlanContext): Promise<void>;
   fields: FieldDoc[];
   /** What the format deliberately leaves alone, for `formats` and the README. */
   leftAlone: string[];
   options?: readonly FormatOption[];
   link?: FormatLink;
+  rewrite?: FormatRewrite;
 }

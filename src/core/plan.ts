@@ -31,10 +31,17 @@ export function resolveSettings(formats: readonly Format[], given: Readonly<Reco
 }
 
 export const HEAD_SIZE = 512;
+export const TAIL_SIZE = 1024;
 const MAX_DEPTH = 8;
 
-export function detectFormat(formats: readonly Format[], head: Buffer, size: number): Format | undefined {
-  return formats.find((f) => f.detect(head, size));
+/** The format of the bytes in `r`: by the magic at the start, else by a trailer at the end. */
+export async function detectFormat(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
+  const head = await r.readUpTo(0, HEAD_SIZE, 'head');
+  const byHead = formats.find((f) => f.detect(head, r.size));
+  if (byHead || !formats.some((f) => f.detectTail)) return byHead;
+  const n = Math.min(TAIL_SIZE, r.size);
+  const tail = await r.read(r.size - n, n, 'tail');
+  return formats.find((f) => f.detectTail?.(tail, r.size));
 }
 
 export function timePolicy(options: PlanOptions): (old: number) => number {
@@ -50,7 +57,7 @@ class Context implements PlanContext {
     private readonly plan: Plan,
     private readonly formats: readonly Format[],
     private readonly label: string,
-    private readonly depth: number,
+    readonly depth: number,
     private readonly links: ReadonlyMap<string, Buffer>,
   ) {
     this.time = timePolicy(options);
@@ -105,8 +112,7 @@ class Context implements PlanContext {
 
   async member(offset: number, length: number, name: string): Promise<string | undefined> {
     const sub = this.reader.sub(offset, length);
-    const head = await sub.readUpTo(0, HEAD_SIZE, `member ${name}`);
-    const format = detectFormat(this.formats, head, length);
+    const format = await detectFormat(this.formats, sub);
     if (!format) return undefined;
     if (this.depth >= MAX_DEPTH) {
       throw new FormatError(`member ${name} at ${hex(sub.base)}: containers nested deeper than ${MAX_DEPTH} levels`, sub.base);
