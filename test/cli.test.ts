@@ -15,7 +15,7 @@ t.test('usage errors exit 2 with a one-line reason', async (t) => {
     [['--epoch', '4294967296', file], /outside 1970-01-01\.\.2106-02-07/],
     [[file], /SOURCE_DATE_EPOCH: 'soon'/, { SOURCE_DATE_EPOCH: 'soon' }],
     [['--jobs', '0', file], /--jobs: 0 is not a positive whole number/],
-    [['--formats', 'zip', file], /unknown format 'zip' \(known: ar, gzip, /],
+    [['--formats', 'rar', file], /unknown format 'rar' \(known: ar, gzip, /],
     [['-q', '-v', file], /--quiet and --verbose cannot be used together/],
     [['explain'], /Not enough non-option arguments/],
   ];

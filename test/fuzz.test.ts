@@ -61,7 +61,7 @@ function sampleFiles(dir: string): string[] {
     .sort();
 }
 
-const inputs = ['ar', 'gzip', 'pe', 'macho'].flatMap((f) => sampleFiles(path.join(samples, f)));
+const inputs = ['ar', 'gzip', 'pe', 'macho', 'zip'].flatMap((f) => sampleFiles(path.join(samples, f)));
 
 t.test(`fuzz: ${N} mutants of each of ${inputs.length} samples`, async (t) => {
   const dir = tempDir(t);

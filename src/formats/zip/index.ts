@@ -1,0 +1,47 @@
+import type { Format } from '../../core/format.js';
+import { orderNeeded, writeOrdered } from './order.js';
+import { planZip } from './plan.js';
+import { END_OF_CENTRAL_DIRECTORY_SIGNATURE, LOCAL_FILE_HEADER_SIGNATURE } from './spec.js';
+
+export const zip: Format = {
+  name: 'zip',
+  title: 'zip family: zip, jar, apk, aar, whl, nupkg, vsix (zip64 included)',
+  detect: (head) => head.length >= 4 && (head.readUInt32LE(0) === LOCAL_FILE_HEADER_SIGNATURE || head.readUInt32LE(0) === END_OF_CENTRAL_DIRECTORY_SIGNATURE),
+  // A zip behind a stub (self-extractor, a zip appended to another file): its end record.
+  detectTail: (tail) => {
+    for (let i = tail.length - 22; i >= 0; i--) {
+      if (tail.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY_SIGNATURE && i + 22 + tail.readUInt16LE(i + 20) === tail.length) return true;
+    }
+    return false;
+  },
+  plan: planZip,
+  options: [
+    {
+      name: 'zip-order',
+      describe: '"name" rewrites archives with members sorted by name (raw bytes copied, no recompression; temporary file and atomic rename); "keep" leaves the order',
+      choices: ['keep', 'name'],
+      default: 'keep',
+    },
+  ],
+  rewrite: {
+    field: 'member order',
+    result: 'sorted by name',
+    wanted: (settings) => settings['zip-order'] === 'name',
+    needed: orderNeeded,
+    write: writeOrdered,
+  },
+  fields: [
+    { field: 'DOS time and date, local header and central directory', value: 'the epoch in UTC, clamped to 1980-01-01..2107-12-31 (epoch 0 writes 1980-01-01 00:00:00: date 0x0021, time 0x0000); --clamp: only if newer' },
+    { field: 'extra 0x5455 extended timestamp (local: mtime/atime/ctime per flags; central: mtime)', value: 'the epoch' },
+    { field: 'extra 0x000a NTFS mtime/atime/ctime', value: 'the epoch as FILETIME' },
+    { field: 'extra 0x5855 (Info-ZIP Unix, old) and 0x000d (PKWARE Unix) times; uid/gid', value: 'the epoch; 0' },
+    { field: 'extra 0x7875 (ux) and 0x7855 (Ux) uid/gid', value: '0, at the same size' },
+    { field: 'members stored uncompressed (method 0) of a known format: a jar in a zip, a gzip, a PE', value: 'normalized in place, recursively; their CRC-32 recomputed in the local header, central directory and data descriptor' },
+    { field: 'external attributes of entries made by Unix', value: 'file type kept; regular files 0644, or 0755 if the owner could execute; directories 0755; symlinks unchanged' },
+  ],
+  leftAlone: [
+    'compressed data (compressed nested archives are listed by explain, not normalized), sizes, names, member order, comments, prefixed data',
+    'the DOS time of entries encrypted with a data descriptor (it is the password check byte)',
+    'unknown extra fields',
+  ],
+};

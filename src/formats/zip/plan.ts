@@ -1,0 +1,316 @@
+import { crc32 } from 'node:zlib';
+import { FormatError, hex } from '../../core/errors.js';
+import type { PlanContext } from '../../core/format.js';
+import type { RangeReader } from '../../core/reader.js';
+import { renderTime } from '../../core/time.js';
+import * as S from './spec.js';
+
+/** A DOS date/time pair, computed in UTC: never from the machine's timezone. */
+export function dosDateTime(seconds: number): { date: number; time: number } {
+  const d = new Date(Math.min(Math.max(seconds, S.DOS_MIN_SECONDS), S.DOS_MAX_SECONDS) * 1000);
+  return {
+    date: ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate(),
+    time: (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1),
+  };
+}
+
+/** Seconds (read as UTC) of a DOS date/time pair; NaN-free for any 16-bit values. */
+export function dosSeconds(date: number, time: number): number {
+  return Date.UTC(1980 + (date >> 9), ((date >> 5) & 15) - 1, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2) / 1000;
+}
+
+function renderDos(date: number, time: number): string {
+  const s = dosSeconds(date, time);
+  return Number.isFinite(s) ? `${new Date(s * 1000).toISOString().replace('T', ' ').replace('.000Z', '')} (DOS, as UTC)` : `date ${hex(date)} time ${hex(time)}`;
+}
+
+const u16 = (v: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(v);
+  return b;
+};
+const u32 = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0);
+  return b;
+};
+const filetime = (seconds: number) => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(seconds) * 10_000_000n + S.FILETIME_UNIX_EPOCH);
+  return b;
+};
+const filetimeSeconds = (b: Buffer) => Number((b.readBigUInt64LE(0) - S.FILETIME_UNIX_EPOCH) / 10_000_000n);
+
+interface Where {
+  /** "local" or "central", for field names. */
+  side: 'local' | 'central';
+  name: string;
+}
+
+/** Rewrite the time, owner and mode fields of one extra block; unknown IDs are kept. */
+function planExtra(ctx: PlanContext, extra: Buffer, at: number, w: Where): void {
+  const field = (what: string) => `${w.name}: ${w.side} ${what}`;
+  const time32 = (off: number, what: string) => {
+    const old = extra.readUInt32LE(off);
+    const value = ctx.time(old);
+    ctx.patch({ offset: at + off, oldBytes: extra.subarray(off, off + 4), bytes: u32(value), field: field(what), old: renderTime(old), new: renderTime(value) });
+  };
+  const zero = (off: number, size: number, what: string) => {
+    if (size === 0) return;
+    const old = extra.subarray(off, off + size);
+    ctx.patch({ offset: at + off, oldBytes: old, bytes: Buffer.alloc(size), field: field(what), old: old.length <= 6 ? String(old.readUIntLE(0, old.length)) : old.toString('hex'), new: '0' });
+  };
+  let pos = 0;
+  while (pos < extra.length) {
+    if (pos + 4 > extra.length) throw new FormatError(`${field('extra field')} at ${hex(at + pos)}: ${extra.length - pos} stray bytes, not a header`, at + pos);
+    const id = extra.readUInt16LE(pos);
+    const size = extra.readUInt16LE(pos + 2);
+    const d = pos + 4;
+    if (d + size > extra.length) {
+      throw new FormatError(`${field('extra field')} ${hex(id)} at ${hex(at + pos)}: size ${size} runs past the extra data (${extra.length} bytes)`, at + pos);
+    }
+    const bad = (rule: string) => new FormatError(`${field('extra field')} ${hex(id)} at ${hex(at + pos)}: ${rule}`, at + pos);
+    switch (id) {
+      case S.EXTRA_EXTENDED_TIMESTAMP: {
+        if (size < 1) throw bad('empty extended timestamp');
+        const flags = extra[d];
+        const names = ['UT mtime', 'UT atime', 'UT ctime'];
+        let off = d + 1;
+        // Info-ZIP's central copy holds only the mtime whatever the flags say, bsdtar's all
+        // three: take each flagged time the field has room for.
+        for (let bit = 0; bit < 3 && off + 4 <= d + size; bit++) {
+          if (!(flags & (1 << bit))) continue;
+          time32(off, names[bit]);
+          off += 4;
+        }
+        break;
+      }
+      case S.EXTRA_NTFS: {
+        let off = d + 4;
+        while (off + 4 <= d + size) {
+          const tag = extra.readUInt16LE(off);
+          const tsize = extra.readUInt16LE(off + 2);
+          if (off + 4 + tsize > d + size) throw bad(`NTFS attribute tag ${tag} of ${tsize} bytes runs past the field`);
+          if (tag === S.NTFS_TAG_TIMES && tsize >= 24) {
+            ['NTFS mtime', 'NTFS atime', 'NTFS ctime'].forEach((what, i) => {
+              const o = off + 4 + i * 8;
+              const oldBytes = extra.subarray(o, o + 8);
+              const old = filetimeSeconds(oldBytes);
+              const value = ctx.time(Math.max(0, old));
+              ctx.patch({ offset: at + o, oldBytes, bytes: filetime(value), field: field(what), old: renderTime(old), new: renderTime(value) });
+            });
+          }
+          off += 4 + tsize;
+        }
+        break;
+      }
+      case S.EXTRA_INFOZIP_UNIX_OLD:
+      case S.EXTRA_PKWARE_UNIX: {
+        const prefix = id === S.EXTRA_PKWARE_UNIX ? 'PKWARE Unix' : 'Info-ZIP Unix (UX)';
+        if (size >= 8) {
+          time32(d, `${prefix} atime`);
+          time32(d + 4, `${prefix} mtime`);
+        }
+        if (size >= 12) {
+          zero(d + 8, 2, `${prefix} uid`);
+          zero(d + 10, 2, `${prefix} gid`);
+        }
+        break;
+      }
+      case S.EXTRA_INFOZIP_UNIX_2:
+        if (size >= 4) {
+          zero(d, 2, 'Info-ZIP Unix (Ux) uid');
+          zero(d + 2, 2, 'Info-ZIP Unix (Ux) gid');
+        }
+        break;
+      case S.EXTRA_INFOZIP_UNIX_N: {
+        if (size < 3) throw bad('too short for version and uid size');
+        const uidSize = extra[d + 1];
+        const gidAt = d + 2 + uidSize;
+        if (gidAt + 1 > d + size || gidAt + 1 + extra[gidAt] > d + size) throw bad(`uid/gid sizes ${uidSize}/${extra[gidAt] ?? '?'} run past the field`);
+        zero(d + 2, uidSize, 'Info-ZIP Unix (ux) uid');
+        zero(gidAt + 1, extra[gidAt], 'Info-ZIP Unix (ux) gid');
+        break;
+      }
+      default:
+        break;
+    }
+    pos = d + size;
+  }
+}
+
+/** Permissions as `zip` would store them from a umask-022 checkout: type bits kept. */
+function normalMode(mode: number): number {
+  const type = mode & S.S_IFMT;
+  if (type === S.S_IFDIR) return type | 0o755;
+  if (type === S.S_IFREG || type === 0) return type | (mode & S.S_IXUSR ? 0o755 : 0o644);
+  return mode; // symlinks and others unchanged
+}
+
+export interface End {
+  entries: number;
+  cdOffset: number;
+  cdSize: number;
+  /** Bytes before the archive (self-extractor stub, or a zip appended to a file). */
+  prefix: number;
+}
+
+/** Find the end of central directory (and its zip64 record) from the end of the file. */
+export async function readEnd(r: RangeReader): Promise<End> {
+  const tail = Math.min(r.size, S.EOCD_SIZE + S.EOCD_MAX_COMMENT);
+  const buf = await r.read(r.size - tail, tail, 'end of the file');
+  let eocd = -1;
+  for (let i = buf.length - S.EOCD_SIZE; i >= 0; i--) {
+    if (buf.readUInt32LE(i) === S.END_OF_CENTRAL_DIRECTORY_SIGNATURE && i + S.EOCD_SIZE + buf.readUInt16LE(i + S.eocd_comment_length) === buf.length) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new FormatError(`no end of central directory record in the last ${tail} bytes (size ${hex(r.size)}): truncated or not a zip`, r.size - tail);
+  const at = r.size - tail + eocd;
+  let entries = buf.readUInt16LE(eocd + S.eocd_entries);
+  let cdSize = buf.readUInt32LE(eocd + S.eocd_cd_size);
+  let cdOffset = buf.readUInt32LE(eocd + S.eocd_cd_offset);
+  let cdEnd = at;
+  if (at >= S.ZIP64_LOCATOR_SIZE) {
+    const loc = await r.read(at - S.ZIP64_LOCATOR_SIZE, S.ZIP64_LOCATOR_SIZE, 'zip64 locator');
+    if (loc.readUInt32LE(0) === S.ZIP64_LOCATOR_SIGNATURE) {
+      const recAt = Number(loc.readBigUInt64LE(S.z64loc_record_offset));
+      const rec = await r.read(recAt, S.ZIP64_END_SIZE, 'zip64 end of central directory record');
+      if (rec.readUInt32LE(0) !== S.ZIP64_END_SIGNATURE) throw new FormatError(`zip64 end of central directory record at ${hex(recAt)}: bad signature`, recAt);
+      entries = Number(rec.readBigUInt64LE(S.z64end_entries));
+      cdSize = Number(rec.readBigUInt64LE(S.z64end_cd_size));
+      cdOffset = Number(rec.readBigUInt64LE(S.z64end_cd_offset));
+      cdEnd = recAt;
+    }
+  }
+  const prefix = cdEnd - cdSize - cdOffset;
+  if (prefix < 0 || cdEnd - cdSize < 0) {
+    throw new FormatError(`end of central directory at ${hex(at)}: central directory ${hex(cdOffset)}+${hex(cdSize)} does not fit before it`, at);
+  }
+  return { entries, cdOffset, cdSize, prefix };
+}
+
+export async function planZip(ctx: PlanContext): Promise<void> {
+  const r = ctx.reader;
+  const end = await readEnd(r);
+  if (end.prefix > 0) ctx.note(`${end.prefix} bytes before the archive (self-extractor stub or appended zip) kept`);
+  const dos = (date: number, time: number) => {
+    const old = dosSeconds(date, time);
+    return dosDateTime(ctx.options.clamp && old <= ctx.options.epoch ? old : ctx.options.epoch);
+  };
+  let pos = end.prefix + end.cdOffset;
+  const cdEnd = pos + end.cdSize;
+  for (let i = 0; i < end.entries; i++) {
+    if (pos + S.CENTRAL_HEADER_SIZE > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory (ends ${hex(cdEnd)})`, pos);
+    const c = await r.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');
+    if (c.readUInt32LE(0) !== S.CENTRAL_DIRECTORY_SIGNATURE) throw new FormatError(`central directory entry ${i} at ${hex(pos)}: bad signature ${hex(c.readUInt32LE(0))}`, pos);
+    const nameLength = c.readUInt16LE(S.cdh_name_length);
+    const extraLength = c.readUInt16LE(S.cdh_extra_length);
+    const commentLength = c.readUInt16LE(S.cdh_comment_length);
+    const varEnd = pos + S.CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
+    if (varEnd > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)}: name/extra/comment lengths run past the central directory`, pos);
+    const name = (await r.read(pos + S.CENTRAL_HEADER_SIZE, nameLength, 'entry name')).toString('utf8');
+    const flags = c.readUInt16LE(S.cdh_flags);
+    const keepTime = (flags & S.FLAG_ENCRYPTED) !== 0 && (flags & S.FLAG_DATA_DESCRIPTOR) !== 0;
+    if (keepTime) ctx.note(`${name}: encrypted with a data descriptor; its DOS time is the password check byte and is kept`);
+
+    const planDos = (at: number, raw: Buffer, timeOff: number, side: string) => {
+      const time = raw.readUInt16LE(timeOff);
+      const date = raw.readUInt16LE(timeOff + 2);
+      const n = keepTime ? { date, time } : dos(date, time);
+      const bytes = Buffer.concat([u16(n.time), u16(n.date)]);
+      ctx.patch({ offset: at + timeOff, oldBytes: raw.subarray(timeOff, timeOff + 4), bytes, field: `${name}: ${side} DOS time/date`, old: renderDos(date, time), new: renderDos(n.date, n.time) });
+    };
+    planDos(pos, c, S.cdh_time, 'central');
+    const extraAt = pos + S.CENTRAL_HEADER_SIZE + nameLength;
+    planExtra(ctx, await r.read(extraAt, extraLength, 'central extra field'), extraAt, { side: 'central', name });
+    if (c[S.cdh_version_made_by + 1] === S.HOST_UNIX) {
+      const ext = c.readUInt32LE(S.cdh_external_attributes);
+      const mode = ext >>> 16;
+      const value = ((normalMode(mode) << 16) | (ext & 0xffff)) >>> 0;
+      ctx.patch({ offset: pos + S.cdh_external_attributes, oldBytes: c.subarray(S.cdh_external_attributes, S.cdh_external_attributes + 4), bytes: u32(value), field: `${name}: external attributes (mode)`, old: mode.toString(8), new: (value >>> 16).toString(8) });
+    }
+
+    let localAt = c.readUInt32LE(S.cdh_local_header_offset);
+    if (localAt === 0xffffffff) localAt = zip64LocalOffset(await r.read(extraAt, extraLength, 'zip64 extra'), c, extraAt).value;
+    localAt += end.prefix;
+    if (localAt + S.LOCAL_HEADER_SIZE > r.size) throw new FormatError(`${name}: local header offset ${hex(localAt)} runs past the end of the file (size ${hex(r.size)})`, pos + S.cdh_local_header_offset);
+    const l = await r.read(localAt, S.LOCAL_HEADER_SIZE, 'local header');
+    if (l.readUInt32LE(0) !== S.LOCAL_FILE_HEADER_SIGNATURE) throw new FormatError(`${name}: local header at ${hex(localAt)} has a bad signature ${hex(l.readUInt32LE(0))}`, localAt);
+    planDos(localAt, l, S.lfh_time, 'local');
+    const localExtraAt = localAt + S.LOCAL_HEADER_SIZE + l.readUInt16LE(S.lfh_name_length);
+    const localExtraLength = l.readUInt16LE(S.lfh_extra_length);
+    planExtra(ctx, await r.read(localExtraAt, localExtraLength, 'local extra field'), localExtraAt, { side: 'local', name });
+    await planStoredMember(ctx, { name, flags, method: l.readUInt16LE(S.lfh_method), size: c.readUInt32LE(S.cdh_compressed_size), data: localExtraAt + localExtraLength, localAt, centralAt: pos });
+    pos = varEnd;
+  }
+  if (pos !== cdEnd) {
+    throw new FormatError(`end of central directory counts ${end.entries} entries, but the central directory holds ${hex(cdEnd - pos)} more bytes after them`, pos);
+  }
+  ctx.note('archive comment, entry comments, member order and compressed data kept');
+}
+
+/**
+ * The local header offset from a zip64 extra field, when the 32-bit field is 0xffffffff,
+ * and where in `extra` it sits.
+ */
+export function zip64LocalOffset(extra: Buffer, c: Buffer, at: number): { value: number; at: number } {
+  let pos = 0;
+  while (pos + 4 <= extra.length) {
+    const id = extra.readUInt16LE(pos);
+    const size = extra.readUInt16LE(pos + 2);
+    if (id === S.EXTRA_ZIP64) {
+      // Present in this order, each only if its 32-bit field is saturated.
+      let off = pos + 4;
+      if (c.readUInt32LE(24) === 0xffffffff) off += 8;
+      if (c.readUInt32LE(S.cdh_compressed_size) === 0xffffffff) off += 8;
+      if (off + 8 > pos + 4 + size) break;
+      return { value: Number(extra.readBigUInt64LE(off)), at: off };
+    }
+    pos += 4 + size;
+  }
+  throw new FormatError(`central directory entry at ${hex(at - 46)}: local header offset is 0xffffffff but no zip64 extra gives it`, at);
+}
+
+/**
+ * A member stored uncompressed is planned in place by whatever format it is (a jar in a
+ * zip, a gzip, a PE); its CRC-32 is then recomputed, in the local header, the central
+ * directory and the data descriptor, after everything inside it.
+ */
+async function planStoredMember(
+  ctx: PlanContext,
+  m: { name: string; flags: number; method: number; size: number; data: number; localAt: number; centralAt: number },
+): Promise<void> {
+  const r = ctx.reader;
+  if (m.method !== S.METHOD_STORED) {
+    if (/\.(zip|jar|apk|aar|whl|nupkg|vsix|war|ear|gz|tgz|a|lib)$/i.test(m.name)) ctx.note(`${m.name}: a compressed nested archive, not normalized`);
+    return;
+  }
+  if (m.flags & S.FLAG_ENCRYPTED || m.size === 0xffffffff || m.size < 4) return;
+  if (m.data + m.size > r.size) throw new FormatError(`${m.name}: stored data at ${hex(m.data)}+${hex(m.size)} runs past the end of the file (size ${hex(r.size)})`, m.data);
+  if (!(await ctx.member(m.data, m.size, m.name))) return;
+  const places = [
+    { at: m.localAt + S.lfh_crc32, side: 'local' },
+    { at: m.centralAt + S.cdh_crc32, side: 'central' },
+  ];
+  if (m.flags & S.FLAG_DATA_DESCRIPTOR) {
+    const dd = m.data + m.size;
+    const sig = (await r.read(dd, 4, 'data descriptor')).readUInt32LE(0);
+    places.push({ at: sig === S.DATA_DESCRIPTOR_SIGNATURE ? dd + 4 : dd, side: 'data descriptor' });
+  }
+  for (const p of places) {
+    ctx.derive({
+      offset: p.at,
+      size: 4,
+      field: `${m.name}: ${p.side} CRC-32 of the normalized member`,
+      stage: S.CRC_STAGE_BASE - ctx.depth,
+      range: { start: m.data, end: m.data + m.size },
+      render: (b) => hex(b.readUInt32LE(0)),
+      createHasher: () => {
+        let crc = 0;
+        return { update: (chunk) => void (crc = crc32(chunk, crc)), digest: () => u32(crc) };
+      },
+    });
+  }
+}
