@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+
+type Tap = Test;
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const samples = path.join(root, 'samples');
@@ -57,4 +60,33 @@ export function output(cmd: string, args: string[]): string {
   const r = sh(cmd, args);
   if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
   return r.stdout.toString();
+}
+
+export interface Corrupt {
+  name: string;
+  bytes: Buffer;
+  /** The rule the one-line error must name. */
+  message: RegExp;
+  /** File name for the bad copy (default "bad.bin"). */
+  file?: string;
+}
+
+/**
+ * The contract for bad input: the run exits 3, the error is one line naming the file and
+ * the rule and ending "left untouched", no stack trace, the file keeps every byte, and
+ * (given `alongside`, a sample path) a good file in the same run is still normalized.
+ */
+export function expectRefused(t: Tap, c: Corrupt, alongside?: string): void {
+  const dir = tempDir(t);
+  const file = path.join(dir, c.file ?? 'bad.bin');
+  writeFileSync(file, c.bytes);
+  const good = alongside ? path.join(dir, `good${path.extname(alongside)}`) : undefined;
+  if (alongside && good) cpSync(path.join(samples, alongside), good);
+  const r = cli([dir]);
+  t.equal(r.code, 3, 'exit 3: a file failed');
+  t.match(r.stderr, c.message);
+  t.match(r.stderr, new RegExp(`^unstamp: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*; left untouched$`, 'm'));
+  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  t.ok(readFileSync(file).equals(c.bytes), 'byte-for-byte untouched');
+  if (good) t.equal(cli(['check', good]).code, 0, 'the other file in the run was still normalized');
 }

@@ -2,7 +2,7 @@ import t from 'tap';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { cli, copySample, have, samples, sh, sha256, tempDir } from '../helpers.js';
+import { cli, copySample, have, samples, sh, sha256, tempDir, expectRefused, type Corrupt } from '../helpers.js';
 
 interface PairCase {
   dir: string;
@@ -113,7 +113,7 @@ function setField(buf: Buffer, offset: number, text: string): Buffer {
 const gnu = readFileSync(path.join(samples, 'ar/gnu/a/libdemo.a'));
 const bsd = readFileSync(path.join(samples, 'ar/llvm-bsd/a/libdemo.a'));
 // First member header at 8; its fields: date 24, uid 36, gid 42, mode 48, size 56, fmag 66.
-const corrupt: { name: string; bytes: Buffer; message: RegExp }[] = [
+const corrupt: Corrupt[] = [
   { name: 'truncated header', bytes: gnu.subarray(0, 8 + 30), message: /member header at 0x8 is truncated: 30 bytes left, a header takes 60/ },
   { name: 'truncated member data', bytes: gnu.subarray(0, gnu.length - 100), message: /ar_size \d+ runs past the end of the archive/ },
   { name: 'size past end of file', bytes: setField(gnu, 56, '99999999  '), message: /ar_size 99999999 runs past the end of the archive/ },
@@ -126,18 +126,5 @@ const corrupt: { name: string; bytes: Buffer; message: RegExp }[] = [
 ];
 
 for (const c of corrupt) {
-  t.test(`corrupt archive (${c.name}) exits 3 and is left untouched`, async (t) => {
-    const dir = tempDir(t);
-    const file = path.join(dir, 'bad.a');
-    writeFileSync(file, c.bytes);
-    const good = path.join(dir, 'good.a');
-    cpSync(path.join(samples, 'ar/gnu/b/libdemo.a'), good);
-    const r = cli([dir]);
-    t.equal(r.code, 3, 'exit 3: a file failed');
-    t.match(r.stderr, c.message);
-    t.match(r.stderr, new RegExp(`^unstamp: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*; left untouched$`, 'm'));
-    t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    t.ok(readFileSync(file).equals(c.bytes), 'byte-for-byte untouched');
-    t.equal(cli(['check', good]).code, 0, 'the other file in the run was still normalized');
-  });
+  t.test(`corrupt archive (${c.name}) exits 3 and is left untouched`, async (t) => expectRefused(t, { ...c, file: 'bad.a' }, 'ar/gnu/b/libdemo.a'));
 }

@@ -2,7 +2,7 @@ import t from 'tap';
 import { copyFileSync, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { coff } from '../../src/formats/coff/index.js';
-import { cli, have, output, samples, sha256, tempDir } from '../helpers.js';
+import { cli, have, output, samples, sha256, tempDir, expectRefused, type Corrupt } from '../helpers.js';
 
 // Real samples: samples/pe/README.md says how each was made, samples/pe/DIFFS.txt which
 // bytes differ between the a and b builds.
@@ -394,7 +394,7 @@ t.test('the real samples the mutations start from', async (t) => {
   t.same([...libLib.subarray(0xa2, 0xa6)], [0x64, 0x86, 8, 0], 'lib.lib: member main.obj data at 0xa2');
 });
 
-const corrupt: { name: string; file: string; bytes: Buffer; message: RegExp }[] = [
+const corrupt: Corrupt[] = [
   { name: 'NumberOfSections absurd', file: 'bad.obj', bytes: edit(mainObj, (b) => b.writeUInt16LE(0xffff, 2)), message: /IMAGE_FILE_HEADER at 0x0: NumberOfSections 65535 is more than 65279, the most a regular object can have/ },
   { name: 'section table past EOF', file: 'bad.obj', bytes: edit(mainObj, (b) => b.writeUInt16LE(1000, 2)), message: /the section table at 0x14 \(NumberOfSections 1000, 40 bytes each\) runs past the end of the object \(size 0x955\)/ },
   { name: 'truncated inside the section table', file: 'bad.obj', bytes: mainObj.subarray(0, 300), message: /the section table at 0x14 \(NumberOfSections 8, 40 bytes each\) runs past the end of the object \(size 0x12c\)/ },
@@ -418,20 +418,7 @@ const corrupt: { name: string; file: string; bytes: Buffer; message: RegExp }[] 
 ];
 
 for (const c of corrupt) {
-  t.test(`corrupt COFF (${c.name}) exits 3 and is left untouched`, async (t) => {
-    const dir = tempDir(t);
-    const file = path.join(dir, c.file);
-    writeFileSync(file, c.bytes);
-    const good = path.join(dir, 'good.obj');
-    copyFileSync(path.join(samples, 'pe/clang-obj/b/main.obj'), good);
-    const r = cli([dir]);
-    t.equal(r.code, 3, 'exit 3: a file failed');
-    t.match(r.stderr, c.message);
-    t.match(r.stderr, new RegExp(`^unstamp: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*; left untouched$`, 'm'));
-    t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    t.ok(readFileSync(file).equals(c.bytes), 'byte-for-byte untouched');
-    t.equal(cli(['check', good]).code, 0, 'the other object in the run was still normalized');
-  });
+  t.test(`corrupt COFF (${c.name}) exits 3 and is left untouched`, async (t) => expectRefused(t, c, 'pe/clang-obj/b/main.obj'));
 }
 
 // Mutations of the fields detection rests on: the file is no longer a COFF object to

@@ -1,6 +1,7 @@
 import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
+import { u32le } from '../shared/bytes.js';
 import * as S from './spec.js';
 
 /** The kinds of file that share the name "COFF object". */
@@ -65,11 +66,6 @@ export function classify(head: Buffer, size: number): CoffKind | undefined {
   return 'object';
 }
 
-function u32(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(value);
-  return b;
-}
 
 /** A FormatError at `offset` of this object (the error carries the offset in the file). */
 function broken(ctx: PlanContext, offset: number, message: string): FormatError {
@@ -82,7 +78,7 @@ function patchTimeDateStamp(ctx: PlanContext, header: Buffer, offset: number, fi
   ctx.patch({
     offset,
     oldBytes: header.subarray(offset, offset + 4),
-    bytes: u32(value),
+    bytes: u32le(value),
     field,
     old: renderTime(old),
     new: renderTime(value),

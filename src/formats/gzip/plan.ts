@@ -2,13 +2,9 @@ import { crc32 } from 'node:zlib';
 import { FormatError, hex } from '../../core/errors.js';
 import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
+import { u32le } from '../shared/bytes.js';
 import * as S from './spec.js';
 
-function u32(value: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(value);
-  return b;
-}
 
 const renderMtime = (v: number) => (v === 0 ? '0 (no timestamp)' : renderTime(v));
 
@@ -28,7 +24,7 @@ export async function planGzip(ctx: PlanContext): Promise<void> {
 
   const mtime = h.readUInt32LE(S.OFF_MTIME);
   const value = ctx.time(mtime);
-  ctx.patch({ offset: S.OFF_MTIME, oldBytes: h.subarray(4, 8), bytes: u32(value), field: 'MTIME', old: renderMtime(mtime), new: renderMtime(value) });
+  ctx.patch({ offset: S.OFF_MTIME, oldBytes: h.subarray(4, 8), bytes: u32le(value), field: 'MTIME', old: renderMtime(mtime), new: renderMtime(value) });
 
   let pos = S.HEADER_SIZE;
   if (flg & S.FEXTRA) {

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
+import { u32be, u32le, zeroRanges } from '../shared/bytes.js';
 import * as S from './spec.js';
 
 type Range = { start: number; end: number };
@@ -15,20 +16,12 @@ interface Endian {
 const LE: Endian = {
   u32: (b, at) => b.readUInt32LE(at),
   u64: (b, at) => b.readBigUInt64LE(at),
-  put32: (v) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0);
-    return b;
-  },
+  put32: u32le,
 };
 const BE: Endian = {
   u32: (b, at) => b.readUInt32BE(at),
   u64: (b, at) => b.readBigUInt64BE(at),
-  put32: (v) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v >>> 0);
-    return b;
-  },
+  put32: u32be,
 };
 
 function uuidText(b: Buffer): string {
@@ -41,16 +34,7 @@ function uuidHasher(masks: Range[]): DerivedHasher {
   const hash = createHash('sha256');
   return {
     update(chunk, offset) {
-      let out = chunk;
-      for (const m of masks) {
-        const from = Math.max(m.start, offset);
-        const to = Math.min(m.end, offset + chunk.length);
-        if (from < to) {
-          if (out === chunk) out = Buffer.from(chunk);
-          out.fill(0, from - offset, to - offset);
-        }
-      }
-      hash.update(out);
+      hash.update(zeroRanges(chunk, offset, masks));
     },
     digest() {
       const u = hash.digest().subarray(0, 16);

@@ -3,6 +3,7 @@ import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
+import { u32le, zeroRanges } from '../shared/bytes.js';
 import { guidText, pdb70Key } from '../shared/guid.js';
 import { peChecksumHasher } from './checksum.js';
 import { readPe, rvaToOffset, type PeFile } from './file.js';
@@ -26,7 +27,7 @@ class ContentDigest {
     if (feeds) this.hash = createHash('sha256');
     return {
       update: (chunk, offset) => {
-        if (feeds) this.hash!.update(this.masked(chunk, offset));
+        if (feeds) this.hash!.update(zeroRanges(chunk, offset, this.masks));
       },
       digest: () => {
         this.result ??= this.hash!.digest();
@@ -35,18 +36,6 @@ class ContentDigest {
     };
   }
 
-  private masked(chunk: Buffer, offset: number): Buffer {
-    let out = chunk;
-    for (const m of this.masks) {
-      const from = Math.max(m.start, offset);
-      const to = Math.min(m.end, offset + chunk.length);
-      if (from < to) {
-        if (out === chunk) out = Buffer.from(chunk);
-        out.fill(0, from - offset, to - offset);
-      }
-    }
-    return out;
-  }
 }
 
 interface Stamp {
@@ -65,11 +54,6 @@ interface CodeView {
   pdbPath: string;
 }
 
-const u32 = (v: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v >>> 0);
-  return b;
-};
 
 function directory(pe: PeFile, index: number) {
   const d = pe.directories[index];
@@ -192,19 +176,19 @@ export async function planPe(ctx: PlanContext): Promise<void> {
   for (const s of stamps) {
     if (s.old === 0) {
       // 0 means "not set" (windres, GNU ld --no-insert-timestamp): already deterministic.
-      ctx.patch({ offset: s.offset, oldBytes: u32(0), bytes: u32(0), field: s.field, old: '0 (not set)', new: '0 (not set)' });
+      ctx.patch({ offset: s.offset, oldBytes: u32le(0), bytes: u32le(0), field: s.field, old: '0 (not set)', new: '0 (not set)' });
     } else if (hashMode) {
       ctx.derive({ offset: s.offset, size: 4, field: s.field, stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
     } else {
       const value = ctx.time(s.old);
-      ctx.patch({ offset: s.offset, oldBytes: u32(s.old), bytes: u32(value), field: s.field, old: renderTime(s.old), new: renderTime(value) });
+      ctx.patch({ offset: s.offset, oldBytes: u32le(s.old), bytes: u32le(value), field: s.field, old: renderTime(s.old), new: renderTime(value) });
     }
   }
   ctx.publish('timestamp', pe.fileHeader + S.fh_TimeDateStamp, 4);
 
   if (cv) {
     const ageAt = cv.offset + (cv.kind === 'RSDS' ? S.rsds_Age : S.nb10_Age);
-    ctx.patch({ offset: ageAt, oldBytes: u32(cv.age), bytes: u32(1), field: `CodeView ${cv.kind} Age`, old: String(cv.age), new: '1' });
+    ctx.patch({ offset: ageAt, oldBytes: u32le(cv.age), bytes: u32le(1), field: `CodeView ${cv.kind} Age`, old: String(cv.age), new: '1' });
     if (cv.kind === 'RSDS') {
       const at = cv.offset + S.rsds_Guid;
       ctx.derive({ offset: at, size: 16, field: 'CodeView RSDS GUID', stage: 0, range: whole, render: guidText, createHasher: () => digest.slice(4, 20) });
@@ -214,7 +198,7 @@ export async function planPe(ctx: PlanContext): Promise<void> {
       const at = cv.offset + S.nb10_Signature;
       const old = (await r.read(at, 4)).readUInt32LE(0);
       if (hashMode) ctx.derive({ offset: at, size: 4, field: 'CodeView NB10 Signature', stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
-      else ctx.patch({ offset: at, oldBytes: u32(old), bytes: u32(ctx.time(old)), field: 'CodeView NB10 Signature', old: renderTime(old), new: renderTime(ctx.time(old)) });
+      else ctx.patch({ offset: at, oldBytes: u32le(old), bytes: u32le(ctx.time(old)), field: 'CodeView NB10 Signature', old: renderTime(old), new: renderTime(ctx.time(old)) });
     }
     ctx.publish('age', ageAt, 4);
     const pathAt = cv.offset + (cv.kind === 'RSDS' ? S.RSDS_HEADER_SIZE : S.NB10_HEADER_SIZE);

@@ -3,6 +3,7 @@ import { FormatError, hex } from '../../core/errors.js';
 import type { PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
+import { u16le, u32le } from '../shared/bytes.js';
 import * as S from './spec.js';
 
 /** A DOS date/time pair, computed in UTC: never from the machine's timezone. */
@@ -24,16 +25,6 @@ function renderDos(date: number, time: number): string {
   return Number.isFinite(s) ? `${new Date(s * 1000).toISOString().replace('T', ' ').replace('.000Z', '')} (DOS, as UTC)` : `date ${hex(date)} time ${hex(time)}`;
 }
 
-const u16 = (v: number) => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16LE(v);
-  return b;
-};
-const u32 = (v: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(v >>> 0);
-  return b;
-};
 const filetime = (seconds: number) => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64LE(BigInt(seconds) * 10_000_000n + S.FILETIME_UNIX_EPOCH);
@@ -53,7 +44,7 @@ function planExtra(ctx: PlanContext, extra: Buffer, at: number, w: Where): void 
   const time32 = (off: number, what: string) => {
     const old = extra.readUInt32LE(off);
     const value = ctx.time(old);
-    ctx.patch({ offset: at + off, oldBytes: extra.subarray(off, off + 4), bytes: u32(value), field: field(what), old: renderTime(old), new: renderTime(value) });
+    ctx.patch({ offset: at + off, oldBytes: extra.subarray(off, off + 4), bytes: u32le(value), field: field(what), old: renderTime(old), new: renderTime(value) });
   };
   const zero = (off: number, size: number, what: string) => {
     if (size === 0) return;
@@ -219,7 +210,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
       const time = raw.readUInt16LE(timeOff);
       const date = raw.readUInt16LE(timeOff + 2);
       const n = keepTime ? { date, time } : dos(date, time);
-      const bytes = Buffer.concat([u16(n.time), u16(n.date)]);
+      const bytes = Buffer.concat([u16le(n.time), u16le(n.date)]);
       ctx.patch({ offset: at + timeOff, oldBytes: raw.subarray(timeOff, timeOff + 4), bytes, field: `${name}: ${side} DOS time/date`, old: renderDos(date, time), new: renderDos(n.date, n.time) });
     };
     planDos(pos, c, S.cdh_time, 'central');
@@ -229,7 +220,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
       const ext = c.readUInt32LE(S.cdh_external_attributes);
       const mode = ext >>> 16;
       const value = ((normalMode(mode) << 16) | (ext & 0xffff)) >>> 0;
-      ctx.patch({ offset: pos + S.cdh_external_attributes, oldBytes: c.subarray(S.cdh_external_attributes, S.cdh_external_attributes + 4), bytes: u32(value), field: `${name}: external attributes (mode)`, old: mode.toString(8), new: (value >>> 16).toString(8) });
+      ctx.patch({ offset: pos + S.cdh_external_attributes, oldBytes: c.subarray(S.cdh_external_attributes, S.cdh_external_attributes + 4), bytes: u32le(value), field: `${name}: external attributes (mode)`, old: mode.toString(8), new: (value >>> 16).toString(8) });
     }
 
     let localAt = c.readUInt32LE(S.cdh_local_header_offset);
@@ -309,7 +300,7 @@ async function planStoredMember(
       render: (b) => hex(b.readUInt32LE(0)),
       createHasher: () => {
         let crc = 0;
-        return { update: (chunk) => void (crc = crc32(chunk, crc)), digest: () => u32(crc) };
+        return { update: (chunk) => void (crc = crc32(chunk, crc)), digest: () => u32le(crc) };
       },
     });
   }
