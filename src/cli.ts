@@ -4,7 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError } from './core/errors.js';
 import { run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
-import { allFormats, engineOptions, type Options } from './index.js';
+import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
 import { explainLines, jsonReport, reportFile, summaryLine } from './report.js';
 
 /** Stable exit codes (README "Exit codes"). */
@@ -40,7 +40,7 @@ function globalOptions<T>(y: Argv<T>) {
     .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" })
     .options(
       Object.fromEntries(
-        allFormats.flatMap((f) => f.options ?? []).map((o) => [o.name, { type: 'string' as const, choices: o.choices, describe: `${o.describe} (default ${o.default})` }]),
+        formatOptions.map((o) => [o.name, { type: 'string' as const, choices: o.choices, describe: `${o.describe} (default ${o.default})` }]),
       ),
     );
 }
@@ -50,7 +50,7 @@ const list = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v
 /** The library options the global flags stand for. */
 function optionsFrom(argv: Global): Options {
   const settings: Record<string, string> = {};
-  for (const o of allFormats.flatMap((f) => f.options ?? [])) {
+  for (const o of formatOptions) {
     const v = (argv as unknown as Record<string, unknown>)[o.name];
     if (typeof v === 'string') settings[o.name] = v;
   }

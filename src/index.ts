@@ -50,9 +50,12 @@ export function selectFormats(spec: readonly string[] = []): Format[] {
   return allFormats.filter((f) => (enable.size === 0 || enable.has(f.name)) && !disable.has(f.name));
 }
 
+/** Every format's own options (--pe-timestamp, --zip-order, ...). */
+export const formatOptions = allFormats.flatMap((f) => f.options ?? []);
+
 /** Check format option values against each option's choices. */
 function checkSettings(given: Readonly<Record<string, string>>): void {
-  const options = new Map(allFormats.flatMap((f) => f.options ?? []).map((o) => [o.name, o]));
+  const options = new Map(formatOptions.map((o) => [o.name, o]));
   for (const [name, value] of Object.entries(given)) {
     const o = options.get(name);
     if (!o) throw new UsageError(`unknown format option '${name}'`);

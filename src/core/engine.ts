@@ -85,6 +85,11 @@ function internalMessage(e: unknown): string {
   return `internal error: ${err instanceof Error ? err.message : String(e)}`;
 }
 
+/** The report of an error: a broken format rule with its offset, else the system or internal message. */
+function errorOf(e: unknown): { message: string; offset?: number } {
+  return e instanceof FormatError ? { message: e.message, offset: e.offset } : { message: internalMessage(e) };
+}
+
 /** How a file of a linked format (FormatLink) is being processed. */
 export interface Pairing {
   /** For a companion: what its primary published. Absent: the companion is alone. */
@@ -136,9 +141,8 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
     }
   } catch (e) {
     if (e instanceof SkipFile) return { ...result, reason: e.message };
-    const error = e instanceof FormatError ? { message: e.message, offset: e.offset } : { message: internalMessage(e) };
     if (process.env.UNSTAMP_DEBUG && !(e instanceof FormatError)) console.error(e);
-    return { ...result, status: 'failed', error };
+    return { ...result, status: 'failed', error: errorOf(e) };
   }
 
   let rewrite: { how: FormatRewrite; why: string } | undefined;
@@ -149,7 +153,7 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
       if (why !== undefined && before.nlink > 1) plan.warnings.push(`${how.field} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
       else if (why !== undefined) rewrite = { how, why };
     } catch (e) {
-      return { ...result, status: 'failed', error: e instanceof FormatError ? { message: e.message, offset: e.offset } : { message: internalMessage(e) } };
+      return { ...result, status: 'failed', error: errorOf(e) };
     }
   }
 
@@ -177,7 +181,7 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
       await utimes(path, before.atime, mtime);
     }
   } catch (e) {
-    return { ...result, status: 'failed', bytesChanged: 0, error: { message: e instanceof FormatError ? e.message : internalMessage(e) } };
+    return { ...result, status: 'failed', bytesChanged: 0, error: errorOf(e) };
   }
   return result;
 }
@@ -243,7 +247,8 @@ async function rewriteFile(path: string, before: Stats, how: FormatRewrite): Pro
   try {
     await withReader(path, (r) => how.write(r, async (chunk) => void (await out.write(chunk))));
     await out.chmod(before.mode & 0o7777);
-    if ((await out.stat()).uid !== before.uid || (await out.stat()).gid !== before.gid) await chown(temp, before.uid, before.gid);
+    const made = await out.stat();
+    if (made.uid !== before.uid || made.gid !== before.gid) await chown(temp, before.uid, before.gid);
     await out.sync();
     await out.close();
     await rename(temp, path);
@@ -276,21 +281,17 @@ interface LinkInfo {
   key?: string;
 }
 
+const concurrency = (opts: RunOptions) => Math.max(1, opts.jobs ?? os.availableParallelism());
+
 /** The pairing key of a file of a linked format, or undefined (unreadable files included). */
 async function linkKey(path: string, formats: readonly Format[]): Promise<LinkInfo | undefined> {
   try {
     const st = await stat(path);
     if (!st.isFile()) return undefined;
-    const fh = await open(path, 'r');
-    try {
-      const source = new FileSource(fh, st.size);
-      const format = await detectFormat(formats, RangeReader.of(source));
-      if (!format?.link) return { stat: st };
-      const key = await format.link.key(RangeReader.of(source));
-      return { stat: st, role: format.link.role, key };
-    } finally {
-      await fh.close();
-    }
+    return await withReader(path, async (r) => {
+      const format = await detectFormat(formats, r);
+      return format?.link ? { stat: st, role: format.link.role, key: await format.link.key(r) } : { stat: st };
+    });
   } catch {
     return undefined;
   }
@@ -312,7 +313,7 @@ interface Unit {
 async function pairUnits(files: readonly string[], opts: RunOptions): Promise<{ units: Unit[]; stats: (Stats | undefined)[] }> {
   const alone = (i: number): Unit => ({ members: [i], keyHasCompanion: false });
   if (!opts.formats.some((f) => f.link)) return { units: files.map((_, i) => alone(i)), stats: [] };
-  const infos = await pMap(files, (f) => linkKey(f, opts.formats), { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) });
+  const infos = await pMap(files, (f) => linkKey(f, opts.formats), { concurrency: concurrency(opts) });
   const groups = new Map<string, { primaries: number[]; companions: number[] }>();
   infos.forEach((k, i) => {
     if (!k?.role || k.key === undefined) return;
@@ -377,7 +378,7 @@ export async function run(paths: readonly string[], opts: RunOptions): Promise<R
       for (const c of companions) done[c] = await processFile(walked.files[c], opts, { links: links ?? new Map(), before: stats[c] });
       emit();
     },
-    { concurrency: Math.max(1, opts.jobs ?? os.availableParallelism()) },
+    { concurrency: concurrency(opts) },
   );
   const processed = done as FileResult[];
   results.push(...processed);
