@@ -5,7 +5,7 @@ import { UsageError } from './core/errors.js';
 import { run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
-import { explainLines, jsonReport, reportFile, summaryLine } from './report.js';
+import { explainLines, jsonReport, reportFile, shownPath, summaryLine } from './report.js';
 
 /** Stable exit codes (README "Exit codes"). */
 export const EXIT = { ok: 0, changes: 1, usage: 2, failed: 3 } as const;
@@ -93,21 +93,58 @@ function consoleIo(): Io {
   };
 }
 
+/** Exit codes after an interrupt: 128 + the signal number, as shells report it. */
+export const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * SIGINT and SIGTERM stop the run from starting more files; the files being written
+ * finish, and the summary is printed. A second signal exits at once: a file cut off
+ * mid-write is still converged by the next run (README "Safety").
+ */
+function interruptOnSignals(io: Io): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const handlers = Object.keys(SIGNAL_EXIT).map((name) => {
+    const handler = () => {
+      if (controller.signal.aborted) process.exit(SIGNAL_EXIT[name]);
+      io.err(`unstamp: ${name}: finishing the files being written, then stopping (send it again to stop at once)`);
+      controller.abort(name);
+    };
+    process.on(name as NodeJS.Signals, handler);
+    return () => process.off(name as NodeJS.Signals, handler);
+  });
+  return { signal: controller.signal, dispose: () => handlers.forEach((off) => off()) };
+}
+
 async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Promise<number> {
   if (paths.length === 0) throw new UsageError('no paths given (try: unstamp build/)');
   if (argv.quiet && argv.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const engine = engineOptions(mode, optionsFrom(argv));
   const epoch = engine.epoch;
   const report = { mode, quiet: argv.quiet, verbose: argv.verbose, out: io.out, err: io.err };
-  const result: RunResult = await run(paths, {
-    ...engine,
-    jobs: jobsFrom(argv),
-    include: list(argv.include),
-    exclude: list(argv.exclude),
-    onResult: argv.json ? undefined : (r) => reportFile(r, report),
-  });
+  const jobs = jobsFrom(argv);
+  const stop = interruptOnSignals(io);
+  let result: RunResult;
+  try {
+    result = await run(paths, {
+      ...engine,
+      jobs,
+      include: list(argv.include),
+      exclude: list(argv.exclude),
+      onResult: argv.json ? undefined : (r) => reportFile(r, report),
+      signal: stop.signal,
+    });
+  } finally {
+    stop.dispose();
+  }
   const s = result.summary;
-  const code = s.failed > 0 ? EXIT.failed : mode === 'check' && s.wouldChange > 0 ? EXIT.changes : EXIT.ok;
+  const code =
+    s.interrupted !== undefined
+      ? (SIGNAL_EXIT[s.interrupted] ?? EXIT.failed)
+      : s.failed > 0
+        ? EXIT.failed
+        : mode === 'check' && s.wouldChange > 0
+          ? EXIT.changes
+          : EXIT.ok;
   if (argv.json) io.out(jsonReport(mode, epoch, argv.clamp, result, code));
   else if (!argv.quiet) io.out(summaryLine(s, mode));
   return code;
@@ -119,11 +156,11 @@ async function explain(file: string, argv: Global, io: Io): Promise<number> {
   const r = await processFile(file, engine);
   const code = r.status === 'failed' ? EXIT.failed : EXIT.ok;
   if (argv.json) {
-    const summary = { scanned: 1, normalized: 0, wouldChange: 0, clean: 0, skipped: 0, failed: 0, bytesScanned: r.size, bytesChanged: r.bytesChanged, seconds: 0 };
+    const summary = { scanned: 1, normalized: 0, wouldChange: 0, clean: 0, skipped: 0, failed: 0, bytesScanned: r.size, bytesChanged: r.bytesChanged, seconds: 0, notProcessed: 0 };
     io.out(jsonReport('explain', epoch, argv.clamp, { files: [r], summary }, code));
     return code;
   }
-  if (r.status === 'failed') io.err(`unstamp: ${r.path}: ${r.error?.message}; left untouched`);
+  if (r.status === 'failed') io.err(`unstamp: ${shownPath(r)}: ${r.error?.message}; left untouched`);
   for (const line of explainLines(r)) io.out(line);
   return code;
 }

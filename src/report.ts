@@ -1,5 +1,11 @@
 import type { FileResult, Mode, RunResult, Summary } from './core/engine.js';
 import { hex } from './core/errors.js';
+import { displayPath } from './core/paths.js';
+
+/** The file's path for a human line: escaped and quoted if it holds control characters or bytes that are not UTF-8. */
+export function shownPath(r: Pick<FileResult, 'path' | 'pathHex'>): string {
+  return displayPath(r.pathHex !== undefined ? Buffer.from(r.pathHex, 'hex') : r.path);
+}
 
 export interface ReportOptions {
   mode: Mode;
@@ -25,18 +31,19 @@ function mib(bytes: number): string {
 
 /** One file's lines, printed as soon as it (and every file before it) is done. */
 export function reportFile(r: FileResult, o: ReportOptions): void {
+  const path = shownPath(r);
   if (r.status === 'failed') {
-    o.err(`unstamp: ${r.path}: ${r.error?.message ?? 'failed'}; left untouched`);
+    o.err(`unstamp: ${path}: ${r.error?.message ?? 'failed'}; left untouched`);
     return;
   }
   if (o.quiet) return;
-  for (const w of r.warnings) o.err(`unstamp: ${r.path}: warning: ${w}`);
+  for (const w of r.warnings) o.err(`unstamp: ${path}: warning: ${w}`);
   const changed = r.fields.filter((f) => f.changed).length;
   const what = `[${r.format}] ${changed} of ${r.fields.length} fields, ${r.bytesChanged} bytes`;
-  if (r.status === 'normalized') o.out(`normalized    ${r.path}  ${what}`);
-  else if (r.status === 'would-change') o.out(`would change  ${r.path}  ${what}`);
-  else if (r.status === 'clean' && o.verbose) o.out(`clean         ${r.path}  [${r.format}]`);
-  else if (r.status === 'skipped' && o.verbose) o.out(`skipped       ${r.path}: ${r.reason}`);
+  if (r.status === 'normalized') o.out(`normalized    ${path}  ${what}`);
+  else if (r.status === 'would-change') o.out(`would change  ${path}  ${what}`);
+  else if (r.status === 'clean' && o.verbose) o.out(`clean         ${path}  [${r.format}]`);
+  else if (r.status === 'skipped' && o.verbose) o.out(`skipped       ${path}: ${r.reason}`);
   if (o.verbose) {
     for (const f of r.fields) {
       const line = fieldLine(f, false);
@@ -54,15 +61,16 @@ export function summaryLine(s: Summary, mode: Mode): string {
     `${s.failed} failed`,
   ];
   const bytes = mode === 'normalize' ? `${s.bytesChanged} bytes rewritten` : `${s.bytesChanged} bytes would change`;
-  return `unstamp: ${parts.join(', ')}; ${bytes}; ${s.seconds.toFixed(2)} s`;
+  const stopped = s.interrupted !== undefined ? `; interrupted by ${s.interrupted}, ${s.notProcessed} files not processed` : '';
+  return `unstamp: ${parts.join(', ')}; ${bytes}; ${s.seconds.toFixed(2)} s${stopped}`;
 }
 
 /** `explain <file>`: every field found, whether or not it changes, and what is left alone. */
 export function explainLines(r: FileResult): string[] {
   if (r.status === 'failed') return [];
-  if (r.status === 'skipped') return [`${r.path}: skipped: ${r.reason}`];
+  if (r.status === 'skipped') return [`${shownPath(r)}: skipped: ${r.reason}`];
   const changed = r.fields.filter((f) => f.changed).length;
-  const lines = [`${r.path}: ${r.format}, ${r.size} bytes; ${r.fields.length} fields found, ${changed} would change (${r.bytesChanged} bytes)`];
+  const lines = [`${shownPath(r)}: ${r.format}, ${r.size} bytes; ${r.fields.length} fields found, ${changed} would change (${r.bytesChanged} bytes)`];
   for (const f of r.fields) lines.push(fieldLine(f, true)!);
   for (const n of r.notes) lines.push(`  left alone: ${n}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

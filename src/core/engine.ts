@@ -1,14 +1,14 @@
-import { chown, open, rename, rm, stat, utimes } from 'node:fs/promises';
+import { chown, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants, type BigIntStats, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
 import os from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import pMap from 'p-map';
 import type { Format, FormatRewrite, PlanOptions } from './format.js';
-import { FormatError, SkipFile } from './errors.js';
+import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
-import { expandPaths } from './walk.js';
+import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
+import { expandPaths, tempName, type WalkFile } from './walk.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
 
@@ -23,7 +23,10 @@ export interface FieldResult {
 }
 
 export interface FileResult {
+  /** The path as text; bytes that are not UTF-8 show as U+FFFD (then pathHex has them all). */
   path: string;
+  /** Only for a path that is not valid UTF-8: its exact bytes, in hex. */
+  pathHex?: string;
   format?: string;
   status: FileStatus;
   size: number;
@@ -53,6 +56,11 @@ export interface RunOptions extends EngineOptions {
   exclude?: readonly string[];
   /** Called for each file as soon as it and every file before it are done, in walk order. */
   onResult?: (r: FileResult) => void;
+  /**
+   * Stop starting files once aborted: the files being planned or written finish (a unit
+   * of PE and PDB finishes whole), the rest are counted as not processed.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Summary {
@@ -65,6 +73,10 @@ export interface Summary {
   bytesScanned: number;
   bytesChanged: number;
   seconds: number;
+  /** Files found but not started because the run was interrupted. */
+  notProcessed: number;
+  /** The abort reason (the signal name, for the CLI) when the run was interrupted. */
+  interrupted?: string;
 }
 
 export interface RunResult {
@@ -78,16 +90,19 @@ function countChangedBytes(plan: Plan): number {
   return n;
 }
 
-function internalMessage(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  // A failed system call (EACCES, ENOENT, ...) is the file's problem; anything else is ours.
-  if (err && typeof err.code === 'string' && err.syscall) return `${err.code}: ${err.message}`;
-  return `internal error: ${err instanceof Error ? err.message : String(e)}`;
+/** A failed system call, without the path Node puts in its message (the report names the file). */
+function systemMessage(err: NodeJS.ErrnoException): string {
+  const what = /^[A-Z0-9_]+: ([^,]*)/.exec(err.message)?.[1] ?? err.message;
+  return `${err.syscall} failed: ${what} (${err.code})`;
 }
 
-/** The report of an error: a broken format rule with its offset, else the system or internal message. */
+/** The report of an error: a broken format rule with its offset, a refusal, a failed system call, or our bug. */
 function errorOf(e: unknown): { message: string; offset?: number } {
-  return e instanceof FormatError ? { message: e.message, offset: e.offset } : { message: internalMessage(e) };
+  if (e instanceof FormatError) return { message: e.message, offset: e.offset };
+  if (e instanceof NotWritten) return { message: e.message };
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && err.syscall) return { message: systemMessage(err) };
+  return { message: `internal error: ${err instanceof Error ? err.message : String(e)}` };
 }
 
 /** How a file of a linked format (FormatLink) is being processed. */
@@ -96,64 +111,89 @@ export interface Pairing {
   links?: ReadonlyMap<string, Buffer>;
   /** For a primary: whether a companion is processed with it. */
   hasCompanion?: boolean;
-  /** Receives what a primary published, for its companions. */
-  onPublished?: (values: Map<string, Buffer>) => void;
   /** The file's stat taken before the pairing pass read it, so its atime can be restored. */
   before?: Stats;
 }
 
+/** A planned file: its report, and (normalize mode, something to change) the write still to do. */
+interface Prepared {
+  result: FileResult;
+  write?: () => Promise<void>;
+  /** A primary's published values and the key its companions have after normalization. */
+  published?: { values: Map<string, Buffer>; keyAfter?: string };
+}
+
 /**
- * Plan one file and, in normalize mode, apply the plan in place. Never throws for a bad
- * file: failures come back as status 'failed' with the file untouched.
+ * Test hook for the crash tests: wait this long before every write and write patch by
+ * patch, so a kill lands between writes of one file as often as between files.
  */
-export async function processFile(path: string, opts: EngineOptions, pairing: Pairing = {}): Promise<FileResult> {
-  const result: FileResult = { path, status: 'skipped', size: 0, fields: [], bytesChanged: 0, notes: [], warnings: [] };
+const writeDelayMs = Number(process.env.UNSTAMP_DEBUG_WRITE_DELAY_MS ?? 0);
+const pause = () => (writeDelayMs > 0 ? new Promise((r) => setTimeout(r, writeDelayMs)) : Promise.resolve());
+
+/** Open flags: a file found by walking a tree must not have become a symlink since. */
+const readFlags = (walked: boolean) => constants.O_RDONLY | (walked ? constants.O_NOFOLLOW : 0);
+const writeFlags = (walked: boolean) => constants.O_RDWR | (walked ? constants.O_NOFOLLOW : 0);
+
+/** Identity and content version of a file: if any of these moved, someone else wrote it. */
+function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, walked: boolean): Promise<Prepared> {
+  const result: FileResult = { ...reportPath(path), status: 'skipped', size: 0, fields: [], bytesChanged: 0, notes: [], warnings: [] };
+  const failed = (e: unknown): Prepared => ({ result: { ...result, status: 'failed', bytesChanged: 0, error: errorOf(e) } });
   let before: Stats;
+  let version: BigIntStats;
   try {
-    const now = await stat(path);
+    version = await (walked ? lstat : stat)(path, { bigint: true });
+    const now = await (walked ? lstat : stat)(path);
     // Times from before the pairing pass read the file, if it did and nothing changed since.
     before = pairing.before && pairing.before.ino === now.ino && pairing.before.mtimeMs === now.mtimeMs ? pairing.before : now;
   } catch (e) {
-    return { ...result, status: 'failed', error: { message: internalMessage(e) } };
+    return failed(e);
   }
   result.size = before.size;
-  if (!before.isFile()) return { ...result, reason: 'not a regular file' };
+  if (!before.isFile()) return { result: { ...result, reason: before.isSymbolicLink() ? 'a symlink inside the tree (never followed)' : 'not a regular file' } };
 
   let plan: Plan;
+  let published: Prepared['published'];
   try {
-    const fh = await open(path, 'r');
+    const fh = await open(path, readFlags(walked));
     try {
       const source = new FileSource(fh, before.size);
       const format = await detectFormat(opts.formats, RangeReader.of(source));
-      if (!format) return { ...result, reason: 'unknown format' };
+      if (!format) return { result: { ...result, reason: 'unknown format' } };
       result.format = format.name;
       const link = format.link;
       const key = link ? await link.key(RangeReader.of(source)) : undefined;
       if (link?.role === 'companion' && key !== undefined && !pairing.links) {
         const reason = link.orphaned?.(key) ?? 'its primary file is not in this run';
-        return { ...result, reason, warnings: [reason] };
+        return { result: { ...result, reason, warnings: [reason] } };
       }
       plan = await buildPlan(source, format, opts.formats, opts, pairing.links);
       if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key));
-      if (plan.exports.length > 0) pairing.onPublished?.(await publishedValues(plan, source));
+      if (plan.exports.length > 0) {
+        const values = await publishedValues(plan, source);
+        published = { values, keyAfter: link?.keyAfter?.(values) };
+      }
     } finally {
       await fh.close();
     }
   } catch (e) {
-    if (e instanceof SkipFile) return { ...result, reason: e.message };
+    if (e instanceof SkipFile) return { result: { ...result, reason: e.message } };
     if (process.env.UNSTAMP_DEBUG && !(e instanceof FormatError)) console.error(e);
-    return { ...result, status: 'failed', error: errorOf(e) };
+    return failed(e);
   }
 
   let rewrite: { how: FormatRewrite; why: string } | undefined;
   const how = opts.formats.find((f) => f.name === plan.format)?.rewrite;
   if (how?.wanted(opts.settings)) {
     try {
-      const why = await withReader(path, (r) => how.needed(r));
+      const why = await withReader(path, walked, (r) => how.needed(r));
       if (why !== undefined && before.nlink > 1) plan.warnings.push(`${how.field} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
       else if (why !== undefined) rewrite = { how, why };
     } catch (e) {
-      return { ...result, status: 'failed', error: errorOf(e) };
+      return failed(e);
     }
   }
 
@@ -172,18 +212,38 @@ export async function processFile(path: string, opts: EngineOptions, pairing: Pa
   if (changes.length === 0 && !rewrite) result.status = 'clean';
   else result.status = opts.mode === 'normalize' ? 'normalized' : 'would-change';
 
-  if (opts.mode !== 'normalize') return result;
-  try {
-    if (changes.length > 0) await applyPatches(path, before, changes);
-    if (rewrite) await rewriteFile(path, before, rewrite.how);
-    if (changes.length > 0 || opts.setMtime) {
-      const mtime = opts.setMtime ? mtimeFor(before, opts) : before.mtime;
-      await utimes(path, before.atime, mtime);
+  if (opts.mode !== 'normalize' || (changes.length === 0 && !rewrite && !opts.setMtime)) return { result, published };
+  const mtime = opts.setMtime ? mtimeFor(before, opts) : before.mtime;
+  const write = async () => {
+    if (changes.length > 0 || rewrite) {
+      if ((before.mode & 0o222) === 0) {
+        throw new NotWritten(`read-only (mode ${(before.mode & 0o7777).toString(8).padStart(4, '0')}); make it writable to normalize it`);
+      }
     }
+    if (changes.length > 0) await applyPatches(path, walked, version, changes, { atime: before.atime, mtime });
+    if (rewrite) await rewriteFile(path, walked, before, rewrite.how, mtime);
+    if (changes.length === 0 && !rewrite) await setTimes(path, walked, before.atime, mtime);
+  };
+  return { result, write, published };
+}
+
+/** Run a prepared file's write; a failure turns its report into 'failed' (the file untouched). */
+async function finish(p: Prepared): Promise<FileResult> {
+  if (!p.write) return p.result;
+  try {
+    await p.write();
+    return p.result;
   } catch (e) {
-    return { ...result, status: 'failed', bytesChanged: 0, error: errorOf(e) };
+    return { ...p.result, status: 'failed', bytesChanged: 0, error: errorOf(e) };
   }
-  return result;
+}
+
+/**
+ * Plan one file and, in normalize mode, apply the plan in place. Never throws for a bad
+ * file: failures come back as status 'failed' with the file untouched.
+ */
+export async function processFile(path: FilePath, opts: EngineOptions, pairing: Pairing = {}, walked = false): Promise<FileResult> {
+  return finish(await prepare(path, opts, pairing, walked));
 }
 
 function mtimeFor(st: Stats, opts: PlanOptions): Date {
@@ -191,8 +251,27 @@ function mtimeFor(st: Stats, opts: PlanOptions): Date {
   return new Date(seconds * 1000);
 }
 
+async function setTimes(path: FilePath, walked: boolean, atime: Date, mtime: Date): Promise<void> {
+  const fh = await open(path, readFlags(walked));
+  try {
+    await fh.utimes(atime, mtime);
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Patches closer than this are written together, with the bytes between them read back. */
 const WRITE_SPAN = 64 * 1024;
+
+/** Write all of `buf` at `position` (null: at the current position, for a new file). */
+async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): Promise<void> {
+  await pause();
+  for (let done = 0; done < buf.length; ) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position === null ? null : position + done);
+    if (bytesWritten === 0) throw new Error(`a write of ${buf.length - done} bytes wrote nothing`);
+    done += bytesWritten;
+  }
+}
 
 /**
  * Positional writes into the same inode: size, mode, owner and hard links stay as they
@@ -200,35 +279,37 @@ const WRITE_SPAN = 64 * 1024;
  * they cover (an archive with 20,000 members is a few dozen writes, not 80,000).
  * Refuses if the file changed between planning and writing.
  */
-async function applyPatches(path: string, before: Stats, patches: Plan['patches']): Promise<void> {
-  const fh = await open(path, 'r+');
+async function applyPatches(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
+  const fh = await open(path, writeFlags(walked));
   try {
-    const now = await fh.stat();
-    if (now.size !== before.size || now.mtimeMs !== before.mtimeMs || now.ino !== before.ino) {
-      throw new FormatError('file changed while it was being planned; left untouched');
+    if (!sameVersion(await fh.stat({ bigint: true }), version)) {
+      throw new NotWritten('changed on disk while it was being planned (size, mtime or inode moved); not written, run unstamp on it again');
     }
+    const span = writeDelayMs > 0 ? 0 : WRITE_SPAN;
     const sorted = [...patches].sort((a, b) => a.offset - b.offset);
     for (let i = 0; i < sorted.length; ) {
       const start = sorted[i].offset;
       let j = i;
-      while (j + 1 < sorted.length && sorted[j + 1].offset + sorted[j + 1].bytes.length - start <= WRITE_SPAN) j++;
+      while (j + 1 < sorted.length && sorted[j + 1].offset + sorted[j + 1].bytes.length - start <= span) j++;
       const end = sorted[j].offset + sorted[j].bytes.length;
-      const span = Buffer.alloc(end - start);
-      const { bytesRead } = await fh.read(span, 0, span.length, start);
-      if (bytesRead !== span.length) throw new Error(`short read at ${start}`);
-      for (let k = i; k <= j; k++) sorted[k].bytes.copy(span, sorted[k].offset - start);
-      const { bytesWritten } = await fh.write(span, 0, span.length, start);
-      if (bytesWritten !== span.length) throw new Error(`short write at ${start}`);
+      const buf = Buffer.alloc(end - start);
+      if (j > i) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+        if (bytesRead !== buf.length) throw new Error(`short read at ${start}`);
+      }
+      for (let k = i; k <= j; k++) sorted[k].bytes.copy(buf, sorted[k].offset - start);
+      await writeAll(fh, buf, start);
       i = j + 1;
     }
+    await fh.utimes(times.atime, times.mtime);
     await fh.sync();
   } finally {
     await fh.close();
   }
 }
 
-async function withReader<T>(path: string, fn: (r: RangeReader) => Promise<T>): Promise<T> {
-  const fh = await open(path, 'r');
+async function withReader<T>(path: FilePath, walked: boolean, fn: (r: RangeReader) => Promise<T>): Promise<T> {
+  const fh = await open(path, readFlags(walked));
   try {
     return await fn(RangeReader.of(new FileSource(fh, (await fh.stat()).size)));
   } finally {
@@ -238,19 +319,22 @@ async function withReader<T>(path: string, fn: (r: RangeReader) => Promise<T>): 
 
 /**
  * Stream the format's rewrite into a temporary file in the same folder, give it the
- * original's mode and owner, sync it, then rename it over the original: at every moment
- * the path holds either the old file or the complete new one.
+ * original's mode, owner and times, sync it, then rename it over the original: at every
+ * moment the path holds either the old file or the complete new one. A temporary file
+ * left by a killed run is removed by the next walk (walk.ts tempName).
  */
-async function rewriteFile(path: string, before: Stats, how: FormatRewrite): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.unstamp-${randomBytes(6).toString('hex')}`);
+async function rewriteFile(path: FilePath, walked: boolean, before: Stats, how: FormatRewrite, mtime: Date): Promise<void> {
+  const temp = joinPath(dirOf(path), tempName(baseOf(path), process.pid, randomBytes(6).toString('hex')));
   const out = await open(temp, 'wx', before.mode & 0o7777);
   try {
-    await withReader(path, (r) => how.write(r, async (chunk) => void (await out.write(chunk))));
+    await withReader(path, walked, (r) => how.write(r, (chunk) => writeAll(out, chunk, null)));
     await out.chmod(before.mode & 0o7777);
     const made = await out.stat();
     if (made.uid !== before.uid || made.gid !== before.gid) await chown(temp, before.uid, before.gid);
+    await out.utimes(before.atime, mtime);
     await out.sync();
     await out.close();
+    await pause();
     await rename(temp, path);
   } catch (e) {
     await out.close().catch(() => undefined);
@@ -259,7 +343,7 @@ async function rewriteFile(path: string, before: Stats, how: FormatRewrite): Pro
   }
 }
 
-function summarize(files: readonly FileResult[], seconds: number): Summary {
+function summarize(files: readonly FileResult[], seconds: number, notProcessed: number, interrupted: string | undefined): Summary {
   const count = (s: FileStatus) => files.filter((f) => f.status === s).length;
   return {
     scanned: files.length,
@@ -271,6 +355,8 @@ function summarize(files: readonly FileResult[], seconds: number): Summary {
     bytesScanned: files.reduce((n, f) => n + f.size, 0),
     bytesChanged: files.reduce((n, f) => n + (f.status === 'failed' ? 0 : f.bytesChanged), 0),
     seconds,
+    notProcessed,
+    ...(interrupted !== undefined ? { interrupted } : {}),
   };
 }
 
@@ -284,11 +370,11 @@ interface LinkInfo {
 const concurrency = (opts: RunOptions) => Math.max(1, opts.jobs ?? os.availableParallelism());
 
 /** The pairing key of a file of a linked format, or undefined (unreadable files included). */
-async function linkKey(path: string, formats: readonly Format[]): Promise<LinkInfo | undefined> {
+async function linkKey(file: WalkFile, formats: readonly Format[]): Promise<LinkInfo | undefined> {
   try {
-    const st = await stat(path);
+    const st = await (file.walked ? lstat : stat)(file.path);
     if (!st.isFile()) return undefined;
-    return await withReader(path, async (r) => {
+    return await withReader(file.path, file.walked, async (r) => {
       const format = await detectFormat(formats, r);
       return format?.link ? { stat: st, role: format.link.role, key: await format.link.key(r) } : { stat: st };
     });
@@ -302,6 +388,8 @@ interface Unit {
   members: number[];
   /** Some companion with the primary's key is in the run (so no "unpaired" warning). */
   keyHasCompanion: boolean;
+  /** A companion whose key no primary has now; it may match a primary's key after normalization. */
+  orphanKey?: string;
 }
 
 /**
@@ -310,7 +398,7 @@ interface Unit {
  * key twice), and every other file is alone. Only formats with a FormatLink cost the
  * extra look at each file.
  */
-async function pairUnits(files: readonly string[], opts: RunOptions): Promise<{ units: Unit[]; stats: (Stats | undefined)[] }> {
+async function pairUnits(files: readonly WalkFile[], opts: RunOptions): Promise<{ units: Unit[]; stats: (Stats | undefined)[] }> {
   const alone = (i: number): Unit => ({ members: [i], keyHasCompanion: false });
   if (!opts.formats.some((f) => f.link)) return { units: files.map((_, i) => alone(i)), stats: [] };
   const infos = await pMap(files, (f) => linkKey(f, opts.formats), { concurrency: concurrency(opts) });
@@ -321,12 +409,13 @@ async function pairUnits(files: readonly string[], opts: RunOptions): Promise<{ 
     (k.role === 'primary' ? g.primaries : g.companions).push(i);
     groups.set(k.key, g);
   });
+  const folder = (i: number) => pathKey(dirOf(files[i].path));
   const unitOf = new Map<number, Unit>();
-  for (const { primaries, companions } of groups.values()) {
+  for (const [key, { primaries, companions }] of groups) {
     for (const p of primaries) unitOf.set(p, { members: [p], keyHasCompanion: companions.length > 0 });
     for (const c of companions) {
-      const p = primaries.find((q) => dirname(files[q]) === dirname(files[c])) ?? primaries[0];
-      if (p === undefined) unitOf.set(c, alone(c));
+      const p = primaries.find((q) => folder(q) === folder(c)) ?? primaries[0];
+      if (p === undefined) unitOf.set(c, { ...alone(c), orphanKey: key });
       else unitOf.get(p)!.members.push(c);
     }
   }
@@ -341,12 +430,20 @@ async function pairUnits(files: readonly string[], opts: RunOptions): Promise<{ 
   return { units, stats: infos.map((k) => k?.stat) };
 }
 
-/** Walk, then plan (and apply) every file with bounded parallelism. */
-export async function run(paths: readonly string[], opts: RunOptions): Promise<RunResult> {
+/**
+ * Walk, then plan (and apply) every file with bounded parallelism.
+ *
+ * A primary and its companions (a PE and its PDB) are one unit: all are planned first,
+ * then the companions are written, then the primary, and the primary is not written if a
+ * companion failed. So a run killed in the middle of a unit leaves either the original
+ * key on both or the new key on the companion; the next run pairs the latter through the
+ * primary's key after normalization (FormatLink.keyAfter) and converges.
+ */
+export async function run(paths: readonly FilePath[], opts: RunOptions): Promise<RunResult> {
   const started = process.hrtime.bigint();
   const walked = await expandPaths(paths, { include: opts.include ?? [], exclude: opts.exclude ?? [] });
   const results: FileResult[] = walked.missing.map((m) => ({
-    path: m.path,
+    ...reportPath(m.path),
     status: 'failed' as const,
     size: 0,
     fields: [],
@@ -357,31 +454,51 @@ export async function run(paths: readonly string[], opts: RunOptions): Promise<R
   }));
   results.forEach((r) => opts.onResult?.(r));
 
-  const done: (FileResult | undefined)[] = [];
+  // Per file: its result, null when an interrupt kept it from starting, undefined while pending.
+  const done: (FileResult | null | undefined)[] = new Array(walked.files.length).fill(undefined);
   let next = 0;
   const emit = () => {
-    for (; next < done.length && done[next]; next++) opts.onResult?.(done[next]!);
+    for (; next < done.length && done[next] !== undefined; next++) if (done[next]) opts.onResult?.(done[next]!);
   };
+  const stopped = () => opts.signal?.aborted ?? false;
+  const file = (i: number) => walked.files[i];
+  const prepareAt = (i: number, pairing: Pairing) => prepare(file(i).path, opts, pairing, file(i).walked);
+
   const { units, stats } = await pairUnits(walked.files, opts);
+  const afterKeys = new Map<string, Map<string, Buffer>>();
+  const orphans: Unit[] = [];
   await pMap(
     units,
     async (unit) => {
-      // A primary and its companions run in order inside one job: the companions need
-      // what the primary published, and no other job touches these files meanwhile.
+      if (unit.orphanKey !== undefined) return void orphans.push(unit);
+      if (stopped()) return void unit.members.forEach((m) => (done[m] = null));
       const [first, ...companions] = unit.members;
-      let links: Map<string, Buffer> | undefined;
-      done[first] = await processFile(walked.files[first], opts, {
-        hasCompanion: unit.keyHasCompanion,
-        onPublished: (values) => (links = values),
-        before: stats[first],
-      });
-      for (const c of companions) done[c] = await processFile(walked.files[c], opts, { links: links ?? new Map(), before: stats[c] });
+      const primary = await prepareAt(first, { hasCompanion: unit.keyHasCompanion, before: stats[first] });
+      if (primary.published?.keyAfter !== undefined) afterKeys.set(primary.published.keyAfter, primary.published.values);
+      const links = primary.published?.values ?? new Map<string, Buffer>();
+      const planned = [];
+      for (const c of companions) planned.push({ index: c, prepared: await prepareAt(c, { links, before: stats[c] }) });
+      for (const { index, prepared } of planned) done[index] = await finish(prepared);
+      const broken = planned.find(({ index }) => done[index]!.status === 'failed');
+      if (broken && primary.write && companions.length > 0) {
+        const why = `its PDB ${done[broken.index]!.path} could not be normalized (${done[broken.index]!.error?.message}); not written, so the two still match`;
+        done[first] = { ...primary.result, status: 'failed', bytesChanged: 0, error: { message: why } };
+      } else done[first] = await finish(primary);
       emit();
     },
     { concurrency: concurrency(opts) },
   );
-  const processed = done as FileResult[];
+  // A companion already carrying the key its primary gets once normalized: pair it now.
+  for (const unit of orphans) {
+    const [c] = unit.members;
+    if (stopped()) done[c] = null;
+    else done[c] = await finish(await prepareAt(c, { links: afterKeys.get(unit.orphanKey!), before: stats[c] }));
+  }
+  emit();
+  const processed = done.filter((r): r is FileResult => !!r);
   results.push(...processed);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { files: results, summary: summarize(results, seconds) };
+  const notProcessed = done.length - processed.length;
+  const reason = stopped() ? String(opts.signal?.reason ?? 'aborted') : undefined;
+  return { files: results, summary: summarize(results, seconds, notProcessed, reason) };
 }

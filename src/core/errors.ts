@@ -35,3 +35,14 @@ export class SkipFile extends Error {
     this.name = 'SkipFile';
   }
 }
+
+/**
+ * The plan is sound but writing it now would be wrong: the file is read-only, or it
+ * changed between planning and writing. The file is left untouched and reported as failed.
+ */
+export class NotWritten extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotWritten';
+  }
+}

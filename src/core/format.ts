@@ -38,6 +38,12 @@ export interface FormatLink {
   unpaired?(key: string): string;
   /** A companion whose primary is not in the run: the reason it is skipped. */
   orphaned?(key: string): string;
+  /**
+   * Primary side: the key its companions carry once normalized, from what the primary
+   * published. A run interrupted between writing a companion and writing its primary
+   * leaves them with different keys; the next run pairs them again through this.
+   */
+  keyAfter?(published: ReadonlyMap<string, Buffer>): string | undefined;
 }
 
 /**

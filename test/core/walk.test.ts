@@ -1,5 +1,5 @@
 import t from 'tap';
-import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expandPaths } from '../../src/core/walk.js';
 import { tempDir } from '../helpers.js';
@@ -21,7 +21,7 @@ function tree(t: Parameters<typeof tempDir>[0]): string {
   return dir;
 }
 
-const rel = (dir: string, files: string[]) => files.map((f) => path.relative(dir, f));
+const rel = (dir: string, files: { path: string | Buffer }[]) => files.map((f) => path.relative(dir, String(f.path)));
 
 t.test('a directory walk never follows symlinks and sees each inode once', async (t) => {
   const dir = tree(t);
@@ -57,4 +57,29 @@ t.test('a missing path is reported, the others still expand', async (t) => {
   const { files, missing } = await expandPaths([path.join(dir, 'nope'), path.join(dir, 'a.a')], none);
   t.equal(files.length, 1);
   t.same(missing.map((m) => m.message), ['no such file or directory']);
+});
+
+t.test('names that are not UTF-8 are kept as bytes, so the file can still be opened', async (t) => {
+  const dir = tempDir(t);
+  const raw = Buffer.concat([Buffer.from(dir + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.a')]);
+  writeFileSync(raw, 'x');
+  writeFileSync(path.join(dir, 'new\nline.a'), 'y');
+  const { files } = await expandPaths([dir], none);
+  t.equal(files.length, 2);
+  const bytes = files.find((f) => Buffer.isBuffer(f.path));
+  t.ok(bytes && Buffer.compare(bytes.path as Buffer, raw) === 0, 'the non-UTF-8 name comes back as its exact bytes');
+  t.ok(files.some((f) => f.path === path.join(dir, 'new\nline.a')), 'a valid UTF-8 name with a newline stays a string');
+});
+
+t.test('a temporary file of a killed rewrite is removed; one of a live run is left alone', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'app.jar'), 'j');
+  // pid 2^22+1 is above the default pid_max, so no process has it.
+  writeFileSync(path.join(dir, '.app.jar.unstamp-4194305-0123456789ab.tmp'), 'partial');
+  writeFileSync(path.join(dir, `.app.jar.unstamp-${process.pid}-0123456789ab.tmp`), 'in progress');
+  const { files } = await expandPaths([dir], none);
+  t.same(rel(dir, files), ['app.jar'], 'neither temporary file is handed to a format');
+  t.notOk(existsSync(path.join(dir, '.app.jar.unstamp-4194305-0123456789ab.tmp')), 'the dead run\'s file is gone');
+  t.ok(existsSync(path.join(dir, `.app.jar.unstamp-${process.pid}-0123456789ab.tmp`)), 'the live run\'s file is kept');
+  t.equal(readdirSync(dir).length, 2);
 });

@@ -1,5 +1,5 @@
 import type { Format } from '../../core/format.js';
-import { keyGuid } from '../shared/guid.js';
+import { keyGuid, pdb70Key } from '../shared/guid.js';
 import { peLinkKey, planPe } from './plan.js';
 import { DOS_MAGIC, PE_SIGNATURE, e_lfanew } from './spec.js';
 
@@ -32,6 +32,10 @@ export const pe: Format = {
     key: peLinkKey,
     unpaired: (key) =>
       `its PDB (GUID ${keyGuid(key)}) is not in this run and will no longer match this file; normalize the PE and its PDB together`,
+    keyAfter: (published) => {
+      const guid = published.get('guid');
+      return guid ? pdb70Key(guid) : undefined;
+    },
   },
   fields: [
     { field: 'COFF file header TimeDateStamp', value: 'first 4 bytes of a SHA-256 of the image with all rewritten fields zeroed (--pe-timestamp hash, default), or the epoch (--pe-timestamp epoch)' },
