@@ -280,6 +280,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): P
  * Refuses if the file changed between planning and writing.
  */
 async function applyPatches(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
+  await pause();
   const fh = await open(path, writeFlags(walked));
   try {
     if (!sameVersion(await fh.stat({ bigint: true }), version)) {
