@@ -18,7 +18,7 @@
 #   Adds an install(CODE) step that normalizes <dir> recursively. A relative <dir> is taken
 #   under CMAKE_INSTALL_PREFIX as it is at install time (`cmake --install --prefix` works), and
 #   $ENV{DESTDIR} is put in front as install() does. Install steps run in the order they are
-#   declared: call it after the install() rules whose files it should see.
+#   declared: call it after the install() rules whose files it should see (<dir> must exist).
 #
 # The command, decided when either function is called (re-run cmake after changing it):
 #   1. the CMake variable UNSTAMP_COMMAND, a list: -DUNSTAMP_COMMAND="node;/opt/unstamp/bin/unstamp.js".
@@ -91,6 +91,9 @@ function(unstamp_target tgt)
   endif()
   _unstamp_command(cmd)
   get_target_property(type "${tgt}" TYPE)
+  if(NOT type MATCHES "^(EXECUTABLE|STATIC_LIBRARY|SHARED_LIBRARY|MODULE_LIBRARY)$")
+    message(FATAL_ERROR "unstamp_target: '${tgt}' is a ${type}, which has no file of its own")
+  endif()
   set(defs "-DUNSTAMP_FILE=$<TARGET_FILE:${tgt}>")
   if(type STREQUAL "EXECUTABLE" OR type STREQUAL "SHARED_LIBRARY" OR type STREQUAL "MODULE_LIBRARY")
     # $<TARGET_PDB_FILE> is an error unless the linker writes PDBs.
