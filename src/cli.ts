@@ -6,6 +6,7 @@ import { run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
 import { explainLines, jsonReport, reportFile, shownPath, summaryLine } from './report.js';
+import { progressBar, progressWanted, type ProgressTarget } from './progress.js';
 
 /** Stable exit codes (README "Exit codes"). */
 export const EXIT = { ok: 0, changes: 1, usage: 2, failed: 3 } as const;
@@ -72,6 +73,8 @@ function jobsFrom(argv: Global): number | undefined {
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** The real terminal streams, when there are any: a progress bar may be drawn on `err`. */
+  tty?: { outIsTTY: boolean; err: ProgressTarget };
 }
 
 /**
@@ -90,6 +93,7 @@ function consoleIo(): Io {
   return {
     out: (l) => void (closed.out || process.stdout.write(l + '\n')),
     err: (l) => void (closed.err || process.stderr.write(l + '\n')),
+    tty: { outIsTTY: process.stdout.isTTY === true, err: process.stderr },
   };
 }
 
@@ -120,9 +124,14 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
   if (argv.quiet && argv.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const engine = engineOptions(mode, optionsFrom(argv));
   const epoch = engine.epoch;
-  const report = { mode, quiet: argv.quiet, verbose: argv.verbose, out: io.out, err: io.err };
   const jobs = jobsFrom(argv);
-  const stop = interruptOnSignals(io);
+  const progress = io.tty && progressWanted(io.tty.err, argv) ? progressBar(io.tty.err) : undefined;
+  // While a bar is drawn, lines that show on the same terminal go above it.
+  const shown: Io = progress
+    ? { out: io.tty?.outIsTTY ? (l) => progress.line(l, io.out) : io.out, err: (l) => progress.line(l, io.err) }
+    : io;
+  const report = { mode, quiet: argv.quiet, verbose: argv.verbose, out: shown.out, err: shown.err };
+  const stop = interruptOnSignals(shown);
   let result: RunResult;
   try {
     result = await run(paths, {
@@ -131,10 +140,13 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
       include: list(argv.include),
       exclude: list(argv.exclude),
       onResult: argv.json ? undefined : (r) => reportFile(r, report),
+      onWalked: progress ? (totals) => progress.walked(totals) : undefined,
+      onProgress: progress ? (r) => progress.fileDone(r.size) : undefined,
       signal: stop.signal,
     });
   } finally {
     stop.dispose();
+    progress?.stop();
   }
   const s = result.summary;
   const code =

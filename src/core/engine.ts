@@ -56,6 +56,10 @@ export interface RunOptions extends EngineOptions {
   exclude?: readonly string[];
   /** Called for each file as soon as it and every file before it are done, in walk order. */
   onResult?: (r: FileResult) => void;
+  /** Called once the walk is done, with what is to be processed (for progress). */
+  onWalked?: (totals: { files: number; bytes: number }) => void;
+  /** Called as each file is done, in completion order (for progress). */
+  onProgress?: (r: FileResult) => void;
   /**
    * Stop starting files once aborted: the files being planned or written finish (a unit
    * of PE and PDB finishes whole), the rest are counted as not processed.
@@ -465,6 +469,11 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   const file = (i: number) => walked.files[i];
   const prepareAt = (i: number, pairing: Pairing) => prepare(file(i).path, opts, pairing, file(i).walked);
 
+  opts.onWalked?.({ files: walked.files.length, bytes: walked.files.reduce((n, f) => n + f.size, 0) });
+  const settle = (i: number, r: FileResult) => {
+    done[i] = r;
+    opts.onProgress?.(r);
+  };
   const { units, stats } = await pairUnits(walked.files, opts);
   const afterKeys = new Map<string, Map<string, Buffer>>();
   const orphans: Unit[] = [];
@@ -479,12 +488,12 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
       const links = primary.published?.values ?? new Map<string, Buffer>();
       const planned = [];
       for (const c of companions) planned.push({ index: c, prepared: await prepareAt(c, { links, before: stats[c] }) });
-      for (const { index, prepared } of planned) done[index] = await finish(prepared);
+      for (const { index, prepared } of planned) settle(index, await finish(prepared));
       const broken = planned.find(({ index }) => done[index]!.status === 'failed');
       if (broken && primary.write && companions.length > 0) {
         const why = `its PDB ${done[broken.index]!.path} could not be normalized (${done[broken.index]!.error?.message}); not written, so the two still match`;
-        done[first] = { ...primary.result, status: 'failed', bytesChanged: 0, error: { message: why } };
-      } else done[first] = await finish(primary);
+        settle(first, { ...primary.result, status: 'failed', bytesChanged: 0, error: { message: why } });
+      } else settle(first, await finish(primary));
       emit();
     },
     { concurrency: concurrency(opts) },
@@ -493,7 +502,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   for (const unit of orphans) {
     const [c] = unit.members;
     if (stopped()) done[c] = null;
-    else done[c] = await finish(await prepareAt(c, { links: afterKeys.get(unit.orphanKey!), before: stats[c] }));
+    else settle(c, await finish(await prepareAt(c, { links: afterKeys.get(unit.orphanKey!), before: stats[c] })));
   }
   emit();
   const processed = done.filter((r): r is FileResult => !!r);

@@ -17,6 +17,8 @@ export interface WalkFile {
    * the tree.
    */
   walked: boolean;
+  /** Size when walked (for progress; the engine takes its own stat before reading). */
+  size: number;
 }
 
 export interface WalkResult {
@@ -72,7 +74,7 @@ const byBytes = (a: { rel: Buffer }, b: { rel: Buffer }) => Buffer.compare(a.rel
  * never followed, so the walk stays inside the tree; a directory that cannot be read is
  * reported and the walk goes on.
  */
-async function walkDir(top: FilePath, opts: WalkOptions, out: WalkFile[], missing: WalkResult['missing']): Promise<void> {
+async function walkDir(top: FilePath, opts: WalkOptions, out: Omit<WalkFile, 'size'>[], missing: WalkResult['missing']): Promise<void> {
   const found: { rel: Buffer; path: FilePath }[] = [];
   const visit = async (dir: FilePath, rel: Buffer | undefined): Promise<void> => {
     let entries;
@@ -101,7 +103,7 @@ async function walkDir(top: FilePath, opts: WalkOptions, out: WalkFile[], missin
  * taken as if walked: directories recursed into, symlinks skipped).
  */
 export async function expandPaths(args: readonly FilePath[], opts: WalkOptions): Promise<WalkResult> {
-  const candidates: WalkFile[] = [];
+  const candidates: Omit<WalkFile, 'size'>[] = [];
   const missing: WalkResult['missing'] = [];
   for (const arg of args) {
     let st;
@@ -133,7 +135,7 @@ export async function expandPaths(args: readonly FilePath[], opts: WalkOptions):
     const key = st ? `${st.dev}:${st.ino}` : `path:${pathKey(f.path)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    files.push(f);
+    files.push({ ...f, size: st?.size ?? 0 });
   }
   return { files, missing };
 }
