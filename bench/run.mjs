@@ -1,0 +1,365 @@
+#!/usr/bin/env node
+// unstamp's benchmark (issue 7): `npm run bench` prints one table from one run.
+//   --quick (or BENCH_QUICK=1)   a small tree (~55 MB) and 64 MiB "big" files, to smoke-test this script
+//   --profile                    also profile one normalize run of the tree (node --cpu-prof) and summarize it
+//   --profile-only               only the profile
+//   --repeat N (BENCH_REPEAT)    time every row N times, each on a fresh copy, and keep the fastest
+//   DUCIBLE=/path/to/ducible     add the ducible row (never built here)
+//   UNSTAMP_BENCH_CACHE=dir      where the inputs are cached (default $TMPDIR/unstamp-bench-cache)
+// Nothing is asserted: the table says for each row whether its target is met.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInputs, inventory, python, cacheDir, sizes, TREE_VERSION } from './tree.mjs';
+import { summarize } from './profile.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'bin', 'unstamp.js');
+const argv = process.argv.slice(2);
+const flag = (f) => argv.includes(f);
+const quick = flag('--quick') || process.env.BENCH_QUICK === '1';
+const profileOnly = flag('--profile-only');
+const profile = flag('--profile') || profileOnly;
+const repeatAt = argv.indexOf('--repeat');
+const repeat = Math.max(1, Number(repeatAt >= 0 ? argv[repeatAt + 1] : (process.env.BENCH_REPEAT ?? 1)) || 1);
+const log = (s) => process.stderr.write(`${s}\n`);
+
+const MB = 1e6;
+const mb = (n) => (n / MB).toFixed(1);
+const secs = (s) => `${s.toFixed(2)} s`;
+
+function has(tool) {
+  return spawnSync('sh', ['-c', `command -v "${tool}"`], { stdio: 'ignore' }).status === 0;
+}
+
+// ---------------------------------------------------------------- inputs and copies
+const inputs = ensureInputs({ quick, samplesDir: path.join(root, 'samples'), log });
+const base = path.dirname(cacheDir(quick));
+const work = mkdtempSync(path.join(base, 'run-'));
+let copies = 0;
+
+/** A fresh copy of `from` (not timed): cp -a --reflink=auto, so never hard links to the cache. */
+function fresh(from, name = path.basename(from)) {
+  const to = path.join(work, `${copies++}-${name}`);
+  execFileSync('cp', ['-a', '--reflink=auto', from, to]);
+  return to;
+}
+const drop = (dir) => rmSync(dir, { recursive: true, force: true });
+
+/** Copy the listed files (relative to `from`) into a new folder, keeping their relative paths. */
+function subset(from, rel, name) {
+  const to = path.join(work, `${copies++}-${name}`);
+  for (const r of rel) {
+    mkdirSync(path.dirname(path.join(to, r)), { recursive: true });
+    execFileSync('cp', ['-a', '--reflink=auto', path.join(from, r), path.join(to, r)]);
+  }
+  return to;
+}
+
+/** How many of the files (relative paths) differ between `dir` and the cached tree: did the tool really work? */
+function changed(dir, rel, from = inputs.tree) {
+  let n = 0;
+  for (const r of rel) if (!readFileSync(path.join(dir, r)).equals(readFileSync(path.join(from, r)))) n++;
+  return n;
+}
+
+/** Run a command, wall time with process start. */
+function timed(cmd, args, opts = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  if (r.error) throw r.error;
+  return { seconds, code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Best of `repeat` runs; `setup()` makes the fresh input of each run, `cleanup` removes it. */
+function best(setup, measure, cleanup = drop) {
+  let out;
+  for (let i = 0; i < repeat; i++) {
+    const input = setup();
+    const r = measure(input);
+    if (!out || r.seconds < out.seconds) out = r;
+    if (cleanup) cleanup(input);
+  }
+  return out;
+}
+
+const problems = [];
+// strip-nondeterminism ships its ar normalizer disabled; +ar turns it on, so it does what unstamp does to ar.
+const SND = ['-T', '0', '--normalizers', '+ar'];
+/** unstamp as a user runs it: one process, process start included. */
+function unstamp(args, { expect = [0], what = 'unstamp' } = {}) {
+  const r = timed(process.execPath, [cli, '-q', ...args]);
+  if (!expect.includes(r.code)) {
+    const first = (r.stderr || r.stdout).trim().split('\n').slice(0, 3).join(' | ');
+    problems.push(`${what}: exit ${r.code}${first ? `: ${first}` : ''}`);
+  }
+  return r;
+}
+
+/** Run `cmd fixed... files...` in `cwd` as ONE process if the list fits on a command line, else via xargs in big batches. */
+function overFiles(cmd, fixed, files, cwd) {
+  const len = files.reduce((n, f) => n + f.length + 1, 0);
+  if (len < 1_500_000) return { ...timed(cmd, [...fixed, ...files], { cwd }), processes: 1 };
+  const r = timed('xargs', ['-0', '-s', '1800000', cmd, ...fixed], { cwd, input: files.join('\0') });
+  return { ...r, processes: Math.ceil(len / 1_700_000) };
+}
+
+/** Peak RSS in MB of a command, from /usr/bin/time -v. */
+function peakRss(cmd, args) {
+  const r = timed('/usr/bin/time', ['-v', cmd, ...args]);
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
+  return { ...r, rssMB: (kb * 1024) / MB };
+}
+
+// ---------------------------------------------------------------- the table
+const rows = [];
+const notes = [];
+/**
+ * One row: unstamp's figure, the reference's, ratio = unstamp / reference, and the target
+ * as a bound on that ratio (or on unstamp's own figure for memory).
+ */
+function row(what, u, ref, { unit = 's', max, maxOf = 'ratio', targetText } = {}) {
+  const fmt = (v) => (v === undefined ? '-' : typeof v === 'string' ? v : unit === 's' ? secs(v) : `${v.toFixed(0)} MB`);
+  const ratio = typeof u === 'number' && typeof ref === 'number' && ref > 0 ? u / ref : undefined;
+  const subject = maxOf === 'ratio' ? ratio : typeof u === 'number' ? u : undefined;
+  const met = max === undefined ? '-' : subject === undefined ? 'n/a' : subject <= max ? 'met' : 'NOT met';
+  rows.push([what, fmt(u), fmt(ref), ratio === undefined ? '-' : ratio.toFixed(2), targetText ?? (max === undefined ? 'info' : `<= ${max}`), met]);
+}
+
+function printTable() {
+  const head = ['what', 'unstamp', 'reference', 'unstamp/ref', 'target', 'met'];
+  const all = [head, ...rows];
+  const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => (i === 0 || i === 4 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${w.map((n, i) => (i === 0 || i === 4 ? ':' + '-'.repeat(n + 1) : '-'.repeat(n + 1) + ':')).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+// ---------------------------------------------------------------- machine facts
+function facts() {
+  const cpus = os.cpus();
+  const snd = has('strip-nondeterminism') ? execFileSync('strip-nondeterminism', ['--version'], { encoding: 'utf8' }).trim() : 'not installed';
+  const fsType = spawnSync('stat', ['-f', '-c', '%T', base], { encoding: 'utf8' }).stdout.trim();
+  return [
+    `machine: ${os.availableParallelism()} cores (${cpus[0]?.model?.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`,
+    `node ${process.version}; ${snd}; inputs ${TREE_VERSION}${quick ? ' (--quick)' : ''} cached in ${path.dirname(inputs.tree)} (${fsType})${inputs.cached ? '' : ', built by this run'}`,
+    `load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}${repeat > 1 ? `; every row the best of ${repeat} runs` : '; every row one run'}`,
+  ];
+}
+
+function composition(files) {
+  const by = new Map();
+  for (const f of files) {
+    const k = by.get(f.kind) ?? { files: 0, bytes: 0 };
+    k.files++;
+    k.bytes += f.size;
+    by.set(f.kind, k);
+  }
+  const label = { pe: 'PE images (EXE/DLL)', pdb: 'PDB', macho: 'Mach-O', ar: 'ar (static/import libraries)', zip: 'zip/jar', gzip: 'gzip', other: 'other (COFF objects, text, ...)' };
+  const order = ['pe', 'pdb', 'macho', 'ar', 'zip', 'gzip', 'other'];
+  const lines = ['tree composition (by magic bytes):'];
+  for (const k of order) if (by.has(k)) lines.push(`  ${label[k].padEnd(32)} ${String(by.get(k).files).padStart(6)} files ${mb(by.get(k).bytes).padStart(9)} MB`);
+  const total = files.reduce((n, f) => n + f.size, 0);
+  lines.push(`  ${'total'.padEnd(32)} ${String(files.length).padStart(6)} files ${mb(total).padStart(9)} MB`);
+  return { lines, total };
+}
+
+// ---------------------------------------------------------------- profile
+function runProfile() {
+  const dir = fresh(inputs.tree, 'profile');
+  const profDir = path.join(work, 'cpuprofile');
+  const r = timed(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500', cli, '-q', dir]);
+  drop(dir);
+  const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+  const keep = path.join(base, `last-${quick ? 'quick' : 'full'}.cpuprofile`);
+  writeFileSync(keep, readFileSync(path.join(profDir, file)));
+  console.log('');
+  console.log(`profile of one normalize run of the tree (node --cpu-prof, default jobs, ${secs(r.seconds)} wall, exit ${r.code}); kept in ${keep}`);
+  console.log(summarize(JSON.parse(readFileSync(keep, 'utf8')), 15));
+}
+
+// ---------------------------------------------------------------- the rows
+try {
+  const treeFiles = inventory(inputs.tree);
+  const rel = (f) => path.relative(inputs.tree, f.path);
+  const comp = composition(treeFiles);
+  for (const l of facts()) console.log(l);
+  for (const l of comp.lines) console.log(l);
+  if (!quick && (treeFiles.length < 1500 || comp.total < 300 * MB)) notes.push(`the tree is smaller than issue 7 asks (>= 1,500 files, >= 300 MB): install what the notes below name`);
+  for (const m of inputs.missing ?? []) notes.push(`left out: ${m}`);
+  console.log('');
+
+  if (profileOnly) {
+    runProfile();
+  } else {
+    // 1. unstamp vs strip-nondeterminism on the formats both handle, by the names strip-nondeterminism takes.
+    const sndName = { ar: /\.a$/, zip: /\.(jar|war|apk|zip|whl|epub|xpi)$/, gzip: /\.(gz|dz)$/ };
+    const common = treeFiles.filter((f) => sndName[f.kind]?.test(f.path)).map(rel);
+    const commonBytes = treeFiles.filter((f) => sndName[f.kind]?.test(f.path)).reduce((n, f) => n + f.size, 0);
+    const kinds = ['ar', 'zip', 'gzip'].map((k) => `${treeFiles.filter((f) => f.kind === k && sndName[k].test(f.path)).length} ${k}`).join(', ');
+    let uChanged = 0;
+    let sChanged = 0;
+    const uCommon = best(
+      () => subset(inputs.tree, common, 'common'),
+      (d) => {
+        const r = unstamp([d], { what: 'unstamp on ar/zip/gzip' });
+        uChanged = changed(d, common);
+        return r;
+      },
+    );
+    if (has('strip-nondeterminism')) {
+      let procs = 1;
+      const sCommon = best(
+        () => subset(inputs.tree, common, 'common-snd'),
+        (d) => {
+          const r = overFiles('strip-nondeterminism', SND, common, d);
+          procs = r.processes;
+          sChanged = changed(d, common);
+          if (r.code !== 0) problems.push(`strip-nondeterminism: exit ${r.code}: ${r.stderr.trim().split('\n').slice(0, 2).join(' | ')}`);
+          return r;
+        },
+      );
+      notes.push(`ar+jar/zip+gzip row: files changed by unstamp ${uChanged}, by strip-nondeterminism ${sChanged}, of ${common.length}`);
+      row(`ar+jar/zip+gzip (${kinds}; ${mb(commonBytes)} MB) vs strip-nondeterminism -T 0 --normalizers +ar, ${procs} process`, uCommon.seconds, sCommon.seconds, {
+        max: 0.2,
+        targetText: '<= 0.20 (5x faster)',
+      });
+    } else {
+      row('ar+jar/zip+gzip vs strip-nondeterminism', uCommon.seconds, 'not installed', { targetText: '<= 0.20 (5x faster)', max: 0.2 });
+      notes.push('strip-nondeterminism: not installed (apt-get install strip-nondeterminism)');
+    }
+
+    // 2. The whole tree vs the read floor: sha256sum of the files that must be hashed whole, head+tail of the rest.
+    const hashed = treeFiles.filter((f) => ['pe', 'pdb', 'macho'].includes(f.kind));
+    const rest = treeFiles.filter((f) => !['pe', 'pdb', 'macho'].includes(f.kind));
+    const hashedBytes = hashed.reduce((n, f) => n + f.size, 0);
+    const reader = path.join(work, 'headtail.py');
+    writeFileSync(
+      reader,
+      [
+        'import os, sys',
+        'W = 64 * 1024',
+        'for name in sys.stdin.buffer.read().split(b"\\0"):',
+        '    if not name: continue',
+        '    fd = os.open(name, os.O_RDONLY)',
+        '    size = os.fstat(fd).st_size',
+        '    os.pread(fd, W, 0)',
+        '    if size > W: os.pread(fd, W, max(W, size - W))',
+        '    os.close(fd)',
+        '',
+      ].join('\n'),
+    );
+    let floorParts;
+    const floor = best(
+      () => fresh(inputs.tree, 'floor'),
+      (d) => {
+        const sha = overFiles('sha256sum', [], hashed.map(rel), d);
+        if (sha.code !== 0) problems.push(`sha256sum: exit ${sha.code}`);
+        const ht = timed(python(), [reader], { cwd: d, input: rest.map(rel).join('\0') });
+        if (ht.code !== 0) problems.push(`head/tail reader: exit ${ht.code}: ${ht.stderr.trim().split('\n').pop()}`);
+        floorParts = { sha: sha.seconds, ht: ht.seconds };
+        return { seconds: sha.seconds + ht.seconds };
+      },
+    );
+    let cleanTree;
+    const uTree = best(
+      () => fresh(inputs.tree, 'tree'),
+      (d) => unstamp([d], { what: 'unstamp on the tree' }),
+      (d) => {
+        if (cleanTree) drop(cleanTree);
+        cleanTree = d;
+      },
+    );
+    row(
+      `whole tree (${treeFiles.length} files, ${mb(comp.total)} MB), default -j ${os.availableParallelism()}, vs read floor: sha256sum of PE/PDB/Mach-O (${hashed.length} files, ${mb(hashedBytes)} MB: ${secs(floorParts.sha)}) + 64 KiB head and tail of the other ${rest.length} (${secs(floorParts.ht)})`,
+      uTree.seconds,
+      floor.seconds,
+      { max: 1.5 },
+    );
+
+    // 3. PE files alone: vs ducible if provided; vs their sha256sum floor always (issue 7: ducible ~ 1.1x that floor).
+    const peRel = treeFiles.filter((f) => f.kind === 'pe' || f.kind === 'pdb').map(rel);
+    const peBytes = treeFiles.filter((f) => f.kind === 'pe' || f.kind === 'pdb').reduce((n, f) => n + f.size, 0);
+    const uPe = best(() => subset(inputs.tree, peRel, 'pe'), (d) => unstamp([d], { what: 'unstamp on PE+PDB' }));
+    const peFloor = best(() => subset(inputs.tree, peRel, 'pe-floor'), (d) => overFiles('sha256sum', [], peRel, d));
+    const peWhat = `PE+PDB alone (${peRel.length} files, ${mb(peBytes)} MB)`;
+    if (process.env.DUCIBLE) {
+      const images = treeFiles.filter((f) => f.kind === 'pe').map(rel);
+      const script = 'for f in "$@"; do p="${f%.*}.pdb"; if [ -f "$p" ]; then "$DUCIBLE" "$f" "$p"; else "$DUCIBLE" "$f"; fi || echo "ducible failed on $f" >&2; done';
+      const d = best(() => subset(inputs.tree, peRel, 'pe-ducible'), (dir) => timed('bash', ['-c', script, 'ducible', ...images], { cwd: dir }));
+      row(`${peWhat} vs ducible (one process per image)`, uPe.seconds, d.seconds, { max: 1.0 });
+    } else {
+      row(`${peWhat} vs ducible`, uPe.seconds, 'ducible: not provided (set DUCIBLE)', { max: 1.0 });
+    }
+    row(`${peWhat} vs sha256sum of them (ducible hashes all bytes: ~1.1x this)`, uPe.seconds, peFloor.seconds, { max: 1.1, targetText: '<= 1.1 (proxy)' });
+
+    // 4. -j scaling on the tree.
+    const j = {};
+    for (const n of [1, 2, 4]) j[n] = best(() => fresh(inputs.tree, `j${n}`), (d) => unstamp(['-j', String(n), d], { what: `unstamp -j ${n}` })).seconds;
+    for (const n of [1, 2, 4]) row(`whole tree -j ${n} vs -j 1`, j[n], j[1]);
+
+    // 5. check on the already-normalized tree vs normalize.
+    const chk = best(() => cleanTree, (d) => unstamp(['check', d], { what: 'check on the normalized tree (1: something would still change)' }), null);
+    drop(cleanTree);
+    row('check on the already-normalized tree vs normalize of it', chk.seconds, uTree.seconds, { max: 1.0 });
+
+    // 6. Peak RSS: the tree, the 1 GiB zip64, the 1 GiB PE (+PDB); reference: node with unstamp loaded, nothing to do.
+    const baseline = peakRss(process.execPath, [cli, 'formats']);
+    const big = sizes(quick).bigBytes;
+    const gib = big >= 1 << 30 ? '1 GiB' : `${big >> 20} MiB`;
+    const rssTree = (() => {
+      const d = fresh(inputs.tree, 'rss-tree');
+      const r = peakRss(process.execPath, [cli, '-q', d]);
+      drop(d);
+      return r;
+    })();
+    row('peak RSS, whole tree (ref: node + unstamp loaded, nothing to do)', rssTree.rssMB, baseline.rssMB, { unit: 'MB', max: 150, maxOf: 'value', targetText: '<= 150 MB' });
+    const bigZip = path.join(inputs.big, 'big.zip');
+    if (existsSync(bigZip)) {
+      const d = fresh(bigZip, 'big.zip');
+      const r = peakRss(process.execPath, [cli, '-q', d]);
+      const sha = timed('sha256sum', [d]);
+      drop(d);
+      row(`peak RSS, ${gib} zip64 (${mb(statSync(bigZip).size)} MB, stored, python3 zipfile)`, r.rssMB, baseline.rssMB, { unit: 'MB', max: 150, maxOf: 'value', targetText: '<= 150 MB' });
+      row(`time, ${gib} zip64 vs sha256sum of it (zip needs only its headers)`, r.seconds, sha.seconds);
+    }
+    const bigPe = path.join(inputs.big, 'pe');
+    if (existsSync(bigPe)) {
+      const d = fresh(bigPe, 'big-pe');
+      const r = peakRss(process.execPath, [cli, '-q', d]);
+      const sha = timed('sha256sum', readdirSync(d).map((f) => path.join(d, f)));
+      drop(d);
+      const size = readdirSync(bigPe).reduce((n, f) => n + statSync(path.join(bigPe, f)).size, 0);
+      row(`peak RSS, ${gib} PE + PDB (${mb(size)} MB; GNU ld, ${gib} .rdata via .incbin)`, r.rssMB, baseline.rssMB, { unit: 'MB', max: 150, maxOf: 'value', targetText: '<= 150 MB' });
+      row(`time, ${gib} PE + PDB vs sha256sum of them`, r.seconds, sha.seconds, { max: 1.5 });
+    }
+
+    // 7. The old bench's rows: many small files; one archive with many members.
+    const sz = sizes(quick);
+    const many = path.join(inputs.small, 'many');
+    const manyFiles = inventory(many);
+    const manyRel = manyFiles.map((f) => path.relative(many, f.path));
+    const uMany = best(() => fresh(many, 'many'), (d) => unstamp([d], { what: 'unstamp on many small files' }));
+    const sMany = has('strip-nondeterminism') ? best(() => fresh(many, 'many-snd'), (d) => overFiles('strip-nondeterminism', SND, manyRel, d)).seconds : 'not installed';
+    row(`many small files (${sz.smallCopies} copies of samples/ar+gzip: ${manyFiles.length} files) vs strip-nondeterminism`, uMany.seconds, sMany, { max: 0.2, targetText: '<= 0.20 (5x faster)' });
+    const arch = path.join(inputs.small, 'archive');
+    const uAr = best(() => fresh(arch, 'archive'), (d) => peakRss(process.execPath, [cli, '-q', d]));
+    const sAr = has('strip-nondeterminism') ? best(() => fresh(arch, 'archive-snd'), (d) => timed('strip-nondeterminism', [...SND, 'libbig.a'], { cwd: d })).seconds : 'not installed';
+    row(`${sz.arMembers}-member ar archive (GNU ar rcU) vs strip-nondeterminism`, uAr.seconds, sAr, { max: 0.2, targetText: '<= 0.20 (5x faster)' });
+    row(`peak RSS, ${sz.arMembers}-member ar archive`, uAr.rssMB, baseline.rssMB, { unit: 'MB', max: 150, maxOf: 'value', targetText: '<= 150 MB' });
+
+    printTable();
+    console.log('');
+    console.log(`unstamp/ref: the ratio of the two columns (time, or MB); targets are bounds on it, or on unstamp's own MB for memory.`);
+    console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    for (const n of notes) console.log(`note: ${n}`);
+    for (const p of problems) console.log(`problem: ${p}`);
+    if (profile) runProfile();
+  }
+} finally {
+  drop(work);
+}
