@@ -132,6 +132,29 @@ export interface FormatRewrite {
   write(reader: RangeReader, out: (chunk: Buffer) => Promise<void>): Promise<void>;
 }
 
+/**
+ * A named span of a file's structure, for `explain <a> <b>`: where bytes that still
+ * differ after normalization lie (a PE section, a zip member's data, a PDB stream).
+ * Offsets are relative to the reader handed to `regions`. Regions may nest (a debug
+ * directory inside a section); the smallest ones that hold an offset describe it best.
+ */
+export interface Region {
+  start: number;
+  end: number;
+  /** "section .rdata", "member foo.o (data)", "stream 3 (DBI)". */
+  label: string;
+  /** The address of `start` in another numbering (a PE RVA, a Mach-O VM address, an offset in a stream). */
+  rva?: number;
+  /** What `rva` counts (default "RVA"): "address" (Mach-O), "stream offset", "offset" (in a member). */
+  rvaName?: string;
+  /** The bytes are a file of their own (an archive member, a fat slice): its own format may name its parts. */
+  member?: boolean;
+  /** The bytes are a raw deflate stream: differences inside are looked for in the inflated data. */
+  deflate?: boolean;
+  /** The bytes are computed from other bytes (a CRC, a checksum): says from what, as the likely cause. */
+  derivedFrom?: string;
+}
+
 export interface Format {
   /** Short name used by --formats and in reports. */
   name: string;
@@ -150,4 +173,6 @@ export interface Format {
   options?: readonly FormatOption[];
   link?: FormatLink;
   rewrite?: FormatRewrite;
+  /** The file's structure as named spans, for `explain <a> <b>`; read-only, never part of a plan. */
+  regions?(reader: RangeReader): Promise<Region[]>;
 }

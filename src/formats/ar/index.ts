@@ -10,6 +10,7 @@ export const ar: Format = {
     return magic === ARMAG || magic === ARMAG_THIN;
   },
   plan: planAr,
+  regions: async (r) => (await import('./regions.js')).arRegions(r),
   fields: [
     { field: 'member header ar_date', value: 'the epoch (--clamp: only if newer)' },
     { field: 'member header ar_uid, ar_gid', value: '0' },

@@ -7,6 +7,7 @@ export const gzip: Format = {
   title: 'gzip (RFC 1952)',
   detect: (head) => head.length >= 2 && head[0] === ID1 && head[1] === ID2,
   plan: planGzip,
+  regions: async (r) => (await import('./regions.js')).gzipRegions(r),
   fields: [
     { field: 'MTIME (first member)', value: 'the epoch; 0 means "no timestamp", as `gzip -n` writes (--clamp: only if newer)' },
     { field: 'FHCRC (if FLG.FHCRC is set)', value: 'recomputed over the patched header' },

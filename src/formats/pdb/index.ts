@@ -7,6 +7,7 @@ export const pdb: Format = {
   title: 'PDB (MSF 7.00) program databases, paired with their PE',
   detect: (head) => head.length >= Magic.length && head.subarray(0, Magic.length).equals(Magic),
   plan: planPdb,
+  regions: async (r) => (await import('./regions.js')).pdbRegions(r),
   fields: [
     { field: 'PDB info stream Signature', value: "the paired PE's new COFF TimeDateStamp" },
     { field: 'PDB info stream Age', value: "the paired PE's new CodeView (RSDS) Age" },

@@ -37,6 +37,7 @@ export const pe: Format = {
       return guid ? pdb70Key(guid) : undefined;
     },
   },
+  regions: async (r) => (await import('./regions.js')).peRegions(r),
   fields: [
     { field: 'COFF file header TimeDateStamp', value: 'first 4 bytes of a SHA-256 of the image with all rewritten fields zeroed (--pe-timestamp hash, default), or the epoch (--pe-timestamp epoch)' },
     { field: 'export directory TimeDateStamp', value: 'the same value as the file header' },

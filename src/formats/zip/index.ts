@@ -30,6 +30,7 @@ export const zip: Format = {
     needed: orderNeeded,
     write: writeOrdered,
   },
+  regions: async (r) => (await import('./regions.js')).zipRegions(r),
   fields: [
     { field: 'DOS time and date, local header and central directory', value: 'the epoch in UTC, clamped to 1980-01-01..2107-12-31 (epoch 0 writes 1980-01-01 00:00:00: date 0x0021, time 0x0000); --clamp: only if newer' },
     { field: 'extra 0x5455 extended timestamp (local: mtime/atime/ctime per flags; central: mtime)', value: 'the epoch' },
