@@ -6,6 +6,9 @@ import { run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
 import { explainLines, jsonReport, reportFile, shownPath, summaryLine } from './report.js';
+import { diffExitCode, explainDiff, type PairResult } from './diff/index.js';
+import { detailLines, diffJson, diffSummaryLine, errorLine, verdict } from './diff/report.js';
+import { displayPath } from './core/paths.js';
 import { progressBar, progressWanted, type ProgressTarget } from './progress.js';
 
 /** Stable exit codes (README "Exit codes"). */
@@ -177,6 +180,40 @@ async function explain(file: string, argv: Global, io: Io): Promise<number> {
   return code;
 }
 
+/** `explain <a> <b>`: two files, or two directories paired by relative path (README "Explaining a difference"). */
+async function explainTwo(a: string, b: string, argv: Global, io: Io): Promise<number> {
+  if (argv.quiet && argv.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+  const engine = engineOptions('explain', optionsFrom(argv));
+  const detail = (p: PairResult) => !p.error && !p.identicalBefore && (p.path === undefined || argv.verbose || !p.identicalAfter);
+  const report = await explainDiff(a, b, {
+    ...engine,
+    jobs: jobsFrom(argv),
+    include: list(argv.include),
+    exclude: list(argv.exclude),
+    locateWith: allFormats,
+    onPair: (p) => {
+      if (argv.json) return;
+      const error = errorLine(p);
+      if (error) return io.err(error);
+      if (argv.quiet || (p.identicalBefore && p.path !== undefined && !argv.verbose)) return;
+      io.out(verdict(p));
+      if (detail(p)) detailLines(p).forEach((l) => io.out(l));
+    },
+  });
+  const code = diffExitCode(report);
+  if (argv.json) {
+    io.out(diffJson(report, engine.epoch, argv.clamp, code));
+    return code;
+  }
+  for (const e of report.errors) io.err(`unstamp: ${e.path}: ${e.message}`);
+  if (!argv.quiet) {
+    for (const p of report.onlyInA) io.out(`only in a     ${displayPath(p)}`);
+    for (const p of report.onlyInB) io.out(`only in b     ${displayPath(p)}`);
+    if (report.directories) io.out(diffSummaryLine(report));
+  }
+  return code;
+}
+
 function formatsText(): string[] {
   const lines: string[] = [];
   for (const f of allFormats) {
@@ -203,9 +240,16 @@ export async function main(args: string[] = hideBin(process.argv), io: Io = cons
       y.positional('paths', { type: 'string', array: true, default: [] as string[] }),
       (argv) => guard(() => runPaths('check', argv.paths as string[], argv as unknown as Global, io)),
     )
-    .command('explain <file>', 'list every nondeterministic field of a file: offset, current value, value unstamp writes', (y) =>
-      y.positional('file', { type: 'string', demandOption: true }),
-      (argv) => guard(() => explain(argv.file as string, argv as unknown as Global, io)),
+    .command(
+      'explain <file> [other]',
+      'one file: every nondeterministic field (offset, current value, value unstamp writes); two files or directories: what differs between them and what would still differ after normalization, where and why',
+      (y) => y.positional('file', { type: 'string', demandOption: true }).positional('other', { type: 'string' }),
+      (argv) =>
+        guard(() =>
+          argv.other === undefined
+            ? explain(argv.file as string, argv as unknown as Global, io)
+            : explainTwo(argv.file as string, argv.other as string, argv as unknown as Global, io),
+        ),
     )
     .command('formats', 'list the formats and the fields each rewrites', () => {}, (argv) =>
       guard(async () => {

@@ -48,6 +48,8 @@ export interface EngineOptions extends PlanOptions {
   formats: readonly Format[];
   /** Also set the file's own mtime to the epoch (normalize only). */
   setMtime: boolean;
+  /** Called with each file's plan once it is built (explain of two builds compares them). */
+  onPlan?: (path: FilePath, plan: Plan) => void;
 }
 
 export interface RunOptions extends EngineOptions {
@@ -176,6 +178,7 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
       }
       plan = await buildPlan(source, format, opts.formats, opts, pairing.links);
       if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key));
+      opts.onPlan?.(path, plan);
       if (plan.exports.length > 0) {
         const values = await publishedValues(plan, source);
         published = { values, keyAfter: link?.keyAfter?.(values) };
