@@ -21,13 +21,13 @@ interface Header {
 }
 
 /** A numeric field: undefined if blank (MSVC and the // table leave fields blank). */
-function parseField(h: Buffer, at: number, f: Field, fieldName: string, radix: 8 | 10): number | undefined {
+function parseField(h: Buffer, base: number, at: number, f: Field, fieldName: string, radix: 8 | 10): number | undefined {
   const text = h.toString('latin1', f.offset, f.offset + f.size);
   const trimmed = text.replace(/ +$/, '');
   if (trimmed === '') return undefined;
   const digits = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
   if (!digits.test(trimmed)) {
-    throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not a ${radix === 8 ? 'octal' : 'decimal'} number`, at + f.offset);
+    throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not a ${radix === 8 ? 'octal' : 'decimal'} number`, base + at + f.offset);
   }
   return parseInt(trimmed, radix);
 }
@@ -49,9 +49,9 @@ const LONGNAMES_CACHE_MAX = 1 << 20;
 
 /** Read the GNU "//" table entry at `index` for the member header at `at`. */
 async function longName(ctx: PlanContext, table: LongNames | undefined, index: number, at: number): Promise<string> {
-  if (!table) throw new FormatError(`member header at ${hex(at)}: name refers to long-name offset ${index} but the archive has no // table before it`, at);
+  if (!table) throw new FormatError(`member header at ${hex(at)}: name refers to long-name offset ${index} but the archive has no // table before it`, ctx.reader.base + at);
   if (index >= table.size) {
-    throw new FormatError(`member header at ${hex(at)}: long-name offset ${index} is past the end of the // table (size ${table.size})`, at);
+    throw new FormatError(`member header at ${hex(at)}: long-name offset ${index} is past the end of the // table (size ${table.size})`, ctx.reader.base + at);
   }
   if (!table.bytes && table.size <= LONGNAMES_CACHE_MAX) table.bytes = await ctx.reader.read(table.offset, table.size, '// table');
   const bytes = table.bytes
@@ -65,15 +65,15 @@ async function longName(ctx: PlanContext, table: LongNames | undefined, index: n
 async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames: LongNames | undefined): Promise<Header> {
   const left = ctx.reader.size - at;
   if (left < S.AR_HDR_SIZE) {
-    throw new FormatError(`member header at ${hex(at)} is truncated: ${left} bytes left, a header takes ${S.AR_HDR_SIZE}`, at);
+    throw new FormatError(`member header at ${hex(at)} is truncated: ${left} bytes left, a header takes ${S.AR_HDR_SIZE}`, ctx.reader.base + at);
   }
   const raw = await ctx.reader.read(at, S.AR_HDR_SIZE, 'member header');
   const fmag = raw.toString('latin1', S.ar_fmag.offset, S.ar_fmag.offset + S.ar_fmag.size);
   if (fmag !== S.ARFMAG) {
-    throw new FormatError(`member header at ${hex(at)}: ar_fmag is ${JSON.stringify(fmag)}, not "\`\\n"`, at + S.ar_fmag.offset);
+    throw new FormatError(`member header at ${hex(at)}: ar_fmag is ${JSON.stringify(fmag)}, not "\`\\n"`, ctx.reader.base + at + S.ar_fmag.offset);
   }
-  const size = parseField(raw, at, S.ar_size, 'ar_size', 10);
-  if (size === undefined) throw new FormatError(`member header at ${hex(at)}: ar_size is blank`, at + S.ar_size.offset);
+  const size = parseField(raw, ctx.reader.base, at, S.ar_size, 'ar_size', 10);
+  if (size === undefined) throw new FormatError(`member header at ${hex(at)}: ar_size is blank`, ctx.reader.base + at + S.ar_size.offset);
   const stored = raw.toString('latin1', S.ar_name.offset, S.ar_name.offset + S.ar_name.size).replace(/ +$/, '');
 
   let kind: Kind = 'member';
@@ -87,10 +87,10 @@ async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames
     name = await longName(ctx, longnames, Number(stored.slice(1)), at);
   } else if (stored.startsWith(S.BSD_LONGNAME_PREFIX)) {
     const n = stored.slice(S.BSD_LONGNAME_PREFIX.length);
-    if (!/^\d+$/.test(n)) throw new FormatError(`member header at ${hex(at)}: BSD name length ${JSON.stringify(n)} is not a number`, at);
+    if (!/^\d+$/.test(n)) throw new FormatError(`member header at ${hex(at)}: BSD name length ${JSON.stringify(n)} is not a number`, ctx.reader.base + at);
     nameLength = Number(n);
     if (nameLength > size) {
-      throw new FormatError(`member header at ${hex(at)}: BSD name length ${nameLength} (#1/${n}) is longer than the member (ar_size ${size})`, at);
+      throw new FormatError(`member header at ${hex(at)}: BSD name length ${nameLength} (#1/${n}) is longer than the member (ar_size ${size})`, ctx.reader.base + at);
     }
     const nameBytes = await ctx.reader.read(at + S.AR_HDR_SIZE, nameLength, 'BSD member name');
     name = nameBytes.toString('latin1').replace(/\0+$/, '');
@@ -99,13 +99,13 @@ async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames
   }
   if (name.startsWith(S.BSD_SYMTAB_PREFIX)) kind = 'symtab';
   if (thin && kind === 'member' && nameLength > 0) {
-    throw new FormatError(`member header at ${hex(at)}: a thin archive cannot hold a BSD #1/N name`, at);
+    throw new FormatError(`member header at ${hex(at)}: a thin archive cannot hold a BSD #1/N name`, ctx.reader.base + at);
   }
   return { offset: at, raw, stored, name, kind, size, nameLength };
 }
 
 function patchNumber(ctx: PlanContext, h: Header, f: Field, fieldName: string, radix: 8 | 10, next: (old: number) => number, render: (v: number) => string): void {
-  const old = parseField(h.raw, h.offset, f, fieldName, radix);
+  const old = parseField(h.raw, ctx.reader.base, h.offset, f, fieldName, radix);
   if (old === undefined) return;
   const value = next(old);
   ctx.patch({
@@ -133,7 +133,7 @@ function planHeader(ctx: PlanContext, h: Header): void {
 export async function planAr(ctx: PlanContext): Promise<void> {
   const { reader } = ctx;
   const magic = (await reader.read(0, S.SARMAG, 'archive magic')).toString('latin1');
-  if (magic !== S.ARMAG && magic !== S.ARMAG_THIN) throw new FormatError(`archive magic at 0x0 is ${JSON.stringify(magic)}, not "!<arch>\\n"`, 0);
+  if (magic !== S.ARMAG && magic !== S.ARMAG_THIN) throw new FormatError(`archive magic at 0x0 is ${JSON.stringify(magic)}, not "!<arch>\\n"`, reader.base);
   const thin = magic === S.ARMAG_THIN;
   if (thin) ctx.note('thin archive: member data lives in the member files, which are normalized on their own');
 
@@ -147,7 +147,7 @@ export async function planAr(ctx: PlanContext): Promise<void> {
     if (inFile > reader.size - dataStart) {
       throw new FormatError(
         `member ${h.name} at ${hex(at)}: ar_size ${h.size} runs past the end of the archive (${reader.size - dataStart} bytes left)`,
-        at + S.ar_size.offset,
+        reader.base + at + S.ar_size.offset,
       );
     }
     if (h.kind === 'longnames') longnames = { offset: dataStart, size: h.size };

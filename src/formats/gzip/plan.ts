@@ -15,12 +15,12 @@ const renderMtime = (v: number) => (v === 0 ? '0 (no timestamp)' : renderTime(v)
 export async function planGzip(ctx: PlanContext): Promise<void> {
   const { reader } = ctx;
   const h = await reader.read(0, S.HEADER_SIZE, 'gzip header');
-  if (h[0] !== S.ID1 || h[1] !== S.ID2) throw new FormatError(`gzip magic at 0x0 is ${h.subarray(0, 2).toString('hex')}, not 1f8b`, 0);
+  if (h[0] !== S.ID1 || h[1] !== S.ID2) throw new FormatError(`gzip magic at 0x0 is ${h.subarray(0, 2).toString('hex')}, not 1f8b`, reader.base);
   if (h[S.OFF_CM] !== S.CM_DEFLATE) {
-    throw new FormatError(`gzip compression method at 0x2 is ${h[S.OFF_CM]}, not 8 (deflate)`, S.OFF_CM);
+    throw new FormatError(`gzip compression method at 0x2 is ${h[S.OFF_CM]}, not 8 (deflate)`, reader.base + S.OFF_CM);
   }
   const flg = h[S.OFF_FLG];
-  if (flg & S.FLG_RESERVED) throw new FormatError(`gzip flags at 0x3 are ${hex(flg)}: reserved bits 0xe0 are set`, S.OFF_FLG);
+  if (flg & S.FLG_RESERVED) throw new FormatError(`gzip flags at 0x3 are ${hex(flg)}: reserved bits 0xe0 are set`, reader.base + S.OFF_FLG);
 
   const mtime = h.readUInt32LE(S.OFF_MTIME);
   const value = ctx.time(mtime);
@@ -30,7 +30,7 @@ export async function planGzip(ctx: PlanContext): Promise<void> {
   if (flg & S.FEXTRA) {
     const xlen = (await reader.read(pos, 2, 'gzip XLEN')).readUInt16LE(0);
     if (pos + 2 + xlen > reader.size) {
-      throw new FormatError(`gzip extra field at ${hex(pos)}: XLEN ${xlen} runs past the end of the file (size ${hex(reader.size)})`, pos);
+      throw new FormatError(`gzip extra field at ${hex(pos)}: XLEN ${xlen} runs past the end of the file (size ${hex(reader.size)})`, reader.base + pos);
     }
     pos += 2 + xlen;
   }
@@ -63,7 +63,7 @@ export async function planGzip(ctx: PlanContext): Promise<void> {
     pos += 2;
   }
   if (reader.size - pos < S.TRAILER_SIZE) {
-    throw new FormatError(`gzip header ends at ${hex(pos)}, leaving no room for compressed data and the 8-byte trailer (size ${hex(reader.size)})`, pos);
+    throw new FormatError(`gzip header ends at ${hex(pos)}, leaving no room for compressed data and the 8-byte trailer (size ${hex(reader.size)})`, reader.base + pos);
   }
   ctx.note('XFL and OS bytes kept as written');
   ctx.note('members after the first (multi-member file) are not examined');

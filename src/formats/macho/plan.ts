@@ -55,6 +55,8 @@ function pageHasher(algorithm: string, size: number): DerivedHasher {
 interface Signature {
   dataoff: number;
   datasize: number;
+  /** Offset of the LC_CODE_SIGNATURE command, for messages. */
+  command: number;
 }
 
 /**
@@ -66,16 +68,19 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
   const r = ctx.reader;
   const at = sig.dataoff;
   if (sig.datasize < S.SUPERBLOB_HEADER_SIZE || at + sig.datasize > r.size) {
-    throw new FormatError(`LC_CODE_SIGNATURE: signature at ${hex(at)}+${hex(sig.datasize)} runs past the end of the file (size ${hex(r.size)})`, at);
+    throw new FormatError(
+      `LC_CODE_SIGNATURE: signature at ${hex(at)}+${hex(sig.datasize)} runs past the end of the file (size ${hex(r.size)}) or is too small for a SuperBlob; load command at ${hex(sig.command)}`,
+      r.base + sig.command + S.linkedit_dataoff,
+    );
   }
   const head = await r.read(at, S.SUPERBLOB_HEADER_SIZE, 'code signature SuperBlob');
   if (head.readUInt32BE(0) !== S.CSMAGIC_EMBEDDED_SIGNATURE) {
-    throw new FormatError(`code signature at ${hex(at)}: magic ${hex(head.readUInt32BE(0))} is not an embedded signature (0xfade0cc0)`, at);
+    throw new FormatError(`code signature at ${hex(at)}: magic ${hex(head.readUInt32BE(0))} is not an embedded signature (0xfade0cc0)`, r.base + at);
   }
   const length = head.readUInt32BE(4);
   const count = head.readUInt32BE(8);
   if (length > sig.datasize || S.SUPERBLOB_HEADER_SIZE + count * S.BLOB_INDEX_SIZE > length) {
-    throw new FormatError(`code signature at ${hex(at)}: SuperBlob length ${length} / count ${count} do not fit its ${sig.datasize} bytes`, at);
+    throw new FormatError(`code signature at ${hex(at)}: SuperBlob length ${length} / count ${count} do not fit its ${sig.datasize} bytes`, r.base + at);
   }
   const index = await r.read(at + S.SUPERBLOB_HEADER_SIZE, count * S.BLOB_INDEX_SIZE, 'code signature index');
   const directories: number[] = [];
@@ -83,7 +88,7 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
     const type = index.readUInt32BE(i * S.BLOB_INDEX_SIZE);
     const offset = index.readUInt32BE(i * S.BLOB_INDEX_SIZE + 4);
     if (offset + S.EMPTY_BLOB_SIZE > length) {
-      throw new FormatError(`code signature at ${hex(at)}: blob ${i} (type ${hex(type)}) at +${hex(offset)} lies outside the SuperBlob (length ${length})`, at);
+      throw new FormatError(`code signature at ${hex(at)}: blob ${i} (type ${hex(type)}) at +${hex(offset)} lies outside the SuperBlob (length ${length})`, r.base + at);
     }
     if (type === S.CSSLOT_SIGNATURESLOT) {
       const blob = await r.read(at + offset, S.EMPTY_BLOB_SIZE, 'CMS blob');
@@ -97,7 +102,7 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
     const cdAt = at + offset;
     const cd = await r.read(cdAt, Math.min(S.CD_MIN_SIZE + 20, length - offset), 'CodeDirectory');
     if (cd.length < S.CD_MIN_SIZE || cd.readUInt32BE(0) !== S.CSMAGIC_CODEDIRECTORY) {
-      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: bad magic or truncated header`, cdAt);
+      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: bad magic or truncated header`, r.base + cdAt);
     }
     const cdLength = cd.readUInt32BE(S.cd_length);
     const version = cd.readUInt32BE(S.cd_version);
@@ -112,16 +117,16 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
       if (limit64 !== 0) codeLimit = limit64;
     }
     if (!hashType || hashType.size !== hashSize) {
-      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: hashType ${cd[S.cd_hashType]} with hashSize ${hashSize} is not a known hash`, cdAt + S.cd_hashSize);
+      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: hashType ${cd[S.cd_hashType]} with hashSize ${hashSize} is not a known hash`, r.base + cdAt + S.cd_hashSize);
     }
     if (codeLimit > r.size || codeLimit > sig.dataoff) {
-      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: codeLimit ${hex(codeLimit)} runs past the signed code (signature at ${hex(sig.dataoff)})`, cdAt + S.cd_codeLimit);
+      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: codeLimit ${hex(codeLimit)} runs past the signed code (signature at ${hex(sig.dataoff)})`, r.base + cdAt + S.cd_codeLimit);
     }
     const nSpecialSlots = cd.readUInt32BE(S.cd_nSpecialSlots);
     if (hashOffset < S.codeDirectoryHeaderSize(version) + nSpecialSlots * hashSize) {
       throw new FormatError(
         `CodeDirectory at ${hex(cdAt)}: hashOffset ${hex(hashOffset)} with ${nSpecialSlots} special slots overlaps its version ${hex(version)} header`,
-        cdAt + S.cd_hashOffset,
+        r.base + cdAt + S.cd_hashOffset,
       );
     }
     const pageSize = pageShift === 0 ? Math.max(codeLimit, 1) : 2 ** pageShift;
@@ -129,7 +134,7 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
     if (nCodeSlots !== expected || offset + hashOffset + nCodeSlots * hashSize > Math.min(length, offset + cdLength)) {
       throw new FormatError(
         `CodeDirectory at ${hex(cdAt)}: nCodeSlots ${nCodeSlots} does not match codeLimit ${hex(codeLimit)} / page ${pageSize} (${expected} slots) or the hashes run past the CodeDirectory`,
-        cdAt + S.cd_nCodeSlots,
+        r.base + cdAt + S.cd_nCodeSlots,
       );
     }
     if (!(cd.readUInt32BE(S.cd_flags) & S.CS_ADHOC)) ctx.note(`CodeDirectory ${n} is not flagged ad-hoc but carries no CMS signature; its code slots are recomputed`);
@@ -163,27 +168,27 @@ export async function planThin(ctx: PlanContext): Promise<void> {
   const ncmds = e.u32(h, S.mh_ncmds);
   const sizeofcmds = e.u32(h, S.mh_sizeofcmds);
   if (headerSize + sizeofcmds > r.size) {
-    throw new FormatError(`mach header at 0x0: sizeofcmds ${sizeofcmds} runs past the end of the file (size ${hex(r.size)})`, S.mh_sizeofcmds);
+    throw new FormatError(`mach header at 0x0: sizeofcmds ${sizeofcmds} runs past the end of the file (size ${hex(r.size)})`, r.base + S.mh_sizeofcmds);
   }
   if (ncmds * S.LOAD_COMMAND_SIZE > sizeofcmds) {
-    throw new FormatError(`mach header at 0x0: ncmds ${ncmds} cannot fit in sizeofcmds ${sizeofcmds}`, S.mh_ncmds);
+    throw new FormatError(`mach header at 0x0: ncmds ${ncmds} cannot fit in sizeofcmds ${sizeofcmds}`, r.base + S.mh_ncmds);
   }
   const cmds = await r.read(headerSize, sizeofcmds, 'load commands');
 
   let uuidAt: number | undefined;
-  let symtab: { symoff: number; nsyms: number } | undefined;
+  let symtab: { symoff: number; nsyms: number; command: number } | undefined;
   let signature: Signature | undefined;
   let pos = 0;
   for (let i = 0; i < ncmds; i++) {
     const at = headerSize + pos;
-    if (pos + S.LOAD_COMMAND_SIZE > sizeofcmds) throw new FormatError(`load command ${i} at ${hex(at)} starts past sizeofcmds ${sizeofcmds}`, at);
+    if (pos + S.LOAD_COMMAND_SIZE > sizeofcmds) throw new FormatError(`load command ${i} at ${hex(at)} starts past sizeofcmds ${sizeofcmds}`, r.base + at);
     const cmd = e.u32(cmds, pos + S.lc_cmd);
     const cmdsize = e.u32(cmds, pos + S.lc_cmdsize);
     if (cmdsize < S.LOAD_COMMAND_SIZE || pos + cmdsize > sizeofcmds) {
-      throw new FormatError(`load command ${i} at ${hex(at)}: cmdsize ${cmdsize} is below 8 or runs past sizeofcmds ${sizeofcmds}`, at + S.lc_cmdsize);
+      throw new FormatError(`load command ${i} at ${hex(at)}: cmdsize ${cmdsize} is below 8 or runs past sizeofcmds ${sizeofcmds}`, r.base + at + S.lc_cmdsize);
     }
     const need = (n: number, what: string) => {
-      if (cmdsize < n) throw new FormatError(`${what} at ${hex(at)}: cmdsize ${cmdsize} is smaller than the command (${n})`, at + S.lc_cmdsize);
+      if (cmdsize < n) throw new FormatError(`${what} at ${hex(at)}: cmdsize ${cmdsize} is smaller than the command (${n})`, r.base + at + S.lc_cmdsize);
     };
     const dylib = S.DYLIB_COMMANDS[cmd];
     if (dylib) {
@@ -198,10 +203,10 @@ export async function planThin(ctx: PlanContext): Promise<void> {
       uuidAt = at + S.uuid_uuid;
     } else if (cmd === S.LC_SYMTAB) {
       need(S.SYMTAB_COMMAND_SIZE, 'LC_SYMTAB');
-      symtab = { symoff: e.u32(cmds, pos + S.symtab_symoff), nsyms: e.u32(cmds, pos + S.symtab_nsyms) };
+      symtab = { symoff: e.u32(cmds, pos + S.symtab_symoff), nsyms: e.u32(cmds, pos + S.symtab_nsyms), command: at };
     } else if (cmd === S.LC_CODE_SIGNATURE) {
       need(S.LINKEDIT_DATA_COMMAND_SIZE, 'LC_CODE_SIGNATURE');
-      signature = { dataoff: e.u32(cmds, pos + S.linkedit_dataoff), datasize: e.u32(cmds, pos + S.linkedit_datasize) };
+      signature = { dataoff: e.u32(cmds, pos + S.linkedit_dataoff), datasize: e.u32(cmds, pos + S.linkedit_datasize), command: at };
     }
     pos += cmdsize;
   }
@@ -214,7 +219,10 @@ export async function planThin(ctx: PlanContext): Promise<void> {
   if (symtab && symtab.nsyms > 0) {
     const entry = is64 ? S.NLIST_64_SIZE : S.NLIST_SIZE;
     if (symtab.symoff + symtab.nsyms * entry > r.size) {
-      throw new FormatError(`LC_SYMTAB: ${symtab.nsyms} symbols at ${hex(symtab.symoff)} run past the end of the file (size ${hex(r.size)})`, symtab.symoff);
+      throw new FormatError(
+        `LC_SYMTAB: ${symtab.nsyms} symbols at ${hex(symtab.symoff)} run past the end of the file (size ${hex(r.size)}); load command at ${hex(symtab.command)}`,
+        r.base + symtab.command + S.symtab_symoff,
+      );
     }
     // Scan the symbol table in bounded blocks for N_OSO stabs.
     const perBlock = 4096;
@@ -256,14 +264,14 @@ export async function planFat(ctx: PlanContext): Promise<void> {
     const sliceSize = is64 ? Number(a.readBigUInt64BE(16)) : a.readUInt32BE(12);
     const at = S.FAT_HEADER_SIZE + i * size;
     if (offset < S.FAT_HEADER_SIZE + n * size || offset + sliceSize > r.size) {
-      throw new FormatError(`fat_arch ${i} at ${hex(at)}: slice ${hex(offset)}+${hex(sliceSize)} lies outside the file (size ${hex(r.size)}) or over the fat header`, at);
+      throw new FormatError(`fat_arch ${i} at ${hex(at)}: slice ${hex(offset)}+${hex(sliceSize)} lies outside the file (size ${hex(r.size)}) or over the fat header`, r.base + at);
     }
     slices.push({ offset, size: sliceSize, cputype: a.readUInt32BE(0), at });
   }
   const sorted = [...slices].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].offset < sorted[i - 1].offset + sorted[i - 1].size) {
-      throw new FormatError(`fat_arch at ${hex(sorted[i].at)}: slice at ${hex(sorted[i].offset)} overlaps the slice at ${hex(sorted[i - 1].offset)}`, sorted[i].at);
+      throw new FormatError(`fat_arch at ${hex(sorted[i].at)}: slice at ${hex(sorted[i].offset)} overlaps the slice at ${hex(sorted[i - 1].offset)}`, r.base + sorted[i].at);
     }
   }
   for (const s of slices) {

@@ -17,6 +17,8 @@ export interface MsfStream {
 }
 
 export interface Msf {
+  /** Where the MSF starts in the file (0 unless it is a member of a container): errors carry file offsets. */
+  base?: number;
   blockSize: number;
   freeBlockMapBlock: number;
   numBlocks: number;
@@ -47,11 +49,11 @@ function blocksFor(bytes: number, blockSize: number): number {
 }
 
 /** A block index read from the file: inside the file and none of the reserved blocks. */
-function checkBlock(block: number, numBlocks: number, blockSize: number, what: string, at: number): void {
-  if (block >= numBlocks) throw new FormatError(`${what} at ${hex(at)} is block ${block}, past the last block (NumBlocks ${numBlocks})`, at);
-  if (block === S.SUPERBLOCK_BLOCK) throw new FormatError(`${what} at ${hex(at)} is block 0, which holds the superblock`, at);
+function checkBlock(base: number, block: number, numBlocks: number, blockSize: number, what: string, at: number): void {
+  if (block >= numBlocks) throw new FormatError(`${what} at ${hex(at)} is block ${block}, past the last block (NumBlocks ${numBlocks})`, base + at);
+  if (block === S.SUPERBLOCK_BLOCK) throw new FormatError(`${what} at ${hex(at)} is block 0, which holds the superblock`, base + at);
   if (isFpmBlock(blockSize, block)) {
-    throw new FormatError(`${what} at ${hex(at)} is block ${block}, a free block map block (blocks 1 and 2 of every ${blockSize}-block interval)`, at);
+    throw new FormatError(`${what} at ${hex(at)} is block ${block}, a free block map block (blocks 1 and 2 of every ${blockSize}-block interval)`, base + at);
   }
 }
 
@@ -59,44 +61,44 @@ function checkBlock(block: number, numBlocks: number, blockSize: number, what: s
 export async function readMsf(reader: RangeReader): Promise<Msf> {
   const sb = await reader.read(0, S.SUPERBLOCK_SIZE, 'MSF superblock');
   if (!sb.subarray(0, S.Magic.length).equals(S.Magic)) {
-    throw new FormatError(`MSF superblock at 0x0: FileMagic is not "Microsoft C/C++ MSF 7.00\\r\\n\\x1aDS\\0\\0\\0"`, 0);
+    throw new FormatError(`MSF superblock at 0x0: FileMagic is not "Microsoft C/C++ MSF 7.00\\r\\n\\x1aDS\\0\\0\\0"`, reader.base);
   }
   const blockSize = sb.readUInt32LE(SB.BlockSize.offset);
   if (!S.VALID_BLOCK_SIZES.includes(blockSize)) {
-    throw new FormatError(`MSF superblock at ${hex(SB.BlockSize.offset)}: BlockSize ${blockSize} is not one of ${S.VALID_BLOCK_SIZES.join(', ')}`, SB.BlockSize.offset);
+    throw new FormatError(`MSF superblock at ${hex(SB.BlockSize.offset)}: BlockSize ${blockSize} is not one of ${S.VALID_BLOCK_SIZES.join(', ')}`, reader.base + SB.BlockSize.offset);
   }
   const freeBlockMapBlock = sb.readUInt32LE(SB.FreeBlockMapBlock.offset);
   if (freeBlockMapBlock !== S.FPM1 && freeBlockMapBlock !== S.FPM2) {
-    throw new FormatError(`MSF superblock at ${hex(SB.FreeBlockMapBlock.offset)}: FreeBlockMapBlock ${freeBlockMapBlock} is neither 1 nor 2`, SB.FreeBlockMapBlock.offset);
+    throw new FormatError(`MSF superblock at ${hex(SB.FreeBlockMapBlock.offset)}: FreeBlockMapBlock ${freeBlockMapBlock} is neither 1 nor 2`, reader.base + SB.FreeBlockMapBlock.offset);
   }
   const numBlocks = sb.readUInt32LE(SB.NumBlocks.offset);
   if (numBlocks * blockSize > reader.size) {
     throw new FormatError(
       `MSF superblock at ${hex(SB.NumBlocks.offset)}: NumBlocks ${numBlocks} × BlockSize ${blockSize} = ${hex(numBlocks * blockSize)} bytes, more than the file holds (size ${hex(reader.size)})`,
-      SB.NumBlocks.offset,
+      reader.base + SB.NumBlocks.offset,
     );
   }
   if (numBlocks <= freeBlockMapBlock) {
-    throw new FormatError(`MSF superblock at ${hex(SB.NumBlocks.offset)}: NumBlocks ${numBlocks} leaves no room for the free block map at block ${freeBlockMapBlock}`, SB.NumBlocks.offset);
+    throw new FormatError(`MSF superblock at ${hex(SB.NumBlocks.offset)}: NumBlocks ${numBlocks} leaves no room for the free block map at block ${freeBlockMapBlock}`, reader.base + SB.NumBlocks.offset);
   }
   const numDirectoryBytes = sb.readUInt32LE(SB.NumDirectoryBytes.offset);
   const dirAt = SB.NumDirectoryBytes.offset;
   if (numDirectoryBytes < 4 || numDirectoryBytes % 4 !== 0) {
-    throw new FormatError(`MSF superblock at ${hex(dirAt)}: NumDirectoryBytes ${numDirectoryBytes} is not a positive multiple of 4`, dirAt);
+    throw new FormatError(`MSF superblock at ${hex(dirAt)}: NumDirectoryBytes ${numDirectoryBytes} is not a positive multiple of 4`, reader.base + dirAt);
   }
   const numDirectoryBlocks = blocksFor(numDirectoryBytes, blockSize);
   // The block map is one block of ulittle32_t directory block indices.
   if (numDirectoryBlocks > blockSize / 4) {
     throw new FormatError(
       `MSF superblock at ${hex(dirAt)}: NumDirectoryBytes ${numDirectoryBytes} needs ${numDirectoryBlocks} directory blocks, more than the block map (one ${blockSize}-byte block) can list (${blockSize / 4})`,
-      dirAt,
+      reader.base + dirAt,
     );
   }
   if (numDirectoryBlocks > numBlocks) {
-    throw new FormatError(`MSF superblock at ${hex(dirAt)}: NumDirectoryBytes ${numDirectoryBytes} needs ${numDirectoryBlocks} blocks, more than the file has (NumBlocks ${numBlocks})`, dirAt);
+    throw new FormatError(`MSF superblock at ${hex(dirAt)}: NumDirectoryBytes ${numDirectoryBytes} needs ${numDirectoryBlocks} blocks, more than the file has (NumBlocks ${numBlocks})`, reader.base + dirAt);
   }
   const blockMapAddr = sb.readUInt32LE(SB.BlockMapAddr.offset);
-  checkBlock(blockMapAddr, numBlocks, blockSize, 'MSF superblock BlockMapAddr', SB.BlockMapAddr.offset);
+  checkBlock(reader.base, blockMapAddr, numBlocks, blockSize, 'MSF superblock BlockMapAddr', SB.BlockMapAddr.offset);
 
   // The block map: the directory's block indices.
   const mapAt = blockMapAddr * blockSize;
@@ -104,7 +106,7 @@ export async function readMsf(reader: RangeReader): Promise<Msf> {
   const directoryBlocks = new Uint32Array(numDirectoryBlocks);
   for (let i = 0; i < numDirectoryBlocks; i++) {
     const block = map.readUInt32LE(i * 4);
-    checkBlock(block, numBlocks, blockSize, `MSF block map entry ${i} (directory block)`, mapAt + i * 4);
+    checkBlock(reader.base, block, numBlocks, blockSize, `MSF block map entry ${i} (directory block)`, mapAt + i * 4);
     directoryBlocks[i] = block;
   }
 
@@ -123,7 +125,7 @@ export async function readMsf(reader: RangeReader): Promise<Msf> {
   if (4 + numStreams * 4 > numDirectoryBytes) {
     throw new FormatError(
       `MSF stream directory at ${hex(fileAt(0))}: NumStreams ${numStreams} needs ${4 + numStreams * 4} bytes of stream sizes, but the directory has ${numDirectoryBytes} (NumDirectoryBytes)`,
-      fileAt(0),
+      reader.base + fileAt(0),
     );
   }
   const streams: MsfStream[] = [];
@@ -137,19 +139,19 @@ export async function readMsf(reader: RangeReader): Promise<Msf> {
     if (pos + n * 4 > numDirectoryBytes) {
       throw new FormatError(
         `MSF stream directory at ${hex(sizeAt)}: stream ${i} of ${size} bytes needs ${n} block indices at directory offset ${hex(pos)}, past the end of the directory (NumDirectoryBytes ${numDirectoryBytes})`,
-        sizeAt,
+        reader.base + sizeAt,
       );
     }
     const blocks = new Uint32Array(n);
     for (let j = 0; j < n; j++) {
       const block = dir.readUInt32LE(pos + j * 4);
-      checkBlock(block, numBlocks, blockSize, `MSF stream directory: stream ${i} block ${j}`, fileAt(pos + j * 4));
+      checkBlock(reader.base, block, numBlocks, blockSize, `MSF stream directory: stream ${i} block ${j}`, fileAt(pos + j * 4));
       blocks[j] = block;
     }
     pos += n * 4;
     streams.push({ index: i, size, nil, blocks, sizeAt });
   }
-  return { blockSize, freeBlockMapBlock, numBlocks, numDirectoryBytes, blockMapAddr, directoryBlocks, streams };
+  return { base: reader.base, blockSize, freeBlockMapBlock, numBlocks, numDirectoryBytes, blockMapAddr, directoryBlocks, streams };
 }
 
 /**
@@ -158,9 +160,12 @@ export async function readMsf(reader: RangeReader): Promise<Msf> {
  */
 export function streamRanges(msf: Msf, stream: number, offset: number, length: number): FileRange[] {
   const s = msf.streams[stream];
-  if (!s || s.nil) throw new FormatError(`MSF stream ${stream} does not exist`);
+  if (!s || s.nil) {
+    const dir = (msf.base ?? 0) + msf.directoryBlocks[0] * msf.blockSize;
+    throw new FormatError(`MSF stream ${stream} does not exist (stream directory at ${hex(dir - (msf.base ?? 0))}: NumStreams ${msf.streams.length})`, dir);
+  }
   if (offset < 0 || length < 0 || offset + length > s.size) {
-    throw new FormatError(`MSF stream ${stream}: bytes ${hex(offset)}..${hex(offset + length)} run past its size ${s.size} (StreamSizes at ${hex(s.sizeAt)})`, s.sizeAt);
+    throw new FormatError(`MSF stream ${stream}: bytes ${hex(offset)}..${hex(offset + length)} run past its size ${s.size} (StreamSizes at ${hex(s.sizeAt)})`, (msf.base ?? 0) + s.sizeAt);
   }
   const bs = msf.blockSize;
   const out: FileRange[] = [];
@@ -192,7 +197,7 @@ export async function readFreeBlockMap(reader: RangeReader, msf: Msf): Promise<B
   for (let k = 0, left = bytes; left > 0; k++) {
     const block = msf.freeBlockMapBlock + k * bs;
     if (block >= msf.numBlocks) {
-      throw new FormatError(`MSF free block map: block ${k} of the map would be block ${block}, past the last block (NumBlocks ${msf.numBlocks})`, S.SuperBlock.NumBlocks.offset);
+      throw new FormatError(`MSF free block map: block ${k} of the map would be block ${block}, past the last block (NumBlocks ${msf.numBlocks})`, reader.base + S.SuperBlock.NumBlocks.offset);
     }
     const n = Math.min(bs, left);
     parts.push(await reader.read(block * bs, n, `MSF free block map block ${block}`));

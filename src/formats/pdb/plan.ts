@@ -19,10 +19,10 @@ async function readInfo(reader: RangeReader, msf: Msf): Promise<InfoHeader> {
   const info = msf.streams[S.STREAM_PDB];
   if (!info || info.nil) {
     const at = msf.directoryBlocks[0] * msf.blockSize;
-    throw new FormatError(`MSF stream directory at ${hex(at)}: there is no PDB info stream (stream 1; NumStreams ${msf.streams.length})`, at);
+    throw new FormatError(`MSF stream directory at ${hex(at)}: there is no PDB info stream (stream 1; NumStreams ${msf.streams.length})`, reader.base + at);
   }
   if (info.size < S.PDB_STREAM_HEADER_MIN) {
-    throw new FormatError(`MSF stream directory at ${hex(info.sizeAt)}: the PDB info stream is ${info.size} bytes, shorter than its ${S.PDB_STREAM_HEADER_MIN}-byte header`, info.sizeAt);
+    throw new FormatError(`MSF stream directory at ${hex(info.sizeAt)}: the PDB info stream is ${info.size} bytes, shorter than its ${S.PDB_STREAM_HEADER_MIN}-byte header`, reader.base + info.sizeAt);
   }
   const h = await readStream(reader, msf, S.STREAM_PDB, 0, S.PDB_STREAM_HEADER_MIN, 'PDB info stream header');
   const H = S.PdbStreamHeader;
@@ -32,7 +32,7 @@ async function readInfo(reader: RangeReader, msf: Msf): Promise<InfoHeader> {
     if (info.size < S.PDB_STREAM_HEADER_SIZE) {
       throw new FormatError(
         `MSF stream directory at ${hex(info.sizeAt)}: the PDB info stream is ${info.size} bytes, but its Version ${version} has a ${S.PDB_STREAM_HEADER_SIZE}-byte header with a GUID`,
-        info.sizeAt,
+        reader.base + info.sizeAt,
       );
     }
     header.guid = await readStream(reader, msf, S.STREAM_PDB, H.UniqueId.offset, H.UniqueId.size, 'PDB info stream GUID');
@@ -73,7 +73,7 @@ async function patchStreamField(
     if (block === msf.blockMapAddr || msf.directoryBlocks.includes(block)) {
       throw new FormatError(
         `${field} at ${hex(r.fileOffset)}: stream ${stream} puts it in block ${block}, which also holds ${blockOwner(msf, block)}; blocks cannot be shared`,
-        r.fileOffset,
+        (msf.base ?? 0) + r.fileOffset,
       );
     }
     const from = r.streamOffset - f.offset;
@@ -107,7 +107,7 @@ async function planDbi(ctx: PlanContext, msf: Msf, age: Buffer): Promise<void> {
     return;
   }
   if (dbi.size < S.DBI_STREAM_HEADER_MIN) {
-    throw new FormatError(`MSF stream directory at ${hex(dbi.sizeAt)}: the DBI stream is ${dbi.size} bytes, too short for its header (VersionSignature, VersionHeader, Age)`, dbi.sizeAt);
+    throw new FormatError(`MSF stream directory at ${hex(dbi.sizeAt)}: the DBI stream is ${dbi.size} bytes, too short for its header (VersionSignature, VersionHeader, Age)`, (msf.base ?? 0) + dbi.sizeAt);
   }
   const D = S.DbiStreamHeader;
   const versionSignature = (await readStream(ctx.reader, msf, S.STREAM_DBI, D.VersionSignature.offset, 4, 'DBI VersionSignature')).readUInt32LE(0);

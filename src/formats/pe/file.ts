@@ -46,17 +46,17 @@ export async function readPe(r: RangeReader): Promise<PeFile> {
   const sizeOfOptionalHeader = fh.readUInt16LE(S.fh_SizeOfOptionalHeader);
   const optionalHeader = fileHeader + S.FILE_HEADER_SIZE;
   if (sizeOfOptionalHeader < 2) {
-    throw new FormatError(`COFF file header at ${hex(fileHeader)}: SizeOfOptionalHeader ${sizeOfOptionalHeader} is too small for an image`, fileHeader + S.fh_SizeOfOptionalHeader);
+    throw new FormatError(`COFF file header at ${hex(fileHeader)}: SizeOfOptionalHeader ${sizeOfOptionalHeader} is too small for an image`, r.base + fileHeader + S.fh_SizeOfOptionalHeader);
   }
   const oh = await r.read(optionalHeader, sizeOfOptionalHeader, 'optional header');
   const magic = oh.readUInt16LE(0);
   if (magic !== S.PE32_MAGIC && magic !== S.PE32PLUS_MAGIC) {
-    throw new FormatError(`optional header at ${hex(optionalHeader)}: Magic ${hex(magic)} is neither PE32 (0x10b) nor PE32+ (0x20b)`, optionalHeader);
+    throw new FormatError(`optional header at ${hex(optionalHeader)}: Magic ${hex(magic)} is neither PE32 (0x10b) nor PE32+ (0x20b)`, r.base + optionalHeader);
   }
   const nraOff = S.oh_NumberOfRvaAndSizes[magic];
   const ddOff = S.oh_DataDirectory[magic];
   if (sizeOfOptionalHeader < ddOff) {
-    throw new FormatError(`optional header at ${hex(optionalHeader)}: SizeOfOptionalHeader ${sizeOfOptionalHeader} ends before the data directories (${ddOff})`, optionalHeader);
+    throw new FormatError(`optional header at ${hex(optionalHeader)}: SizeOfOptionalHeader ${sizeOfOptionalHeader} ends before the data directories (${ddOff})`, r.base + optionalHeader);
   }
   const numberOfRvaAndSizes = oh.readUInt32LE(nraOff);
   const dirCount = Math.min(numberOfRvaAndSizes, Math.floor((sizeOfOptionalHeader - ddOff) / S.DATA_DIRECTORY_SIZE));
@@ -70,7 +70,7 @@ export async function readPe(r: RangeReader): Promise<PeFile> {
   if (table + numberOfSections * S.SECTION_HEADER_SIZE > r.size) {
     throw new FormatError(
       `section table at ${hex(table)}: ${numberOfSections} sections run past the end of the file (size ${hex(r.size)})`,
-      fileHeader + S.fh_NumberOfSections,
+      r.base + fileHeader + S.fh_NumberOfSections,
     );
   }
   const raw = await r.read(table, numberOfSections * S.SECTION_HEADER_SIZE, 'section table');
@@ -101,23 +101,30 @@ export async function readPe(r: RangeReader): Promise<PeFile> {
 
 /**
  * File offset of `length` bytes at `rva`: inside one section's raw data, or inside the
- * headers. Throws a FormatError naming what was being looked for.
+ * headers. `at` is the file offset of the field holding the RVA (a data directory entry):
+ * a FormatError names what was being looked for and points there.
  */
-export function rvaToOffset(pe: PeFile, rva: number, length: number, what: string, fileSize: number): number {
+export function rvaToOffset(pe: PeFile, rva: number, length: number, what: string, r: RangeReader, at: number): number {
+  const fileSize = r.size;
+  const from = `${what} at RVA ${hex(rva)}`;
+  const entry = `data directory entry at ${hex(at)}`;
   for (const s of pe.sections) {
     const span = Math.max(s.virtualSize, s.sizeOfRawData);
     if (rva >= s.virtualAddress && rva < s.virtualAddress + span) {
       const delta = rva - s.virtualAddress;
       if (delta + length > s.sizeOfRawData) {
-        throw new FormatError(`${what} at RVA ${hex(rva)} (${length} bytes) lies outside the file data of section ${s.name || '?'} (raw size ${hex(s.sizeOfRawData)})`);
+        throw new FormatError(
+          `${from}: its ${length} bytes lie outside the file data of section ${JSON.stringify(s.name)} (RVA ${hex(s.virtualAddress)}, raw size ${hex(s.sizeOfRawData)}; ${entry})`,
+          r.base + at,
+        );
       }
       const offset = s.pointerToRawData + delta;
       if (offset + length > fileSize) {
-        throw new FormatError(`${what} at RVA ${hex(rva)} maps to file offset ${hex(offset)}, past the end of the file (size ${hex(fileSize)})`, offset);
+        throw new FormatError(`${from} maps to file offset ${hex(offset)} (${length} bytes), past the end of the file (size ${hex(fileSize)}; ${entry})`, r.base + at);
       }
       return offset;
     }
   }
   if (rva + length <= Math.min(pe.sizeOfHeaders, fileSize)) return rva;
-  throw new FormatError(`${what} at RVA ${hex(rva)} is not inside any section`);
+  throw new FormatError(`${from} is not inside any section nor the headers (SizeOfHeaders ${hex(pe.sizeOfHeaders)}; ${entry})`, r.base + at);
 }

@@ -65,10 +65,10 @@ async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined
   const d = directory(pe, S.IMAGE_DIRECTORY_ENTRY_DEBUG);
   if (!d) return undefined;
   if (d.size < S.DEBUG_DIRECTORY_SIZE) {
-    throw new FormatError(`debug directory entry at ${hex(d.at)}: Size ${d.size} is smaller than one IMAGE_DEBUG_DIRECTORY (28)`, d.at);
+    throw new FormatError(`debug directory entry at ${hex(d.at)}: Size ${d.size} is smaller than one IMAGE_DEBUG_DIRECTORY (28)`, r.base + d.at);
   }
   const count = Math.floor(d.size / S.DEBUG_DIRECTORY_SIZE);
-  const at = rvaToOffset(pe, d.rva, count * S.DEBUG_DIRECTORY_SIZE, 'PE debug directory', r.size);
+  const at = rvaToOffset(pe, d.rva, count * S.DEBUG_DIRECTORY_SIZE, 'debug directory', r, d.at);
   const table = await r.read(at, count * S.DEBUG_DIRECTORY_SIZE, 'debug directory');
   let codeView: CodeView | undefined;
   for (let i = 0; i < count; i++) {
@@ -82,7 +82,7 @@ async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined
     const ptr = e.readUInt32LE(S.dd_PointerToRawData);
     if (size < 4) continue;
     if (ptr + size > r.size) {
-      throw new FormatError(`PE debug directory at ${hex(entryAt)} points past end of file: CodeView data at ${hex(ptr)}+${hex(size)} (size ${hex(r.size)})`, entryAt);
+      throw new FormatError(`PE debug directory at ${hex(entryAt)} points past end of file: CodeView data at ${hex(ptr)}+${hex(size)} (size ${hex(r.size)})`, r.base + entryAt + S.dd_PointerToRawData);
     }
     const rec = await r.read(ptr, Math.min(size, 4096), 'CodeView record');
     const sig = rec.readUInt32LE(0);
@@ -96,36 +96,56 @@ async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined
   return codeView;
 }
 
-/** Every IMAGE_RESOURCE_DIRECTORY of the tree (ducible patches only the root). */
+/**
+ * Every IMAGE_RESOURCE_DIRECTORY of the tree (ducible patches only the root). Directories
+ * and their entries never share bytes in a well-formed tree, so together they fit in the
+ * resource data: checking that keeps the walk linear in the file size, whatever the
+ * entry counts and offsets say.
+ */
 async function readResourceStamps(r: RangeReader, pe: PeFile, stamps: Stamp[]): Promise<void> {
   const d = directory(pe, S.IMAGE_DIRECTORY_ENTRY_RESOURCE);
   if (!d) return;
-  const base = rvaToOffset(pe, d.rva, Math.min(d.size, S.RESOURCE_DIRECTORY_SIZE), 'resource directory', r.size);
-  const limit = Math.min(d.size, r.size - base);
+  const base = rvaToOffset(pe, d.rva, Math.min(d.size, S.RESOURCE_DIRECTORY_SIZE), 'resource directory', r, d.at);
+  const dataSize = `the resource data (Size ${hex(d.size)} in the data directory entry at ${hex(d.at)})`;
   const seen = new Set<number>();
-  const queue: { off: number; depth: number; path: string }[] = [{ off: 0, depth: 0, path: 'root' }];
+  let bytes = 0;
+  /** `from`: the file offset of the field pointing at the directory (its parent's entry, or the data directory). */
+  const queue: { off: number; depth: number; path: string; from: number }[] = [{ off: 0, depth: 0, path: 'root', from: d.at }];
   while (queue.length > 0) {
-    const { off, depth, path } = queue.shift()!;
+    const { off, depth, path, from } = queue.shift()!;
     if (seen.has(off)) continue;
     seen.add(off);
-    if (off + S.RESOURCE_DIRECTORY_SIZE > limit) {
-      throw new FormatError(`resource directory ${path} at ${hex(base + off)} lies outside the resource data (size ${hex(d.size)})`, base + off);
+    const at = base + off;
+    if (off + S.RESOURCE_DIRECTORY_SIZE > d.size) {
+      throw new FormatError(`resource directory ${path} at offset ${hex(off)} of the resource data (pointed to at ${hex(from)}) lies outside ${dataSize}`, r.base + from);
     }
-    const h = await r.read(base + off, S.RESOURCE_DIRECTORY_SIZE, 'resource directory');
-    stamps.push({ offset: base + off + S.rd_TimeDateStamp, field: `resource directory ${path} TimeDateStamp`, old: h.readUInt32LE(S.rd_TimeDateStamp) });
+    if (at + S.RESOURCE_DIRECTORY_SIZE > r.size) {
+      throw new FormatError(`resource directory ${path} at ${hex(at)} (pointed to at ${hex(from)}) runs past the end of the file (size ${hex(r.size)})`, r.base + from);
+    }
+    const h = await r.read(at, S.RESOURCE_DIRECTORY_SIZE, 'resource directory');
+    stamps.push({ offset: at + S.rd_TimeDateStamp, field: `resource directory ${path} TimeDateStamp`, old: h.readUInt32LE(S.rd_TimeDateStamp) });
     const n = h.readUInt16LE(S.rd_NumberOfNamedEntries) + h.readUInt16LE(S.rd_NumberOfIdEntries);
     const entriesAt = off + S.RESOURCE_DIRECTORY_SIZE;
-    if (entriesAt + n * S.RESOURCE_ENTRY_SIZE > limit) {
-      throw new FormatError(`resource directory ${path} at ${hex(base + off)}: ${n} entries run past the resource data (size ${hex(d.size)})`, base + off + S.rd_NumberOfNamedEntries);
+    const countAt = at + S.rd_NumberOfNamedEntries;
+    if (entriesAt + n * S.RESOURCE_ENTRY_SIZE > d.size) {
+      throw new FormatError(`resource directory ${path} at ${hex(at)}: ${n} entries run past ${dataSize}`, r.base + countAt);
+    }
+    if (base + entriesAt + n * S.RESOURCE_ENTRY_SIZE > r.size) {
+      throw new FormatError(`resource directory ${path} at ${hex(at)}: ${n} entries run past the end of the file (size ${hex(r.size)})`, r.base + countAt);
+    }
+    bytes += S.RESOURCE_DIRECTORY_SIZE + n * S.RESOURCE_ENTRY_SIZE;
+    if (bytes > d.size) {
+      throw new FormatError(`resource directory ${path} at ${hex(at)}: the directories reached so far hold more entries than fit in ${dataSize}; they overlap`, r.base + countAt);
     }
     const entries = await r.read(base + entriesAt, n * S.RESOURCE_ENTRY_SIZE, 'resource directory entries');
     for (let i = 0; i < n; i++) {
       const nameOrId = entries.readUInt32LE(i * S.RESOURCE_ENTRY_SIZE);
       const target = entries.readUInt32LE(i * S.RESOURCE_ENTRY_SIZE + S.re_OffsetToData);
       if (!(target & S.IMAGE_RESOURCE_DATA_IS_DIRECTORY)) continue;
-      if (depth >= 8) throw new FormatError(`resource directory ${path} at ${hex(base + off)}: tree deeper than 8 levels`, base + off);
+      const entryAt = base + entriesAt + i * S.RESOURCE_ENTRY_SIZE;
+      if (depth >= 8) throw new FormatError(`resource directory ${path} at ${hex(at)}: entry ${i} at ${hex(entryAt)} makes the tree deeper than 8 levels`, r.base + entryAt + S.re_OffsetToData);
       const label = nameOrId & 0x80000000 ? `name@${hex(nameOrId & 0x7fffffff)}` : String(nameOrId);
-      queue.push({ off: target & 0x7fffffff, depth: depth + 1, path: path === 'root' ? label : `${path}/${label}` });
+      queue.push({ off: target & 0x7fffffff, depth: depth + 1, path: path === 'root' ? label : `${path}/${label}`, from: entryAt + S.re_OffsetToData });
     }
   }
 }
@@ -150,13 +170,13 @@ export async function planPe(ctx: PlanContext): Promise<void> {
   const stamps: Stamp[] = [{ offset: pe.fileHeader + S.fh_TimeDateStamp, field: 'COFF TimeDateStamp', old: pe.timeDateStamp }];
   const exp = directory(pe, S.IMAGE_DIRECTORY_ENTRY_EXPORT);
   if (exp) {
-    const at = rvaToOffset(pe, exp.rva, S.EXPORT_DIRECTORY_SIZE, 'export directory', r.size);
-    stamps.push({ offset: at + S.ed_TimeDateStamp, field: 'export directory TimeDateStamp', old: (await r.read(at + S.ed_TimeDateStamp, 4)).readUInt32LE(0) });
+    const at = rvaToOffset(pe, exp.rva, S.EXPORT_DIRECTORY_SIZE, 'export directory', r, exp.at);
+    stamps.push({ offset: at + S.ed_TimeDateStamp, field: 'export directory TimeDateStamp', old: (await r.read(at + S.ed_TimeDateStamp, 4, 'export directory TimeDateStamp')).readUInt32LE(0) });
   }
   await readResourceStamps(r, pe, stamps);
   const lc = directory(pe, S.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG);
   if (lc) {
-    const at = rvaToOffset(pe, lc.rva, 8, 'load config directory', r.size);
+    const at = rvaToOffset(pe, lc.rva, 8, 'load config directory', r, lc.at);
     const h = await r.read(at, 8, 'load config directory');
     if (h.readUInt32LE(S.lc_Size) >= 8) stamps.push({ offset: at + S.lc_TimeDateStamp, field: 'load config TimeDateStamp', old: h.readUInt32LE(S.lc_TimeDateStamp) });
   }
@@ -196,7 +216,7 @@ export async function planPe(ctx: PlanContext): Promise<void> {
     } else {
       // NB10 pairs a PDB 2.00 by signature: it gets the image timestamp, like link.exe writes it.
       const at = cv.offset + S.nb10_Signature;
-      const old = (await r.read(at, 4)).readUInt32LE(0);
+      const old = (await r.read(at, 4, 'CodeView NB10 Signature')).readUInt32LE(0);
       if (hashMode) ctx.derive({ offset: at, size: 4, field: 'CodeView NB10 Signature', stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
       else ctx.patch({ offset: at, oldBytes: u32le(old), bytes: u32le(ctx.time(old)), field: 'CodeView NB10 Signature', old: renderTime(old), new: renderTime(ctx.time(old)) });
     }

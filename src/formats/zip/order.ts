@@ -22,18 +22,18 @@ async function readEntries(r: RangeReader): Promise<{ entries: Entry[]; prefix: 
   let pos = cdStart;
   for (let i = 0; i < end.entries; i++) {
     const c = await r.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');
-    if (c.readUInt32LE(0) !== S.CENTRAL_DIRECTORY_SIGNATURE) throw new FormatError(`central directory entry ${i} at ${hex(pos)}: bad signature`, pos);
+    if (c.readUInt32LE(0) !== S.CENTRAL_DIRECTORY_SIGNATURE) throw new FormatError(`central directory entry ${i} at ${hex(pos)}: bad signature`, r.base + pos);
     const n = c.readUInt16LE(S.cdh_name_length);
     const x = c.readUInt16LE(S.cdh_extra_length);
     const size = S.CENTRAL_HEADER_SIZE + n + x + c.readUInt16LE(S.cdh_comment_length);
-    if (pos + size > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory`, pos);
+    if (pos + size > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory`, r.base + pos);
     const record = await r.read(pos, size, 'central directory entry');
     let offsetAt = S.cdh_local_header_offset;
     let offsetWidth: 4 | 8 = 4;
     let declared = c.readUInt32LE(S.cdh_local_header_offset);
     if (declared === 0xffffffff) {
       const extra = record.subarray(S.CENTRAL_HEADER_SIZE + n, S.CENTRAL_HEADER_SIZE + n + x);
-      const z = zip64LocalOffset(extra, c, pos + S.CENTRAL_HEADER_SIZE + n);
+      const z = zip64LocalOffset(extra, c, pos + S.CENTRAL_HEADER_SIZE + n, r.base);
       declared = z.value;
       offsetAt = S.CENTRAL_HEADER_SIZE + n + z.at;
       offsetWidth = 8;
@@ -72,8 +72,8 @@ export async function writeOrdered(r: RangeReader, out: (chunk: Buffer) => Promi
   const byOffset = [...entries].sort((a, b) => a.local - b.local);
   const first = byOffset.length > 0 ? byOffset[0].local : cdStart;
   for (const [i, e] of byOffset.entries()) {
-    if (i > 0 && e.local === byOffset[i - 1].local) throw new FormatError(`two central directory entries share the local header at ${hex(e.local)}`, e.local);
-    if (e.local < first || e.local >= cdStart) throw new FormatError(`local header at ${hex(e.local)} lies outside the member area`, e.local);
+    if (i > 0 && e.local === byOffset[i - 1].local) throw new FormatError(`two central directory entries share the local header at ${hex(e.local)}`, r.base + e.local);
+    if (e.local < first || e.local >= cdStart) throw new FormatError(`local header at ${hex(e.local)} lies outside the member area`, r.base + e.local);
   }
   const endOf = new Map(byOffset.map((e, i) => [e, i + 1 < byOffset.length ? byOffset[i + 1].local : cdStart]));
   await copy(r, 0, first, out);

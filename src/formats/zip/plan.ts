@@ -36,6 +36,8 @@ interface Where {
   /** "local" or "central", for field names. */
   side: 'local' | 'central';
   name: string;
+  /** The entry for messages: `central directory entry 3 ("a.txt")`. */
+  entry: string;
 }
 
 /** Rewrite the time, owner and mode fields of one extra block; unknown IDs are kept. */
@@ -53,14 +55,17 @@ function planExtra(ctx: PlanContext, extra: Buffer, at: number, w: Where): void 
   };
   let pos = 0;
   while (pos < extra.length) {
-    if (pos + 4 > extra.length) throw new FormatError(`${field('extra field')} at ${hex(at + pos)}: ${extra.length - pos} stray bytes, not a header`, at + pos);
+    if (pos + 4 > extra.length) throw new FormatError(`${w.entry}: ${w.side} extra field at ${hex(at + pos)}: ${extra.length - pos} stray bytes, not a header`, ctx.reader.base + at + pos);
     const id = extra.readUInt16LE(pos);
     const size = extra.readUInt16LE(pos + 2);
     const d = pos + 4;
     if (d + size > extra.length) {
-      throw new FormatError(`${field('extra field')} ${hex(id)} at ${hex(at + pos)}: size ${size} runs past the extra data (${extra.length} bytes)`, at + pos);
+      throw new FormatError(
+        `${w.entry}: ${w.side} extra field ${hex(id)} at ${hex(at + pos)}: size ${size} runs past the extra data (${extra.length} bytes at ${hex(at)}, ${extra.length - d} left after this field's header)`,
+        ctx.reader.base + at + pos + 2,
+      );
     }
-    const bad = (rule: string) => new FormatError(`${field('extra field')} ${hex(id)} at ${hex(at + pos)}: ${rule}`, at + pos);
+    const bad = (rule: string) => new FormatError(`${w.entry}: ${w.side} extra field ${hex(id)} at ${hex(at + pos)}: ${rule}`, ctx.reader.base + at + pos);
     switch (id) {
       case S.EXTRA_EXTENDED_TIMESTAMP: {
         if (size < 1) throw bad('empty extended timestamp');
@@ -157,27 +162,48 @@ export async function readEnd(r: RangeReader): Promise<End> {
       break;
     }
   }
-  if (eocd < 0) throw new FormatError(`no end of central directory record in the last ${tail} bytes (size ${hex(r.size)}): truncated or not a zip`, r.size - tail);
+  if (eocd < 0) throw new FormatError(`no end of central directory record in the last ${tail} bytes (size ${hex(r.size)}): truncated or not a zip`, r.base + r.size - tail);
   const at = r.size - tail + eocd;
   let entries = buf.readUInt16LE(eocd + S.eocd_entries);
   let cdSize = buf.readUInt32LE(eocd + S.eocd_cd_size);
   let cdOffset = buf.readUInt32LE(eocd + S.eocd_cd_offset);
   let cdEnd = at;
+  /** The record that gave the counts, and where its entry count is, for messages. */
+  let record = `end of central directory at ${hex(at)}`;
+  let entriesAt = at + S.eocd_entries;
+  let cdOffsetAt = at + S.eocd_cd_offset;
   if (at >= S.ZIP64_LOCATOR_SIZE) {
-    const loc = await r.read(at - S.ZIP64_LOCATOR_SIZE, S.ZIP64_LOCATOR_SIZE, 'zip64 locator');
+    const locAt = at - S.ZIP64_LOCATOR_SIZE;
+    const loc = await r.read(locAt, S.ZIP64_LOCATOR_SIZE, 'zip64 locator');
     if (loc.readUInt32LE(0) === S.ZIP64_LOCATOR_SIGNATURE) {
       const recAt = Number(loc.readBigUInt64LE(S.z64loc_record_offset));
+      if (recAt + S.ZIP64_END_SIZE > locAt) {
+        throw new FormatError(
+          `zip64 end of central directory locator at ${hex(locAt)}: the record offset ${hex(recAt)} leaves no room for the ${S.ZIP64_END_SIZE}-byte zip64 end of central directory record before the locator`,
+          r.base + locAt + S.z64loc_record_offset,
+        );
+      }
       const rec = await r.read(recAt, S.ZIP64_END_SIZE, 'zip64 end of central directory record');
-      if (rec.readUInt32LE(0) !== S.ZIP64_END_SIGNATURE) throw new FormatError(`zip64 end of central directory record at ${hex(recAt)}: bad signature`, recAt);
+      if (rec.readUInt32LE(0) !== S.ZIP64_END_SIGNATURE) throw new FormatError(`zip64 end of central directory record at ${hex(recAt)}: bad signature`, r.base + recAt);
       entries = Number(rec.readBigUInt64LE(S.z64end_entries));
       cdSize = Number(rec.readBigUInt64LE(S.z64end_cd_size));
       cdOffset = Number(rec.readBigUInt64LE(S.z64end_cd_offset));
       cdEnd = recAt;
+      record = `zip64 end of central directory record at ${hex(recAt)}`;
+      entriesAt = recAt + S.z64end_entries;
+      cdOffsetAt = recAt + S.z64end_cd_offset;
     }
+  }
+  // Checked before any entry is read: the work never depends on what the count claims.
+  if (entries > Math.floor(cdSize / S.CENTRAL_HEADER_SIZE)) {
+    throw new FormatError(
+      `${record}: ${entries} entries need at least ${entries * S.CENTRAL_HEADER_SIZE} bytes (${S.CENTRAL_HEADER_SIZE} each), but the central directory is ${cdSize} bytes`,
+      r.base + entriesAt,
+    );
   }
   const prefix = cdEnd - cdSize - cdOffset;
   if (prefix < 0 || cdEnd - cdSize < 0) {
-    throw new FormatError(`end of central directory at ${hex(at)}: central directory ${hex(cdOffset)}+${hex(cdSize)} does not fit before it`, at);
+    throw new FormatError(`${record}: central directory ${hex(cdOffset)}+${hex(cdSize)} does not fit before it`, r.base + cdOffsetAt);
   }
   return { entries, cdOffset, cdSize, prefix };
 }
@@ -193,15 +219,23 @@ export async function planZip(ctx: PlanContext): Promise<void> {
   let pos = end.prefix + end.cdOffset;
   const cdEnd = pos + end.cdSize;
   for (let i = 0; i < end.entries; i++) {
-    if (pos + S.CENTRAL_HEADER_SIZE > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory (ends ${hex(cdEnd)})`, pos);
+    if (pos + S.CENTRAL_HEADER_SIZE > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory (ends ${hex(cdEnd)})`, r.base + pos);
     const c = await r.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');
-    if (c.readUInt32LE(0) !== S.CENTRAL_DIRECTORY_SIGNATURE) throw new FormatError(`central directory entry ${i} at ${hex(pos)}: bad signature ${hex(c.readUInt32LE(0))}`, pos);
+    if (c.readUInt32LE(0) !== S.CENTRAL_DIRECTORY_SIGNATURE) {
+      throw new FormatError(`central directory entry ${i} at ${hex(pos)}: bad signature ${hex(c.readUInt32LE(0))}, not ${hex(S.CENTRAL_DIRECTORY_SIGNATURE)} ("PK\\1\\2")`, r.base + pos);
+    }
     const nameLength = c.readUInt16LE(S.cdh_name_length);
     const extraLength = c.readUInt16LE(S.cdh_extra_length);
     const commentLength = c.readUInt16LE(S.cdh_comment_length);
     const varEnd = pos + S.CENTRAL_HEADER_SIZE + nameLength + extraLength + commentLength;
-    if (varEnd > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)}: name/extra/comment lengths run past the central directory`, pos);
+    if (varEnd > cdEnd) {
+      throw new FormatError(
+        `central directory entry ${i} at ${hex(pos)}: name, extra and comment lengths ${nameLength} + ${extraLength} + ${commentLength} run past the central directory (ends ${hex(cdEnd)})`,
+        r.base + pos + S.cdh_name_length,
+      );
+    }
     const name = (await r.read(pos + S.CENTRAL_HEADER_SIZE, nameLength, 'entry name')).toString('utf8');
+    const entry = `central directory entry ${i} (${JSON.stringify(name)})`;
     const flags = c.readUInt16LE(S.cdh_flags);
     const keepTime = (flags & S.FLAG_ENCRYPTED) !== 0 && (flags & S.FLAG_DATA_DESCRIPTOR) !== 0;
     if (keepTime) ctx.note(`${name}: encrypted with a data descriptor; its DOS time is the password check byte and is kept`);
@@ -215,7 +249,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
     };
     planDos(pos, c, S.cdh_time, 'central');
     const extraAt = pos + S.CENTRAL_HEADER_SIZE + nameLength;
-    planExtra(ctx, await r.read(extraAt, extraLength, 'central extra field'), extraAt, { side: 'central', name });
+    planExtra(ctx, await r.read(extraAt, extraLength, 'central extra field'), extraAt, { side: 'central', name, entry });
     if (c[S.cdh_version_made_by + 1] === S.HOST_UNIX) {
       const ext = c.readUInt32LE(S.cdh_external_attributes);
       const mode = ext >>> 16;
@@ -224,20 +258,36 @@ export async function planZip(ctx: PlanContext): Promise<void> {
     }
 
     let localAt = c.readUInt32LE(S.cdh_local_header_offset);
-    if (localAt === 0xffffffff) localAt = zip64LocalOffset(await r.read(extraAt, extraLength, 'zip64 extra'), c, extraAt).value;
+    let offsetAt = pos + S.cdh_local_header_offset;
+    if (localAt === 0xffffffff) {
+      const z = zip64LocalOffset(await r.read(extraAt, extraLength, 'zip64 extra'), c, extraAt, r.base);
+      localAt = z.value;
+      offsetAt = extraAt + z.at;
+    }
     localAt += end.prefix;
-    if (localAt + S.LOCAL_HEADER_SIZE > r.size) throw new FormatError(`${name}: local header offset ${hex(localAt)} runs past the end of the file (size ${hex(r.size)})`, pos + S.cdh_local_header_offset);
+    if (localAt + S.LOCAL_HEADER_SIZE > r.size) {
+      throw new FormatError(`${entry}: local header offset ${hex(localAt)} runs past the end of the file (size ${hex(r.size)})`, r.base + offsetAt);
+    }
     const l = await r.read(localAt, S.LOCAL_HEADER_SIZE, 'local header');
-    if (l.readUInt32LE(0) !== S.LOCAL_FILE_HEADER_SIGNATURE) throw new FormatError(`${name}: local header at ${hex(localAt)} has a bad signature ${hex(l.readUInt32LE(0))}`, localAt);
+    if (l.readUInt32LE(0) !== S.LOCAL_FILE_HEADER_SIGNATURE) {
+      throw new FormatError(`${entry}: local header at ${hex(localAt)} has a bad signature ${hex(l.readUInt32LE(0))}, not ${hex(S.LOCAL_FILE_HEADER_SIGNATURE)} ("PK\\3\\4")`, r.base + localAt);
+    }
     planDos(localAt, l, S.lfh_time, 'local');
-    const localExtraAt = localAt + S.LOCAL_HEADER_SIZE + l.readUInt16LE(S.lfh_name_length);
+    const localNameLength = l.readUInt16LE(S.lfh_name_length);
+    const localExtraAt = localAt + S.LOCAL_HEADER_SIZE + localNameLength;
     const localExtraLength = l.readUInt16LE(S.lfh_extra_length);
-    planExtra(ctx, await r.read(localExtraAt, localExtraLength, 'local extra field'), localExtraAt, { side: 'local', name });
+    if (localExtraAt + localExtraLength > r.size) {
+      throw new FormatError(
+        `${entry}: local header at ${hex(localAt)}: name and extra lengths ${localNameLength} + ${localExtraLength} run past the end of the file (size ${hex(r.size)})`,
+        r.base + localAt + S.lfh_name_length,
+      );
+    }
+    planExtra(ctx, await r.read(localExtraAt, localExtraLength, 'local extra field'), localExtraAt, { side: 'local', name, entry });
     await planStoredMember(ctx, { name, flags, method: l.readUInt16LE(S.lfh_method), size: c.readUInt32LE(S.cdh_compressed_size), data: localExtraAt + localExtraLength, localAt, centralAt: pos });
     pos = varEnd;
   }
   if (pos !== cdEnd) {
-    throw new FormatError(`end of central directory counts ${end.entries} entries, but the central directory holds ${hex(cdEnd - pos)} more bytes after them`, pos);
+    throw new FormatError(`end of central directory counts ${end.entries} entries, but the central directory holds ${hex(cdEnd - pos)} more bytes after them`, r.base + pos);
   }
   ctx.note('archive comment, entry comments, member order and compressed data kept');
 }
@@ -246,7 +296,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
  * The local header offset from a zip64 extra field, when the 32-bit field is 0xffffffff,
  * and where in `extra` it sits.
  */
-export function zip64LocalOffset(extra: Buffer, c: Buffer, at: number): { value: number; at: number } {
+export function zip64LocalOffset(extra: Buffer, c: Buffer, at: number, base: number): { value: number; at: number } {
   let pos = 0;
   while (pos + 4 <= extra.length) {
     const id = extra.readUInt16LE(pos);
@@ -261,7 +311,7 @@ export function zip64LocalOffset(extra: Buffer, c: Buffer, at: number): { value:
     }
     pos += 4 + size;
   }
-  throw new FormatError(`central directory entry at ${hex(at - 46)}: local header offset is 0xffffffff but no zip64 extra gives it`, at);
+  throw new FormatError(`central directory entry at ${hex(at - S.CENTRAL_HEADER_SIZE - c.readUInt16LE(S.cdh_name_length))}: local header offset is 0xffffffff but no zip64 extra gives it`, base + at);
 }
 
 /**
@@ -279,7 +329,9 @@ async function planStoredMember(
     return;
   }
   if (m.flags & S.FLAG_ENCRYPTED || m.size === 0xffffffff || m.size < 4) return;
-  if (m.data + m.size > r.size) throw new FormatError(`${m.name}: stored data at ${hex(m.data)}+${hex(m.size)} runs past the end of the file (size ${hex(r.size)})`, m.data);
+  if (m.data + m.size > r.size) {
+    throw new FormatError(`${m.name}: stored data at ${hex(m.data)}+${hex(m.size)} runs past the end of the file (size ${hex(r.size)})`, r.base + m.centralAt + S.cdh_compressed_size);
+  }
   if (!(await ctx.member(m.data, m.size, m.name))) return;
   const places = [
     { at: m.localAt + S.lfh_crc32, side: 'local' },
