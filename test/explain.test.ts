@@ -335,6 +335,31 @@ t.test('a build made here, twice, at two clocks (clang + lld-link under faketime
   t.match(range(p, '__TIME__').causes[0].text, /"03:04:05" vs "03:04:59"/);
 });
 
+t.test('files of no known format are compared as they are; different sizes are said', async (t) => {
+  const dir = tempDir(t);
+  for (const [side, day, user] of [['a', '24', 'alice'], ['b', '25', 'bobby']]) {
+    mkdirSync(path.join(dir, side));
+    writeFileSync(path.join(dir, side, 'v.txt'), `version 1\nbuilt 2026-11-${day}T12:00:00Z in /home/${user}/src/proj\n`);
+  }
+  const j = json([path.join(dir, 'a'), path.join(dir, 'b')]);
+  const p = j.pairs[0];
+  t.same(p.skipped, { a: 'unknown format', b: 'unknown format' });
+  t.same(p.remaining.map((x) => [x.location, x.cause]), [
+    ['a file of no format unstamp knows', 'ISO date'],
+    ['a file of no format unstamp knows', 'build path'],
+  ]);
+  t.match(cli(['explain', path.join(dir, 'a'), path.join(dir, 'b')]).stdout, /note: not normalized by unstamp \(unknown format\); compared as they are/);
+
+  const a = path.join(samples, 'zip/infozip/a/demo.zip');
+  const b = path.join(samples, 'zip/python/b/demo.zip');
+  const r = cli(['explain', a, b]);
+  t.equal(r.code, 1);
+  t.match(r.stdout, /\[zip, 1148 vs 843 bytes\]: sizes differ \(1148 vs 843 bytes\)/);
+  t.match(r.stdout, /sizes differ: a is 1148 bytes, b is 843; bytes were compared up to the shorter one/);
+  const q = json([a, b]).pairs[0];
+  t.same([q.sizeA, q.sizeB, q.identicalAfter], [1148, 843, false]);
+});
+
 t.test('causes recognized from bytes', async (t) => {
   const now = Date.UTC(2026, 0, 1) / 1000;
   const at = (a: Buffer, b: Buffer) => {

@@ -117,7 +117,7 @@ function timestampCause(w: Windows, now: number): Cause | undefined {
       const va = le ? w.a.readUInt32LE(p) : w.a.readUInt32BE(p);
       const vb = le ? w.b.readUInt32LE(p) : w.b.readUInt32BE(p);
       if (va === vb || va >>> 24 !== vb >>> 24 || va < lo || va > hi || vb < lo || vb > hi) continue;
-      return { kind: 'timestamp', text: `a 32-bit ${le ? 'little' : 'big'}-endian Unix time in no field unstamp knows, at 0x${(w.offset + p).toString(16)}: ${renderSeconds(va)} vs ${renderSeconds(vb)}` };
+      return { kind: 'timestamp', text: `4 bytes at 0x${(w.offset + p).toString(16)} that read as a Unix time (32-bit ${le ? 'little' : 'big'}-endian) in no field unstamp knows: ${renderSeconds(va)} vs ${renderSeconds(vb)}` };
     }
   }
   return undefined;

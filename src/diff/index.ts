@@ -23,9 +23,11 @@ export const MAX_RANGES = 20;
 export const GAP = 8;
 /** Bytes of context either side of a range that cause recognition looks at. */
 const CONTEXT = 160;
+/** Bytes of a range that cause recognition reads (the start of a long range). */
+const MAX_LOOK = 4096;
 /** A deflate stream is inflated to look inside only up to these sizes. */
 const MAX_DEFLATED = 16 << 20;
-const MAX_INFLATED = 64 << 20;
+const MAX_INFLATED = 32 << 20;
 
 export interface Remaining {
   offset: number;
@@ -269,10 +271,12 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
       for (const range of cmp.ranges) {
         const where = await la.locate(range.start, range.end);
         const whereB = await lb.locate(range.start, range.end);
-        const wa = await readPatched(sa, pa, range.start - CONTEXT, range.end + CONTEXT);
-        const wb = await readPatched(sb, pb, range.start - CONTEXT, range.end + CONTEXT);
+        // A range can be megabytes (files of different layouts): only its start is looked at.
+        const end = Math.min(range.end, range.start + MAX_LOOK);
+        const wa = await readPatched(sa, pa, range.start - CONTEXT, end + CONTEXT);
+        const wb = await readPatched(sb, pb, range.start - CONTEXT, end + CONTEXT);
         const offset = Math.max(0, range.start - CONTEXT);
-        const w = { a: wa, b: wb, offset, from: range.start - offset, to: range.end - offset };
+        const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
         const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith });
         out.remaining.push({
           offset: range.start,
@@ -315,7 +319,14 @@ interface RangeContext {
 async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0], c: RangeContext): Promise<Cause[]> {
   const fieldsA = overlapping(c.pa, range.start, range.end);
   const fieldsB = overlapping(c.pb, range.start, range.end);
-  if (fieldsA.length > 0 || fieldsB.length > 0) {
+  // Planned fields explain a range only when they hold all of it; a larger range (files of
+  // different layouts) is about the bytes around them.
+  const covered = (fields: Patch[]) => {
+    let at = range.start;
+    for (const p of [...fields].sort((x, y) => x.offset - y.offset)) if (p.offset <= at) at = Math.max(at, p.offset + p.bytes.length);
+    return at >= range.end;
+  };
+  if ((fieldsA.length > 0 || fieldsB.length > 0) && (covered(fieldsA) || covered(fieldsB))) {
     const names = [...new Set([...fieldsA, ...fieldsB].map((p) => p.field))];
     return names.map((name) => {
       const pa = fieldsA.find((p) => p.field === name);

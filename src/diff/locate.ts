@@ -23,8 +23,8 @@ const MAX_LEVELS = 4;
 
 interface Level {
   regions: Placed[];
-  /** Why the structure could not be read, if it could not. */
-  error?: string;
+  /** What to say where no region holds an offset: the format not known, its structure unreadable. */
+  fallback: string;
 }
 
 export class Locator {
@@ -44,11 +44,12 @@ export class Locator {
         const reader = new RangeReader(this.source, base, size);
         try {
           const format = await detectFormat(this.formats, reader);
-          if (!format?.regions) return { regions: [] };
+          if (!format) return { regions: [], fallback: 'a file of no format unstamp knows' };
+          if (!format.regions) return { regions: [], fallback: `a ${format.name} file` };
           const regions = await format.regions(reader);
-          return { regions: regions.map((r) => ({ ...r, start: r.start + base, end: r.end + base, level })) };
+          return { regions: regions.map((r) => ({ ...r, start: r.start + base, end: r.end + base, level })), fallback: `outside the ${format.name} structure` };
         } catch (e) {
-          return { regions: [], error: e instanceof Error ? e.message : String(e) };
+          return { regions: [], fallback: `structure not readable (${e instanceof Error ? e.message : String(e)})` };
         }
       })();
       this.levels.set(key, p);
@@ -72,13 +73,14 @@ export class Locator {
 
   async locate(start: number, end: number): Promise<Location> {
     const chain = await this.chain(start);
+    if (chain.length === 0) return { label: (await this.structure(0, this.source.size, 0)).fallback, chain };
     let label = describe(chain, start);
     if (end - 1 > start) {
       const last = await this.chain(end - 1);
       const inner = chain[chain.length - 1];
       if (inner && !last.includes(inner) && last.length > 0) label += ` … through ${describe(last, end - 1)}`;
     }
-    return { label: label || 'outside any known structure', chain };
+    return { label, chain };
   }
 }
 

@@ -29,17 +29,19 @@ export function verdict(p: PairResult): string {
   const name = pairName(p);
   if (p.identicalBefore) return `identical     ${name}  ${what(p)}`;
   if (p.identicalAfter) {
-    return `same after    ${name}  ${what(p)}: identical after normalization; ${plural(p.fixedFields.length, 'field')} differ, all fixed by unstamp`;
+    return `same after    ${name}  ${what(p)}: identical after normalization; ${plural(p.fixedFields.length, 'field')} ${p.fixedFields.length === 1 ? 'differs' : 'differ'}, all fixed by unstamp`;
   }
   const sizes = p.sizeA !== p.sizeB ? `sizes differ (${p.sizeA} vs ${p.sizeB} bytes); ` : '';
-  const rest = p.remainingRanges > 0 ? `${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')} still differ` : 'the common bytes are the same';
+  const rest = p.remainingRanges > 0 ? `${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')} still ${p.remainingBytes === 1 ? 'differs' : 'differ'}` : 'the common bytes are the same';
   return `DIFFERS       ${name}  ${what(p)}: ${sizes}${rest} after normalization`;
 }
 
 /** The fields unstamp fixes and the remaining differences of a pair. */
 export function detailLines(p: PairResult): string[] {
   const lines: string[] = [];
-  for (const [side, reason] of Object.entries(p.skipped ?? {})) lines.push(`  note: ${side} is not normalized by unstamp (${reason}); compared as it is`);
+  const sk = p.skipped ?? {};
+  if (sk.a !== undefined && sk.a === sk.b) lines.push(`  note: not normalized by unstamp (${sk.a}); compared as they are`);
+  else for (const [side, reason] of Object.entries(sk)) lines.push(`  note: ${side} is not normalized by unstamp (${reason}); compared as it is`);
   if (p.fixedFields.length > 0) {
     lines.push(`  fields that differ and that unstamp fixes (${p.fixedFields.length}):`);
     for (const f of p.fixedFields) {
