@@ -290,6 +290,7 @@ t.test('a PDB stream and a fat Mach-O slice are named (checked against llvm-pdbu
   t.equal(p.remaining[0].offset, block * blockSize + 0x40);
   t.equal(p.remaining[0].location, 'stream 4 (IPI) at stream offset 0x40');
 
+  if (!have('llvm-objdump')) return t.skip('the fat file part needs llvm-objdump');
   const fat = path.join(samples, 'macho/fat/a/libdemo.dylib');
   const bytes = readFileSync(fat);
   const copy = path.join(dir, 'fat-b.dylib');
