@@ -11,9 +11,13 @@ export const macho: Format = {
     if (head.length < 8) return false;
     const magic = head.readUInt32BE(0);
     if (thinMagics.has(magic)) return true;
-    // A Java class file also starts with 0xcafebabe, then its version (45 and up).
+    if (magic !== S.FAT_MAGIC && magic !== S.FAT_MAGIC_64) return false;
+    // A Java class file also starts with 0xcafebabe, then its version (45 and up). A fat
+    // header with an absurd nfat_arch but a real cputype after it is a damaged fat file:
+    // claimed, so the planner says what is wrong instead of skipping it as unknown.
     const n = head.readUInt32BE(4);
-    return (magic === S.FAT_MAGIC || magic === S.FAT_MAGIC_64) && n > 0 && n <= S.FAT_MAX_ARCHS;
+    if (n > 0 && n <= S.FAT_MAX_ARCHS) return true;
+    return head.length >= 12 && S.FAT_CPU_TYPES.has(head.readUInt32BE(8));
   },
   plan: async (ctx) => {
     const magic = (await ctx.reader.read(0, 4, 'magic')).readUInt32BE(0);

@@ -256,6 +256,12 @@ export async function planFat(ctx: PlanContext): Promise<void> {
   const is64 = h.readUInt32BE(0) === S.FAT_MAGIC_64;
   const n = h.readUInt32BE(4);
   const size = is64 ? S.FAT_ARCH_64_SIZE : S.FAT_ARCH_SIZE;
+  if (n === 0 || n > S.FAT_MAX_ARCHS) {
+    throw new FormatError(`fat header at 0x0: nfat_arch ${n} is ${n === 0 ? '0: no slices' : `more than ${S.FAT_MAX_ARCHS}, the most unstamp accepts`}`, r.base + 4);
+  }
+  if (S.FAT_HEADER_SIZE + n * size > r.size) {
+    throw new FormatError(`fat header at 0x0: nfat_arch ${n} entries of ${size} bytes run past the end of the file (size ${hex(r.size)})`, r.base + 4);
+  }
   const archs = await r.read(S.FAT_HEADER_SIZE, n * size, 'fat_arch table');
   const slices: { offset: number; size: number; cputype: number; at: number }[] = [];
   for (let i = 0; i < n; i++) {

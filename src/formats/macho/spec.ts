@@ -10,6 +10,15 @@ export const FAT_MAGIC = 0xcafebabe;
 export const FAT_MAGIC_64 = 0xcafebabf;
 /** 0xcafebabe also starts Java class files; real fat files hold few slices. */
 export const FAT_MAX_ARCHS = 64;
+/**
+ * cputype values of <mach/machine.h> (with CPU_ARCH_ABI64 / ABI64_32 for the 64-bit
+ * ones). Every one has 0 in its second-lowest byte, where a Java class file has the tag
+ * of its first constant (never 0): a fat header whose first fat_arch holds one of these
+ * is a fat file even when nfat_arch is out of range, i.e. a damaged one.
+ */
+export const FAT_CPU_TYPES: ReadonlySet<number> = new Set([
+  6, 7, 10, 11, 12, 13, 14, 15, 18, 0x01000007, 0x0100000c, 0x0200000c, 0x01000012,
+]);
 
 /** struct mach_header(_64). */
 export const mh_cputype = 4;

@@ -32,6 +32,9 @@ export interface PeFile {
   sections: Section[];
 }
 
+/** Section headers read per call: 40 KiB. */
+const SECTIONS_PER_READ = 1024;
+
 /** Read and check the DOS stub, the PE signature, the file and optional headers, the section table. */
 export async function readPe(r: RangeReader): Promise<PeFile> {
   const dos = await r.read(0, 0x40, 'DOS header');
@@ -73,17 +76,21 @@ export async function readPe(r: RangeReader): Promise<PeFile> {
       r.base + fileHeader + S.fh_NumberOfSections,
     );
   }
-  const raw = await r.read(table, numberOfSections * S.SECTION_HEADER_SIZE, 'section table');
+  // Read in bounded pieces: up to 65,535 headers (2.6 MB) never in one buffer.
   const sections: Section[] = [];
-  for (let i = 0; i < numberOfSections; i++) {
-    const s = raw.subarray(i * S.SECTION_HEADER_SIZE);
-    sections.push({
-      name: s.toString('latin1', 0, 8).replace(/\0+$/, ''),
-      virtualSize: s.readUInt32LE(S.sh_VirtualSize),
-      virtualAddress: s.readUInt32LE(S.sh_VirtualAddress),
-      sizeOfRawData: s.readUInt32LE(S.sh_SizeOfRawData),
-      pointerToRawData: s.readUInt32LE(S.sh_PointerToRawData),
-    });
+  for (let first = 0; first < numberOfSections; first += SECTIONS_PER_READ) {
+    const count = Math.min(SECTIONS_PER_READ, numberOfSections - first);
+    const raw = await r.read(table + first * S.SECTION_HEADER_SIZE, count * S.SECTION_HEADER_SIZE, 'section table');
+    for (let i = 0; i < count; i++) {
+      const s = raw.subarray(i * S.SECTION_HEADER_SIZE);
+      sections.push({
+        name: s.toString('latin1', 0, 8).replace(/\0+$/, ''),
+        virtualSize: s.readUInt32LE(S.sh_VirtualSize),
+        virtualAddress: s.readUInt32LE(S.sh_VirtualAddress),
+        sizeOfRawData: s.readUInt32LE(S.sh_SizeOfRawData),
+        pointerToRawData: s.readUInt32LE(S.sh_PointerToRawData),
+      });
+    }
   }
   return {
     fileHeader,

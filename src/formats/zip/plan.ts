@@ -165,6 +165,8 @@ export async function readEnd(r: RangeReader): Promise<End> {
   if (eocd < 0) throw new FormatError(`no end of central directory record in the last ${tail} bytes (size ${hex(r.size)}): truncated or not a zip`, r.base + r.size - tail);
   const at = r.size - tail + eocd;
   let entries = buf.readUInt16LE(eocd + S.eocd_entries);
+  /** The count exactly as stored (a 64-bit zip64 count may not fit a double), for messages. */
+  let stored = BigInt(entries);
   let cdSize = buf.readUInt32LE(eocd + S.eocd_cd_size);
   let cdOffset = buf.readUInt32LE(eocd + S.eocd_cd_offset);
   let cdEnd = at;
@@ -185,7 +187,8 @@ export async function readEnd(r: RangeReader): Promise<End> {
       }
       const rec = await r.read(recAt, S.ZIP64_END_SIZE, 'zip64 end of central directory record');
       if (rec.readUInt32LE(0) !== S.ZIP64_END_SIGNATURE) throw new FormatError(`zip64 end of central directory record at ${hex(recAt)}: bad signature`, r.base + recAt);
-      entries = Number(rec.readBigUInt64LE(S.z64end_entries));
+      stored = rec.readBigUInt64LE(S.z64end_entries);
+      entries = Number(stored);
       cdSize = Number(rec.readBigUInt64LE(S.z64end_cd_size));
       cdOffset = Number(rec.readBigUInt64LE(S.z64end_cd_offset));
       cdEnd = recAt;
@@ -197,7 +200,7 @@ export async function readEnd(r: RangeReader): Promise<End> {
   // Checked before any entry is read: the work never depends on what the count claims.
   if (entries > Math.floor(cdSize / S.CENTRAL_HEADER_SIZE)) {
     throw new FormatError(
-      `${record}: ${entries} entries need at least ${entries * S.CENTRAL_HEADER_SIZE} bytes (${S.CENTRAL_HEADER_SIZE} each), but the central directory is ${cdSize} bytes`,
+      `${record}: ${stored} entries need at least ${stored * BigInt(S.CENTRAL_HEADER_SIZE)} bytes (${S.CENTRAL_HEADER_SIZE} each), but the central directory is ${cdSize} bytes`,
       r.base + entriesAt,
     );
   }
