@@ -3,6 +3,7 @@
 //   --quick (or BENCH_QUICK=1)   a small tree (~55 MB) and 64 MiB "big" files, to smoke-test this script
 //   --profile                    also profile one normalize run of the tree (node --cpu-prof) and summarize it
 //   --profile-only               only the profile
+//   --parts                      also time each part of the tree alone (pe/runtime, lib/mingw, java, ...)
 //   --repeat N (BENCH_REPEAT)    time every row N times, each on a fresh copy, and keep the fastest
 //   DUCIBLE=/path/to/ducible     add the ducible row (never built here)
 //   UNSTAMP_BENCH_CACHE=dir      where the inputs are cached (default $TMPDIR/unstamp-bench-cache)
@@ -281,6 +282,23 @@ try {
       { max: 1.5 },
     );
 
+    // 2b. The same floor with OpenSSL's SHA-256 (SHA-NI where the CPU has it), which is what Node's crypto uses:
+    //     coreutils sha256sum has no such path, so it is the slower of the two floors.
+    if (has('openssl')) {
+      let parts;
+      const fast = best(
+        () => fresh(inputs.tree, 'floor-openssl'),
+        (d) => {
+          const sha = overFiles('openssl', ['dgst', '-sha256'], hashed.map(rel), d);
+          if (sha.code !== 0) problems.push(`openssl dgst: exit ${sha.code}`);
+          const ht = timed(python(), [reader], { cwd: d, input: rest.map(rel).join('\0') });
+          parts = { sha: sha.seconds, ht: ht.seconds };
+          return { seconds: sha.seconds + ht.seconds };
+        },
+      );
+      row(`whole tree vs the same floor hashed by openssl dgst -sha256 (${secs(parts.sha)} + ${secs(parts.ht)})`, uTree.seconds, fast.seconds);
+    }
+
     // 3. PE files alone: vs ducible if provided; vs their sha256sum floor always (issue 7: ducible ~ 1.1x that floor).
     const peRel = treeFiles.filter((f) => f.kind === 'pe' || f.kind === 'pdb').map(rel);
     const peBytes = treeFiles.filter((f) => f.kind === 'pe' || f.kind === 'pdb').reduce((n, f) => n + f.size, 0);
@@ -296,6 +314,27 @@ try {
       row(`${peWhat} vs ducible`, uPe.seconds, 'ducible: not provided (set DUCIBLE)', { max: 1.0 });
     }
     row(`${peWhat} vs sha256sum of them (ducible hashes all bytes: ~1.1x this)`, uPe.seconds, peFloor.seconds, { max: 1.1, targetText: '<= 1.1 (proxy)' });
+
+    // 3a. Process start: what every row above pays once (node, module loading, the walk of nothing).
+    const empty = path.join(work, 'empty');
+    mkdirSync(empty);
+    const start = best(() => empty, (d) => unstamp([d], { what: 'unstamp on an empty folder' }), null);
+    const nodeStart = best(() => null, () => timed(process.execPath, ['-e', '0']), null);
+    row('process start: unstamp on an empty folder vs node -e 0', start.seconds, nodeStart.seconds);
+
+    // 3b. --parts: each top-level part of the tree alone (where the time goes, by format).
+    if (flag('--parts')) {
+      for (const part of readdirSync(inputs.tree).sort()) {
+        for (const sub of readdirSync(path.join(inputs.tree, part)).sort()) {
+          const from = path.join(inputs.tree, part, sub);
+          if (!statSync(from).isDirectory()) continue;
+          const files = treeFiles.filter((f) => f.path.startsWith(from + path.sep));
+          const bytes = files.reduce((n, f) => n + f.size, 0);
+          const u = best(() => fresh(from, `part-${part}-${sub}`), (d) => unstamp([d], { what: `unstamp on ${part}/${sub}` }));
+          row(`part ${part}/${sub} (${files.length} files, ${mb(bytes)} MB): ${((1000 * u.seconds) / Math.max(1, files.length)).toFixed(2)} ms/file`, u.seconds, undefined);
+        }
+      }
+    }
 
     // 4. -j scaling on the tree.
     const j = {};
