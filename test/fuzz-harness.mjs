@@ -687,18 +687,26 @@ const KIND_TOTAL = KINDS.reduce((n, [, w]) => n + w, 0);
 
 /**
  * Mutant n of a sample: { bytes, kind, what }. Depends only on the sample's bytes, its
- * structure map, its path and n.
+ * structure map, its path and n. A third of the mutants get a second, size-keeping
+ * mutation on top of the first, to get past the first check a file meets.
  */
 export function makeMutant(sample, n) {
   const rnd = mulberry32(seedOf(sample.rel, n));
+  const first = mutateOnce(sample, sample.bytes, rnd, false);
+  if (first.bytes.length !== sample.bytes.length || rnd() >= 0.33) return first;
+  const second = mutateOnce(sample, first.bytes, rnd, true);
+  return { bytes: second.bytes, kind: `${first.kind}+${second.kind}`, what: `${first.what}; then ${second.what}` };
+}
+
+function mutateOnce(sample, src, rnd, sizeKept) {
   const pick = (k) => Math.floor(rnd() * k);
   const choose = (list) => list[pick(list.length)];
-  const src = sample.bytes;
   const map = sample.map;
   const b = Buffer.from(src);
   const bounds = sample.boundList;
   let w = pick(KIND_TOTAL);
   let kind = KINDS.find(([, weight]) => (w -= weight) < 0)[0];
+  if (sizeKept && (kind.startsWith('truncate') || kind === 'splice')) kind = 'pointer';
   if (kind === 'ar-text' && map.texts.length === 0) kind = 'pointer';
   if ((kind === 'special' || kind === 'pointer') && map.nums.length === 0) kind = 'flip';
   if (kind === 'field' && sample.fields.length === 0) kind = 'special';
@@ -750,7 +758,7 @@ export function makeMutant(sample, n) {
         () => Math.floor(rel(size) / choose(ENTRY_SIZES)) + choose([1, 2, 0x100]),
         () => Math.floor(size / choose(ENTRY_SIZES)) + 1,
         () => 2 ** (pick(f.size * 8 - 1) + 1) + choose([-1, 0, 1]),
-        () => Number(f.size === 8 ? 0 : src.readUIntLE(f.at, f.size)) + choose([1, -1, 2, 4, 0x10, 0x1000, -0x1000]),
+        () => (f.size === 8 ? 0 : f.le ? src.readUIntLE(f.at, f.size) : src.readUIntBE(f.at, f.size)) + choose([1, -1, 2, 4, 0x10, 0x1000, -0x1000]),
       ];
       const value = choose(candidates)();
       writeNum(b, f.at, f.size, f.le, value);
@@ -910,6 +918,25 @@ async function normalizeOnce(lib, sample, dir, file, opts) {
   return r.files.find((f) => f.path === file);
 }
 
+/** The largest field unstamp rewrites: a free PDB block of 4096 bytes. */
+const MAX_FIELD = 4096;
+
+/**
+ * The first byte that changed outside every field the result lists as changed (a field
+ * is known by its start only; none is larger than MAX_FIELD), or undefined. A rewrite
+ * that reorders members moves everything, so it is not checked.
+ */
+function strayChange(before, after, fields) {
+  if (fields.some((f) => f.changed && f.field === 'member order')) return undefined;
+  const starts = fields.filter((f) => f.changed).map((f) => f.offset).sort((a, b) => a - b);
+  let k = -1;
+  for (let p = 0; p < before.length; p++) {
+    while (k + 1 < starts.length && starts[k + 1] <= p) k++;
+    if (before[p] !== after[p] && (k < 0 || p - starts[k] >= MAX_FIELD)) return p;
+  }
+  return undefined;
+}
+
 /** Messages that name no structure: the reader's defaults. */
 const GENERIC = /^(data|range) |more than one read may take|invalid offset or length/;
 
@@ -973,6 +1000,8 @@ async function runMutant(lib, sample, n, ctx) {
           rmSync(before, { force: true });
         }
       }
+      const stray = strayChange(bytes, after, r.fields);
+      if (stray !== undefined) problem(`byte at ${hex(stray)} changed, but no rewritten field starts in the ${MAX_FIELD} bytes before it`);
       const second = await normalizeOnce(lib, sample, dir, file, opts);
       const again = readFileSync(file);
       if (second?.status !== 'clean') {

@@ -143,6 +143,15 @@ const rows: Row[] = [
     edit: cut(0x49c, 101),
     message: /zip64 end of central directory locator at 0x[0-9a-f]+: the record offset 0x565 leaves no room for the 56-byte zip64 end of central directory record before the locator/,
   },
+  // PE: a section whose raw data lies over the section table put the export directory there;
+  // rewriting its TimeDateStamp rewrote a section header, and llvm-readobj then refused the file.
+  {
+    found: 'pe/mingw-dll/a/lib.dll mutant 226 (llvm-readobj refused the result, the second run failed)',
+    sample: 'pe/mingw-dll/a/lib.dll',
+    edit: (b) => set32(0x24c, 0x33ec)(set32(0x28c, 0x1dc)(b)),
+    message: /export directory TimeDateStamp at 0x1e0 lies inside the PE headers and section table at 0x80\.\.0x368, which unstamp reads to find the fields: the structures overlap/,
+    offset: 0x1e0,
+  },
 ];
 
 for (const row of rows) {

@@ -3,6 +3,7 @@ import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
 import { u32be, u32le, zeroRanges } from '../shared/bytes.js';
+import { Layout, type Write } from '../shared/layout.js';
 import * as S from './spec.js';
 
 type Range = { start: number; end: number };
@@ -64,7 +65,7 @@ interface Signature {
  * each) in the last stage, after the UUID. A signature made with an identity (a
  * non-empty CMS blob) cannot be redone here: the file is skipped.
  */
-async function planSignature(ctx: PlanContext, sig: Signature, stage: number): Promise<void> {
+async function planSignature(ctx: PlanContext, sig: Signature, stage: number, layout: Layout, writes: Write[]): Promise<void> {
   const r = ctx.reader;
   const at = sig.dataoff;
   if (sig.datasize < S.SUPERBLOB_HEADER_SIZE || at + sig.datasize > r.size) {
@@ -83,6 +84,7 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
     throw new FormatError(`code signature at ${hex(at)}: SuperBlob length ${length} / count ${count} do not fit its ${sig.datasize} bytes`, r.base + at);
   }
   const index = await r.read(at + S.SUPERBLOB_HEADER_SIZE, count * S.BLOB_INDEX_SIZE, 'code signature index');
+  const slots: Range[] = [];
   const directories: number[] = [];
   for (let i = 0; i < count; i++) {
     const type = index.readUInt32BE(i * S.BLOB_INDEX_SIZE);
@@ -101,8 +103,11 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
   for (const [n, offset] of directories.entries()) {
     const cdAt = at + offset;
     const cd = await r.read(cdAt, Math.min(S.CD_MIN_SIZE + 20, length - offset), 'CodeDirectory');
-    if (cd.length < S.CD_MIN_SIZE || cd.readUInt32BE(0) !== S.CSMAGIC_CODEDIRECTORY) {
-      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: bad magic or truncated header`, r.base + cdAt);
+    if (cd.length < S.CD_MIN_SIZE) {
+      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: ${cd.length} bytes left in the SuperBlob (length ${length}), less than its ${S.CD_MIN_SIZE}-byte header`, r.base + cdAt);
+    }
+    if (cd.readUInt32BE(0) !== S.CSMAGIC_CODEDIRECTORY) {
+      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: magic ${hex(cd.readUInt32BE(0))} is not ${hex(S.CSMAGIC_CODEDIRECTORY)}`, r.base + cdAt);
     }
     const cdLength = cd.readUInt32BE(S.cd_length);
     const version = cd.readUInt32BE(S.cd_version);
@@ -131,14 +136,22 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
     }
     const pageSize = pageShift === 0 ? Math.max(codeLimit, 1) : 2 ** pageShift;
     const expected = Math.ceil(codeLimit / pageSize);
-    if (nCodeSlots !== expected || offset + hashOffset + nCodeSlots * hashSize > Math.min(length, offset + cdLength)) {
+    if (nCodeSlots !== expected) {
+      const page = pageShift === 0 ? 'one page (pageSize 0)' : `page ${pageShift < 32 ? pageSize : `2^${pageShift}`}`;
+      throw new FormatError(`CodeDirectory at ${hex(cdAt)}: nCodeSlots ${nCodeSlots} does not match codeLimit ${hex(codeLimit)} / ${page} (${expected} slots)`, r.base + cdAt + S.cd_nCodeSlots);
+    }
+    const end = Math.min(length, offset + cdLength);
+    if (offset + hashOffset + nCodeSlots * hashSize > end) {
       throw new FormatError(
-        `CodeDirectory at ${hex(cdAt)}: nCodeSlots ${nCodeSlots} does not match codeLimit ${hex(codeLimit)} / page ${pageSize} (${expected} slots) or the hashes run past the CodeDirectory`,
-        r.base + cdAt + S.cd_nCodeSlots,
+        `CodeDirectory at ${hex(cdAt)}: ${nCodeSlots} code slots of ${hashSize} bytes at hashOffset ${hex(hashOffset)} run past the CodeDirectory (length ${cdLength}, ${end - offset} bytes inside the SuperBlob)`,
+        r.base + cdAt + S.cd_hashOffset,
       );
     }
     if (!(cd.readUInt32BE(S.cd_flags) & S.CS_ADHOC)) ctx.note(`CodeDirectory ${n} is not flagged ad-hoc but carries no CMS signature; its code slots are recomputed`);
     const label = n === 0 ? 'CodeDirectory' : `alternate CodeDirectory ${n}`;
+    const hashesAt = cdAt + hashOffset;
+    slots.push({ start: hashesAt, end: hashesAt + nCodeSlots * hashSize });
+    writes.push({ offset: hashesAt, size: nCodeSlots * hashSize, field: `${label} code slots` });
     for (let slot = 0; slot < nCodeSlots; slot++) {
       const start = slot * pageSize;
       ctx.derive({
@@ -153,6 +166,7 @@ async function planSignature(ctx: PlanContext, sig: Signature, stage: number): P
     }
     ctx.note(`${label}: special slots, identifier and flags kept`);
   }
+  layout.structure(at, sig.datasize, 'code signature', slots);
 }
 
 /** One thin Mach-O image (a whole file, or a slice handed over by the fat planner). */
@@ -174,6 +188,11 @@ export async function planThin(ctx: PlanContext): Promise<void> {
     throw new FormatError(`mach header at 0x0: ncmds ${ncmds} cannot fit in sizeofcmds ${sizeofcmds}`, r.base + S.mh_ncmds);
   }
   const cmds = await r.read(headerSize, sizeofcmds, 'load commands');
+  const layout = new Layout();
+  const writes: Write[] = [];
+  /** The fields inside the load commands that are rewritten. */
+  const commandFields: Range[] = [];
+  layout.structure(0, headerSize, 'mach header');
 
   let uuidAt: number | undefined;
   let symtab: { symoff: number; nsyms: number; command: number } | undefined;
@@ -197,10 +216,14 @@ export async function planThin(ctx: PlanContext): Promise<void> {
       const name = nameOffset < cmdsize ? cmds.toString('utf8', pos + nameOffset, pos + cmdsize).replace(/\0.*$/s, '') : '?';
       const old = e.u32(cmds, pos + S.dylib_timestamp);
       const value = ctx.time(old);
+      commandFields.push({ start: at + S.dylib_timestamp, end: at + S.dylib_timestamp + 4 });
+      writes.push({ offset: at + S.dylib_timestamp, size: 4, field: `${dylib} ${name} timestamp` });
       ctx.patch({ offset: at + S.dylib_timestamp, oldBytes: e.put32(old), bytes: e.put32(value), field: `${dylib} ${name} timestamp`, old: renderTime(old), new: renderTime(value) });
     } else if (cmd === S.LC_UUID) {
       need(S.UUID_COMMAND_SIZE, 'LC_UUID');
       uuidAt = at + S.uuid_uuid;
+      commandFields.push({ start: uuidAt, end: uuidAt + 16 });
+      writes.push({ offset: uuidAt, size: 16, field: 'LC_UUID' });
     } else if (cmd === S.LC_SYMTAB) {
       need(S.SYMTAB_COMMAND_SIZE, 'LC_SYMTAB');
       symtab = { symoff: e.u32(cmds, pos + S.symtab_symoff), nsyms: e.u32(cmds, pos + S.symtab_nsyms), command: at };
@@ -210,9 +233,11 @@ export async function planThin(ctx: PlanContext): Promise<void> {
     }
     pos += cmdsize;
   }
+  layout.structure(headerSize, sizeofcmds, 'load commands', commandFields);
 
   if (filetype === S.MH_OBJECT) {
     ctx.note('MH_OBJECT: nothing time-dependent in object files');
+    layout.check(r, writes);
     return;
   }
 
@@ -226,6 +251,7 @@ export async function planThin(ctx: PlanContext): Promise<void> {
     }
     // Scan the symbol table in bounded blocks for N_OSO stabs.
     const perBlock = 4096;
+    const values: Range[] = [];
     for (let first = 0; first < symtab.nsyms; first += perBlock) {
       const n = Math.min(perBlock, symtab.nsyms - first);
       const block = await r.read(symtab.symoff + first * entry, n * entry, 'symbol table');
@@ -235,9 +261,12 @@ export async function planThin(ctx: PlanContext): Promise<void> {
         const width = is64 ? 8 : 4;
         const oldBytes = block.subarray(k * entry + S.n_value, k * entry + S.n_value + width);
         const old = is64 ? Number(e.u64(block, k * entry + S.n_value)) : e.u32(block, k * entry + S.n_value);
+        values.push({ start: valueAt, end: valueAt + width });
+        writes.push({ offset: valueAt, size: width, field: `N_OSO stab ${first + k} n_value` });
         ctx.patch({ offset: valueAt, oldBytes, bytes: Buffer.alloc(width), field: `N_OSO stab ${first + k} n_value`, old: renderTime(old), new: renderTime(0) });
       }
     }
+    layout.structure(symtab.symoff, symtab.nsyms * entry, 'symbol table', values);
   }
 
   const masks: Range[] = [];
@@ -246,7 +275,8 @@ export async function planThin(ctx: PlanContext): Promise<void> {
     masks.push({ start: uuidAt, end: uuidAt + 16 });
     ctx.derive({ offset: uuidAt, size: 16, field: 'LC_UUID', stage: 0, range: { start: 0, end: r.size }, render: uuidText, createHasher: () => uuidHasher(masks) });
   }
-  if (signature) await planSignature(ctx, signature, 1);
+  if (signature) await planSignature(ctx, signature, 1, layout, writes);
+  layout.check(r, writes);
 }
 
 /** A fat (universal) file: each slice is planned on its own, by whatever format it is. */

@@ -30,6 +30,8 @@ export interface PeFile {
   checksum: number;
   directories: DataDirectory[];
   sections: Section[];
+  /** End of the section table: the headers are [e_lfanew, headersEnd). */
+  headersEnd: number;
 }
 
 /** Section headers read per call: 40 KiB. */
@@ -50,6 +52,12 @@ export async function readPe(r: RangeReader): Promise<PeFile> {
   const optionalHeader = fileHeader + S.FILE_HEADER_SIZE;
   if (sizeOfOptionalHeader < 2) {
     throw new FormatError(`COFF file header at ${hex(fileHeader)}: SizeOfOptionalHeader ${sizeOfOptionalHeader} is too small for an image`, r.base + fileHeader + S.fh_SizeOfOptionalHeader);
+  }
+  if (optionalHeader + sizeOfOptionalHeader > r.size) {
+    throw new FormatError(
+      `optional header at ${hex(optionalHeader)} (${sizeOfOptionalHeader} bytes) runs past the end of the file (size ${hex(r.size)}): the file is truncated or SizeOfOptionalHeader in the COFF file header at ${hex(fileHeader)} is wrong`,
+      r.base + fileHeader + S.fh_SizeOfOptionalHeader,
+    );
   }
   const oh = await r.read(optionalHeader, sizeOfOptionalHeader, 'optional header');
   const magic = oh.readUInt16LE(0);
@@ -103,6 +111,7 @@ export async function readPe(r: RangeReader): Promise<PeFile> {
     checksum: oh.readUInt32LE(S.oh_CheckSum),
     directories,
     sections,
+    headersEnd: table + numberOfSections * S.SECTION_HEADER_SIZE,
   };
 }
 

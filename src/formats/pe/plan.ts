@@ -4,6 +4,7 @@ import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
 import { u32le, zeroRanges } from '../shared/bytes.js';
+import { Layout, at4, type Write } from '../shared/layout.js';
 import { guidText, pdb70Key } from '../shared/guid.js';
 import { peChecksumHasher } from './checksum.js';
 import { readPe, rvaToOffset, type PeFile } from './file.js';
@@ -51,6 +52,8 @@ interface CodeView {
   kind: 'RSDS' | 'NB10';
   guid?: Buffer;
   age: number;
+  /** The PDB path as stored (up to its NUL), and as text for reports. */
+  pathBytes: Buffer;
   pdbPath: string;
 }
 
@@ -61,7 +64,7 @@ function directory(pe: PeFile, index: number) {
 }
 
 /** The debug directory entries: their TimeDateStamps, and the CodeView record if any. */
-async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined): Promise<CodeView | undefined> {
+async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined, layout?: Layout): Promise<CodeView | undefined> {
   const d = directory(pe, S.IMAGE_DIRECTORY_ENTRY_DEBUG);
   if (!d) return undefined;
   if (d.size < S.DEBUG_DIRECTORY_SIZE) {
@@ -76,6 +79,7 @@ async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined
     const type = e.readUInt32LE(S.dd_Type);
     const name = S.DEBUG_TYPE_NAMES[type] ?? `type ${type}`;
     const entryAt = at + i * S.DEBUG_DIRECTORY_SIZE;
+    layout?.structure(entryAt, S.DEBUG_DIRECTORY_SIZE, `debug directory entry ${i}`, [at4(entryAt + S.dd_TimeDateStamp)]);
     stamps?.push({ offset: entryAt + S.dd_TimeDateStamp, field: `debug directory[${i}] (${name}) TimeDateStamp`, old: e.readUInt32LE(S.dd_TimeDateStamp) });
     if (type !== S.IMAGE_DEBUG_TYPE_CODEVIEW || codeView) continue;
     const size = e.readUInt32LE(S.dd_SizeOfData);
@@ -86,11 +90,17 @@ async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined
     }
     const rec = await r.read(ptr, Math.min(size, 4096), 'CodeView record');
     const sig = rec.readUInt32LE(0);
-    const path = (start: number) => rec.toString('utf8', start, rec.indexOf(0, start) < 0 ? rec.length : rec.indexOf(0, start));
+    const path = (start: number) => {
+      const nul = rec.indexOf(0, start);
+      const pathBytes = rec.subarray(start, nul < 0 ? rec.length : nul);
+      return { pathBytes, pdbPath: pathBytes.toString('utf8') };
+    };
     if (sig === S.CV_SIGNATURE_RSDS && rec.length >= S.RSDS_HEADER_SIZE) {
-      codeView = { entry: i, offset: ptr, kind: 'RSDS', guid: rec.subarray(S.rsds_Guid, S.rsds_Guid + 16), age: rec.readUInt32LE(S.rsds_Age), pdbPath: path(S.RSDS_HEADER_SIZE) };
+      layout?.structure(ptr, S.RSDS_HEADER_SIZE, 'CodeView RSDS record header', [{ start: ptr + S.rsds_Guid, end: ptr + S.RSDS_HEADER_SIZE }]);
+      codeView = { entry: i, offset: ptr, kind: 'RSDS', guid: rec.subarray(S.rsds_Guid, S.rsds_Guid + 16), age: rec.readUInt32LE(S.rsds_Age), ...path(S.RSDS_HEADER_SIZE) };
     } else if (sig === S.CV_SIGNATURE_NB10 && rec.length >= S.NB10_HEADER_SIZE) {
-      codeView = { entry: i, offset: ptr, kind: 'NB10', age: rec.readUInt32LE(S.nb10_Age), pdbPath: path(S.NB10_HEADER_SIZE) };
+      layout?.structure(ptr, S.NB10_HEADER_SIZE, 'CodeView NB10 record header', [{ start: ptr + S.nb10_Signature, end: ptr + S.NB10_HEADER_SIZE }]);
+      codeView = { entry: i, offset: ptr, kind: 'NB10', age: rec.readUInt32LE(S.nb10_Age), ...path(S.NB10_HEADER_SIZE) };
     }
   }
   return codeView;
@@ -102,7 +112,7 @@ async function readDebug(r: RangeReader, pe: PeFile, stamps: Stamp[] | undefined
  * resource data: checking that keeps the walk linear in the file size, whatever the
  * entry counts and offsets say.
  */
-async function readResourceStamps(r: RangeReader, pe: PeFile, stamps: Stamp[]): Promise<void> {
+async function readResourceStamps(r: RangeReader, pe: PeFile, stamps: Stamp[], layout: Layout): Promise<void> {
   const d = directory(pe, S.IMAGE_DIRECTORY_ENTRY_RESOURCE);
   if (!d) return;
   const base = rvaToOffset(pe, d.rva, Math.min(d.size, S.RESOURCE_DIRECTORY_SIZE), 'resource directory', r, d.at);
@@ -137,6 +147,8 @@ async function readResourceStamps(r: RangeReader, pe: PeFile, stamps: Stamp[]): 
     if (bytes > d.size) {
       throw new FormatError(`resource directory ${path} at ${hex(at)}: the directories reached so far hold more entries than fit in ${dataSize}; they overlap`, r.base + countAt);
     }
+    layout.structure(at, S.RESOURCE_DIRECTORY_SIZE, `resource directory ${path}`, [at4(at + S.rd_TimeDateStamp)]);
+    layout.structure(base + entriesAt, n * S.RESOURCE_ENTRY_SIZE, `resource directory ${path} entries`);
     const entries = await r.read(base + entriesAt, n * S.RESOURCE_ENTRY_SIZE, 'resource directory entries');
     for (let i = 0; i < n; i++) {
       const nameOrId = entries.readUInt32LE(i * S.RESOURCE_ENTRY_SIZE);
@@ -168,19 +180,27 @@ export async function planPe(ctx: PlanContext): Promise<void> {
   if (cert && cert.size !== 0) throw new SkipFile('signed (Authenticode certificate table present): normalize before signing');
 
   const stamps: Stamp[] = [{ offset: pe.fileHeader + S.fh_TimeDateStamp, field: 'COFF TimeDateStamp', old: pe.timeDateStamp }];
+  const layout = new Layout();
+  // Of the DOS header only e_magic and e_lfanew are read.
+  layout.structure(0, 2, 'DOS header e_magic');
+  layout.structure(S.e_lfanew, 4, 'DOS header e_lfanew');
+  layout.structure(pe.fileHeader - 4, pe.headersEnd - (pe.fileHeader - 4), 'PE headers and section table', [at4(pe.fileHeader + S.fh_TimeDateStamp), at4(pe.checksumOffset)]);
   const exp = directory(pe, S.IMAGE_DIRECTORY_ENTRY_EXPORT);
   if (exp) {
     const at = rvaToOffset(pe, exp.rva, S.EXPORT_DIRECTORY_SIZE, 'export directory', r, exp.at);
+    layout.structure(at, S.EXPORT_DIRECTORY_SIZE, 'export directory', [at4(at + S.ed_TimeDateStamp)]);
     stamps.push({ offset: at + S.ed_TimeDateStamp, field: 'export directory TimeDateStamp', old: (await r.read(at + S.ed_TimeDateStamp, 4, 'export directory TimeDateStamp')).readUInt32LE(0) });
   }
-  await readResourceStamps(r, pe, stamps);
+  await readResourceStamps(r, pe, stamps, layout);
   const lc = directory(pe, S.IMAGE_DIRECTORY_ENTRY_LOAD_CONFIG);
   if (lc) {
     const at = rvaToOffset(pe, lc.rva, 8, 'load config directory', r, lc.at);
     const h = await r.read(at, 8, 'load config directory');
+    layout.structure(at, 8, 'load config directory', h.readUInt32LE(S.lc_Size) >= 8 ? [at4(at + S.lc_TimeDateStamp)] : []);
     if (h.readUInt32LE(S.lc_Size) >= 8) stamps.push({ offset: at + S.lc_TimeDateStamp, field: 'load config TimeDateStamp', old: h.readUInt32LE(S.lc_TimeDateStamp) });
   }
-  const cv = await readDebug(r, pe, stamps);
+  const cv = await readDebug(r, pe, stamps, layout);
+  const writes: Write[] = stamps.map((st) => ({ offset: st.offset, size: 4, field: st.field }));
   const bound = directory(pe, S.IMAGE_DIRECTORY_ENTRY_BOUND_IMPORT);
   if (bound) ctx.note(`bound import table at ${hex(bound.rva)} (${bound.size} bytes): the bound DLLs' TimeDateStamps are kept`);
 
@@ -208,32 +228,41 @@ export async function planPe(ctx: PlanContext): Promise<void> {
 
   if (cv) {
     const ageAt = cv.offset + (cv.kind === 'RSDS' ? S.rsds_Age : S.nb10_Age);
+    writes.push({ offset: ageAt, size: 4, field: `CodeView ${cv.kind} Age` });
     ctx.patch({ offset: ageAt, oldBytes: u32le(cv.age), bytes: u32le(1), field: `CodeView ${cv.kind} Age`, old: String(cv.age), new: '1' });
     if (cv.kind === 'RSDS') {
       const at = cv.offset + S.rsds_Guid;
+      writes.push({ offset: at, size: 16, field: 'CodeView RSDS GUID' });
       ctx.derive({ offset: at, size: 16, field: 'CodeView RSDS GUID', stage: 0, range: whole, render: guidText, createHasher: () => digest.slice(4, 20) });
       ctx.publish('guid', at, 16);
     } else {
       // NB10 pairs a PDB 2.00 by signature: it gets the image timestamp, like link.exe writes it.
       const at = cv.offset + S.nb10_Signature;
+      writes.push({ offset: at, size: 4, field: 'CodeView NB10 Signature' });
       const old = (await r.read(at, 4, 'CodeView NB10 Signature')).readUInt32LE(0);
       if (hashMode) ctx.derive({ offset: at, size: 4, field: 'CodeView NB10 Signature', stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
       else ctx.patch({ offset: at, oldBytes: u32le(old), bytes: u32le(ctx.time(old)), field: 'CodeView NB10 Signature', old: renderTime(old), new: renderTime(ctx.time(old)) });
     }
     ctx.publish('age', ageAt, 4);
     const pathAt = cv.offset + (cv.kind === 'RSDS' ? S.RSDS_HEADER_SIZE : S.NB10_HEADER_SIZE);
-    const oldPath = Buffer.from(cv.pdbPath, 'utf8');
-    const base = cv.pdbPath.split(/[\\/]/).pop() ?? cv.pdbPath;
-    if (ctx.setting('pdb-path') === 'basename' && base !== cv.pdbPath) {
+    // Split on the bytes themselves: '/' and '\\' never occur inside a UTF-8 sequence, and a
+    // path that is not valid UTF-8 keeps its exact bytes and length.
+    const oldPath = cv.pathBytes;
+    const cut = Math.max(oldPath.lastIndexOf(0x2f), oldPath.lastIndexOf(0x5c));
+    if (ctx.setting('pdb-path') === 'basename' && cut >= 0) {
       // What /PDBALTPATH:%_PDB% writes, NUL-padded to the same length.
+      const base = oldPath.subarray(cut + 1);
       const bytes = Buffer.alloc(oldPath.length);
-      Buffer.from(base, 'utf8').copy(bytes);
-      ctx.patch({ offset: pathAt, oldBytes: oldPath, bytes, field: `CodeView ${cv.kind} PDB path`, old: cv.pdbPath, new: base });
+      base.copy(bytes);
+      writes.push({ offset: pathAt, size: oldPath.length, field: `CodeView ${cv.kind} PDB path` });
+      ctx.patch({ offset: pathAt, oldBytes: oldPath, bytes, field: `CodeView ${cv.kind} PDB path`, old: cv.pdbPath, new: base.toString('utf8') });
     } else {
       ctx.note(`CodeView PDB path kept: ${cv.pdbPath}`);
     }
   }
 
+  if (pe.checksum !== 0) writes.push({ offset: pe.checksumOffset, size: 4, field: 'OptionalHeader CheckSum' });
+  layout.check(r, writes);
   if (pe.checksum !== 0) {
     ctx.derive({
       offset: pe.checksumOffset,
