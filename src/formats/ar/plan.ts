@@ -27,7 +27,7 @@ function parseField(h: Buffer, base: number, at: number, f: Field, fieldName: st
   if (trimmed === '') return undefined;
   const digits = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
   if (!digits.test(trimmed)) {
-    throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not a ${radix === 8 ? 'octal' : 'decimal'} number`, base + at + f.offset);
+    throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not ${radix === 8 ? 'an octal' : 'a decimal'} number`, base + at + f.offset);
   }
   return parseInt(trimmed, radix);
 }
@@ -91,6 +91,10 @@ async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames
     nameLength = Number(n);
     if (nameLength > size) {
       throw new FormatError(`member header at ${hex(at)}: BSD name length ${nameLength} (#1/${n}) is longer than the member (ar_size ${size})`, ctx.reader.base + at);
+    }
+    const left = ctx.reader.size - at - S.AR_HDR_SIZE;
+    if (nameLength > left) {
+      throw new FormatError(`member header at ${hex(at)}: BSD name length ${nameLength} (#1/${n}) runs past the end of the archive (${left} bytes left)`, ctx.reader.base + at);
     }
     const nameBytes = await ctx.reader.read(at + S.AR_HDR_SIZE, nameLength, 'BSD member name');
     name = nameBytes.toString('latin1').replace(/\0+$/, '');

@@ -162,7 +162,12 @@ export async function readEnd(r: RangeReader): Promise<End> {
       break;
     }
   }
-  if (eocd < 0) throw new FormatError(`no end of central directory record in the last ${tail} bytes (size ${hex(r.size)}): truncated or not a zip`, r.base + r.size - tail);
+  if (eocd < 0) {
+    throw new FormatError(
+      `no end of central directory record ("PK\\5\\6") in the last ${tail} bytes (${hex(r.size - tail)}..${hex(r.size)}): truncated or not a zip`,
+      r.base + r.size - tail,
+    );
+  }
   const at = r.size - tail + eocd;
   let entries = buf.readUInt16LE(eocd + S.eocd_entries);
   /** The count exactly as stored (a 64-bit zip64 count may not fit a double), for messages. */
@@ -186,7 +191,12 @@ export async function readEnd(r: RangeReader): Promise<End> {
         );
       }
       const rec = await r.read(recAt, S.ZIP64_END_SIZE, 'zip64 end of central directory record');
-      if (rec.readUInt32LE(0) !== S.ZIP64_END_SIGNATURE) throw new FormatError(`zip64 end of central directory record at ${hex(recAt)}: bad signature`, r.base + recAt);
+      if (rec.readUInt32LE(0) !== S.ZIP64_END_SIGNATURE) {
+        throw new FormatError(
+          `zip64 end of central directory record at ${hex(recAt)}: bad signature ${hex(rec.readUInt32LE(0))}, not ${hex(S.ZIP64_END_SIGNATURE)} ("PK\\6\\6"); the zip64 locator at ${hex(locAt)} points there`,
+          r.base + locAt + S.z64loc_record_offset,
+        );
+      }
       stored = rec.readBigUInt64LE(S.z64end_entries);
       entries = Number(stored);
       cdSize = Number(rec.readBigUInt64LE(S.z64end_cd_size));
@@ -221,6 +231,8 @@ export async function planZip(ctx: PlanContext): Promise<void> {
   };
   let pos = end.prefix + end.cdOffset;
   const cdEnd = pos + end.cdSize;
+  /** Local header offset -> the central directory entry that claimed it. */
+  const localOwners = new Map<number, number>();
   for (let i = 0; i < end.entries; i++) {
     if (pos + S.CENTRAL_HEADER_SIZE > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory (ends ${hex(cdEnd)})`, r.base + pos);
     const c = await r.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');
@@ -271,6 +283,11 @@ export async function planZip(ctx: PlanContext): Promise<void> {
     if (localAt + S.LOCAL_HEADER_SIZE > r.size) {
       throw new FormatError(`${entry}: local header offset ${hex(localAt)} runs past the end of the file (size ${hex(r.size)})`, r.base + offsetAt);
     }
+    const sharing = localOwners.get(localAt);
+    if (sharing !== undefined) {
+      throw new FormatError(`${entry}: local header offset ${hex(localAt)} is also that of central directory entry ${sharing}; entries cannot share a local header`, r.base + offsetAt);
+    }
+    localOwners.set(localAt, i);
     const l = await r.read(localAt, S.LOCAL_HEADER_SIZE, 'local header');
     if (l.readUInt32LE(0) !== S.LOCAL_FILE_HEADER_SIGNATURE) {
       throw new FormatError(`${entry}: local header at ${hex(localAt)} has a bad signature ${hex(l.readUInt32LE(0))}, not ${hex(S.LOCAL_FILE_HEADER_SIGNATURE)} ("PK\\3\\4")`, r.base + localAt);
@@ -286,7 +303,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
       );
     }
     planExtra(ctx, await r.read(localExtraAt, localExtraLength, 'local extra field'), localExtraAt, { side: 'local', name, entry });
-    await planStoredMember(ctx, { name, flags, method: l.readUInt16LE(S.lfh_method), size: c.readUInt32LE(S.cdh_compressed_size), data: localExtraAt + localExtraLength, localAt, centralAt: pos });
+    await planStoredMember(ctx, { name, entry, flags, method: l.readUInt16LE(S.lfh_method), size: c.readUInt32LE(S.cdh_compressed_size), data: localExtraAt + localExtraLength, localAt, centralAt: pos });
     pos = varEnd;
   }
   if (pos !== cdEnd) {
@@ -324,7 +341,7 @@ export function zip64LocalOffset(extra: Buffer, c: Buffer, at: number, base: num
  */
 async function planStoredMember(
   ctx: PlanContext,
-  m: { name: string; flags: number; method: number; size: number; data: number; localAt: number; centralAt: number },
+  m: { name: string; entry: string; flags: number; method: number; size: number; data: number; localAt: number; centralAt: number },
 ): Promise<void> {
   const r = ctx.reader;
   if (m.method !== S.METHOD_STORED) {
@@ -333,7 +350,10 @@ async function planStoredMember(
   }
   if (m.flags & S.FLAG_ENCRYPTED || m.size === 0xffffffff || m.size < 4) return;
   if (m.data + m.size > r.size) {
-    throw new FormatError(`${m.name}: stored data at ${hex(m.data)}+${hex(m.size)} runs past the end of the file (size ${hex(r.size)})`, r.base + m.centralAt + S.cdh_compressed_size);
+    throw new FormatError(
+      `${m.entry}: stored data at ${hex(m.data)} (compressed size ${hex(m.size)}) runs past the end of the file (size ${hex(r.size)})`,
+      r.base + m.centralAt + S.cdh_compressed_size,
+    );
   }
   if (!(await ctx.member(m.data, m.size, m.name))) return;
   const places = [
