@@ -1,8 +1,7 @@
-import os from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './core/errors.js';
-import { run, processFile, type Mode, type RunResult } from './core/engine.js';
+import { defaultJobs, run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
 import { explainLines, jsonReport, reportFile, shownPath, summaryLine } from './report.js';
@@ -33,7 +32,7 @@ function globalOptions<T>(y: Argv<T>) {
   return y
     .option('epoch', { type: 'string', describe: 'timestamp to write: seconds since 1970 or ISO-8601 (default $SOURCE_DATE_EPOCH, else 0)' })
     .option('clamp', { type: 'boolean', default: false, describe: 'only replace timestamps newer than the epoch' })
-    .option('jobs', { alias: 'j', type: 'number', describe: `files processed in parallel (default ${os.availableParallelism()})` })
+    .option('jobs', { alias: 'j', type: 'number', describe: `files processed at once (default ${defaultJobs()}: twice the cores, at least 4)` })
     // Repeatable single-value options (not yargs arrays, which would swallow the paths after them).
     .option('include', { type: 'string', describe: 'only files matching this glob (repeatable)' })
     .option('exclude', { type: 'string', describe: 'skip files matching this glob (repeatable)' })
@@ -143,6 +142,7 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
       include: list(argv.include),
       exclude: list(argv.exclude),
       onResult: argv.json ? undefined : (r) => reportFile(r, report),
+      keepDetails: argv.json,
       onWalked: progress ? (totals) => progress.walked(totals) : undefined,
       onProgress: progress ? (r) => progress.fileDone(r.size) : undefined,
       signal: stop.signal,

@@ -33,7 +33,8 @@ export class FileSource implements ByteSource {
       return Buffer.from(this.window.subarray(start, start + length));
     }
     const want = Math.min(Math.max(length, WINDOW), this.size - offset);
-    const buf = Buffer.alloc(want);
+    // Not zero-filled: only the `got` bytes read are ever handed out.
+    const buf = Buffer.allocUnsafe(want);
     let got = 0;
     while (got < want) {
       const { bytesRead } = await this.fh.read(buf, got, want - got, offset + got);

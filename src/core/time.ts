@@ -3,11 +3,17 @@ import { UsageError } from './errors.js';
 /** Largest epoch accepted: the largest value of the 32-bit unsigned time fields (gzip, PE, Mach-O). */
 export const MAX_EPOCH = 0xffffffff;
 
-/** "1700000000 (2023-11-14 22:13:20 UTC)" */
+const rendered = new Map<number, string>();
+
+/** "1700000000 (2023-11-14 22:13:20 UTC)". Archives repeat a few times thousands of times: cached. */
 export function renderTime(seconds: number): string {
+  let text = rendered.get(seconds);
+  if (text !== undefined) return text;
   const d = new Date(seconds * 1000);
-  if (Number.isNaN(d.getTime())) return String(seconds);
-  return `${seconds} (${d.toISOString().replace('T', ' ').replace('.000Z', ' UTC')})`;
+  text = Number.isNaN(d.getTime()) ? String(seconds) : `${seconds} (${d.toISOString().replace('T', ' ').replace('.000Z', ' UTC')})`;
+  if (rendered.size >= 4096) rendered.clear();
+  rendered.set(seconds, text);
+  return text;
 }
 
 /**
