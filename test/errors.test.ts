@@ -306,6 +306,13 @@ const rows: Row[] = [
   },
   {
     format: 'zip',
+    name: 'member data over the central directory',
+    sample: 'zip/infozip/a/demo.zip',
+    corrupt: u32((b) => central(b, 5) + 20, 0x100),
+    message: /^central directory entry 5 \("link\.txt"\): its data at 0x288 \(compressed size 0x100\) runs into the central directory at 0x291$/,
+  },
+  {
+    format: 'zip',
     name: 'entry count too high',
     sample: 'zip/infozip/a/demo.zip',
     corrupt: u16((b) => eocd(b) + 10, 7),

@@ -152,6 +152,22 @@ const rows: Row[] = [
     message: /export directory TimeDateStamp at 0x1e0 lies inside the PE headers and section table at 0x80\.\.0x368, which unstamp reads to find the fields: the structures overlap/,
     offset: 0x1e0,
   },
+  // zip: a local header whose name ran over the next members was accepted; with --zip-order
+  // name the members were moved whole and the second run refused what the first had written.
+  {
+    found: 'zip/wheel/a/demo-1.0-py3-none-any.whl mutant 769 (second run failed after --zip-order name)',
+    sample: 'zip/wheel/a/demo-1.0-py3-none-any.whl',
+    edit: flip([0xd2, 3], [0x1b, 2], [0x219, 5]),
+    message: /^central directory entry 0 \("demo\/__init__\.py"\): local header at 0x0: its name and extra \(up to 0x42e\) run into the local header of central directory entry 1 at 0x68$/,
+    offset: 0x1a,
+  },
+  {
+    found: 'zip/tz-wheel/a/demo-1.0-py3-none-any.whl mutant 2789 (second run failed after --zip-order name)',
+    sample: 'zip/tz-wheel/a/demo-1.0-py3-none-any.whl',
+    edit: (b) => set16(0x152, 0x3b6)(set16(0x479, 0x8000)(b)),
+    message: /^central directory entry 3 \("demo-1\.0\.dist-info\/WHEEL"\): local header at 0x138: its name and extra \(up to 0x50c\) run into the local header of central directory entry 4 at 0x1ca$/,
+    offset: 0x152,
+  },
 ];
 
 for (const row of rows) {

@@ -233,6 +233,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
   const cdEnd = pos + end.cdSize;
   /** Local header offset -> the central directory entry that claimed it. */
   const localOwners = new Map<number, number>();
+  const members: Member[] = [];
   for (let i = 0; i < end.entries; i++) {
     if (pos + S.CENTRAL_HEADER_SIZE > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory (ends ${hex(cdEnd)})`, r.base + pos);
     const c = await r.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');
@@ -303,13 +304,55 @@ export async function planZip(ctx: PlanContext): Promise<void> {
       );
     }
     planExtra(ctx, await r.read(localExtraAt, localExtraLength, 'local extra field'), localExtraAt, { side: 'local', name, entry });
-    await planStoredMember(ctx, { name, entry, flags, method: l.readUInt16LE(S.lfh_method), size: c.readUInt32LE(S.cdh_compressed_size), data: localExtraAt + localExtraLength, localAt, centralAt: pos });
+    const data = localExtraAt + localExtraLength;
+    const size = c.readUInt32LE(S.cdh_compressed_size);
+    const descriptorEnd = await planStoredMember(ctx, { name, entry, flags, method: l.readUInt16LE(S.lfh_method), size, data, localAt, centralAt: pos });
+    members.push({ index: i, entry, localAt, data, dataEnd: size === 0xffffffff ? data : data + size, descriptorEnd, centralAt: pos });
     pos = varEnd;
   }
   if (pos !== cdEnd) {
     throw new FormatError(`end of central directory counts ${end.entries} entries, but the central directory holds ${hex(cdEnd - pos)} more bytes after them`, r.base + pos);
   }
+  checkMembers(r, members, end.prefix + end.cdOffset);
   ctx.note('archive comment, entry comments, member order and compressed data kept');
+}
+
+/** One member as the central directory places it. */
+interface Member {
+  index: number;
+  entry: string;
+  localAt: number;
+  /** Where the data starts: after the local header, its name and extra. */
+  data: number;
+  /** data + compressed size (data alone when the size is only in a zip64 extra). */
+  dataEnd: number;
+  /** End of the data descriptor CRC rewritten after the data, if one is. */
+  descriptorEnd?: number;
+  centralAt: number;
+}
+
+/**
+ * Members follow each other: each local header, its name, extra, data and data
+ * descriptor end before the next local header, the last before the central directory.
+ * A member laid over another would have its fields rewritten as part of the other's
+ * bytes (and --zip-order name, which moves members whole, would cut them apart).
+ */
+function checkMembers(r: RangeReader, members: Member[], cdStart: number): void {
+  const sorted = [...members].sort((a, b) => a.localAt - b.localAt);
+  sorted.forEach((m, k) => {
+    const next = sorted[k + 1];
+    const limit = next ? next.localAt : cdStart;
+    const into = next ? `the local header of central directory entry ${next.index} at ${hex(limit)}` : `the central directory at ${hex(limit)}`;
+    if (m.data > limit) {
+      throw new FormatError(`${m.entry}: local header at ${hex(m.localAt)}: its name and extra (up to ${hex(m.data)}) run into ${into}`, r.base + m.localAt + S.lfh_name_length);
+    }
+    if (m.dataEnd > limit) {
+      throw new FormatError(`${m.entry}: its data at ${hex(m.data)} (compressed size ${hex(m.dataEnd - m.data)}) runs into ${into}`, r.base + m.centralAt + S.cdh_compressed_size);
+    }
+    if (m.descriptorEnd !== undefined && m.descriptorEnd > limit) {
+      throw new FormatError(`${m.entry}: its data descriptor after ${hex(m.dataEnd)} runs into ${into}`, r.base + m.centralAt + S.cdh_compressed_size);
+    }
+  });
 }
 
 /**
@@ -342,7 +385,7 @@ export function zip64LocalOffset(extra: Buffer, c: Buffer, at: number, base: num
 async function planStoredMember(
   ctx: PlanContext,
   m: { name: string; entry: string; flags: number; method: number; size: number; data: number; localAt: number; centralAt: number },
-): Promise<void> {
+): Promise<number | undefined> {
   const r = ctx.reader;
   if (m.method !== S.METHOD_STORED) {
     if (/\.(zip|jar|apk|aar|whl|nupkg|vsix|war|ear|gz|tgz|a|lib)$/i.test(m.name)) ctx.note(`${m.name}: a compressed nested archive, not normalized`);
@@ -360,10 +403,13 @@ async function planStoredMember(
     { at: m.localAt + S.lfh_crc32, side: 'local' },
     { at: m.centralAt + S.cdh_crc32, side: 'central' },
   ];
+  let descriptorEnd: number | undefined;
   if (m.flags & S.FLAG_DATA_DESCRIPTOR) {
     const dd = m.data + m.size;
     const sig = (await r.read(dd, 4, 'data descriptor')).readUInt32LE(0);
-    places.push({ at: sig === S.DATA_DESCRIPTOR_SIGNATURE ? dd + 4 : dd, side: 'data descriptor' });
+    const at = sig === S.DATA_DESCRIPTOR_SIGNATURE ? dd + 4 : dd;
+    places.push({ at, side: 'data descriptor' });
+    descriptorEnd = at + 4;
   }
   for (const p of places) {
     ctx.derive({
@@ -379,4 +425,5 @@ async function planStoredMember(
       },
     });
   }
+  return descriptorEnd;
 }
