@@ -5,10 +5,9 @@ import { defaultJobs, run, processFile, type Mode, type RunResult } from './core
 import { parseEpoch } from './core/time.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
 import { explainLines, jsonReport, reportFile, shownPath, summaryLine } from './report.js';
-import { diffExitCode, explainDiff, type PairResult } from './diff/index.js';
-import { detailLines, diffJson, diffSummaryLine, errorLine, verdict } from './diff/report.js';
+import type { PairResult } from './diff/index.js';
 import { displayPath } from './core/paths.js';
-import { progressBar, progressWanted, type ProgressTarget } from './progress.js';
+import type { ProgressTarget } from './progress.js';
 
 /** Stable exit codes (README "Exit codes"). */
 export const EXIT = { ok: 0, changes: 1, usage: 2, failed: 3 } as const;
@@ -127,7 +126,9 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
   const engine = engineOptions(mode, optionsFrom(argv));
   const epoch = engine.epoch;
   const jobs = jobsFrom(argv);
-  const progress = io.tty && progressWanted(io.tty.err, argv) ? progressBar(io.tty.err) : undefined;
+  // Loaded only when a bar may be drawn: every run pays for what it imports at start-up.
+  const bars = io.tty?.err.isTTY ? await import('./progress.js') : undefined;
+  const progress = io.tty && bars?.progressWanted(io.tty.err, argv) ? bars.progressBar(io.tty.err) : undefined;
   // While a bar is drawn, lines that show on the same terminal go above it.
   const shown: Io = progress
     ? { out: io.tty?.outIsTTY ? (l) => progress.line(l, io.out) : io.out, err: (l) => progress.line(l, io.err) }
@@ -185,6 +186,8 @@ async function explainTwo(a: string, b: string, argv: Global, io: Io): Promise<n
   if (argv.quiet && argv.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
   const engine = engineOptions('explain', optionsFrom(argv));
   const detail = (p: PairResult) => !p.error && !p.identicalBefore && (p.path === undefined || argv.verbose || !p.identicalAfter);
+  const { diffExitCode, explainDiff } = await import('./diff/index.js');
+  const { detailLines, diffJson, diffSummaryLine, errorLine, verdict } = await import('./diff/report.js');
   const report = await explainDiff(a, b, {
     ...engine,
     jobs: jobsFrom(argv),
