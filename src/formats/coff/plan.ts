@@ -138,13 +138,14 @@ async function checkSections(ctx: PlanContext, tableOffset: number, count: numbe
       const nul = rawName.indexOf(0);
       const name = rawName.toString('latin1', 0, nul < 0 ? rawName.length : nul);
       names.push(name);
-      const label = `section ${first + k + 1} (${JSON.stringify(name)}) header at ${hex(at)}`;
+      // Built only for an error: this loop runs for every section of every archive member.
+      const label = () => `section ${first + k + 1} (${JSON.stringify(name)}) header at ${hex(at)}`;
 
       const sizeOfRawData = h.readUInt32LE(S.SH_SizeOfRawData);
       const pointerToRawData = h.readUInt32LE(S.SH_PointerToRawData);
       // A section without file contents (.bss) has PointerToRawData 0.
       if (pointerToRawData !== 0 && pointerToRawData + sizeOfRawData > size) {
-        throw broken(ctx, at + S.SH_PointerToRawData, `${label}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
+        throw broken(ctx, at + S.SH_PointerToRawData, `${label()}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
       }
 
       const pointerToRelocations = h.readUInt32LE(S.SH_PointerToRelocations);
@@ -153,18 +154,18 @@ async function checkSections(ctx: PlanContext, tableOffset: number, count: numbe
       if (relocations === 0xffff && characteristics & S.IMAGE_SCN_LNK_NRELOC_OVFL) {
         // The count is the first relocation's VirtualAddress, that entry included.
         if (pointerToRelocations + S.IMAGE_SIZEOF_RELOCATION > size) {
-          throw broken(ctx, at + S.SH_PointerToRelocations, `${label}: relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+          throw broken(ctx, at + S.SH_PointerToRelocations, `${label()}: relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
         }
         relocations = (await reader.read(pointerToRelocations, 4, 'relocation count (IMAGE_SCN_LNK_NRELOC_OVFL)')).readUInt32LE(0);
       }
       if (relocations > 0 && pointerToRelocations + relocations * S.IMAGE_SIZEOF_RELOCATION > size) {
-        throw broken(ctx, at + S.SH_PointerToRelocations, `${label}: ${relocations} relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+        throw broken(ctx, at + S.SH_PointerToRelocations, `${label()}: ${relocations} relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
       }
 
       const linenumbers = h.readUInt16LE(S.SH_NumberOfLinenumbers);
       const pointerToLinenumbers = h.readUInt32LE(S.SH_PointerToLinenumbers);
       if (linenumbers > 0 && pointerToLinenumbers + linenumbers * S.IMAGE_SIZEOF_LINENUMBER > size) {
-        throw broken(ctx, at + S.SH_PointerToLinenumbers, `${label}: ${linenumbers} line numbers at ${hex(pointerToLinenumbers)} run past ${fileEnd(ctx)}`);
+        throw broken(ctx, at + S.SH_PointerToLinenumbers, `${label()}: ${linenumbers} line numbers at ${hex(pointerToLinenumbers)} run past ${fileEnd(ctx)}`);
       }
     }
   }
