@@ -20,6 +20,7 @@
 // alone, so any mutant can be made again on its own.
 //
 //   UNSTAMP_FUZZ_N=1300          mutants per sample (default 100)
+//   UNSTAMP_FUZZ_FROM=1300       first mutant index (default 0): a later run makes new mutants
 //   UNSTAMP_FUZZ_ONLY=lld-exe/a/app.pdb   only samples whose path contains this
 //   UNSTAMP_FUZZ_MUTANT=417      only this mutant index (with UNSTAMP_FUZZ_ONLY: one mutant)
 //   UNSTAMP_FUZZ_JOBS=4          mutants in flight at once (default 4)
@@ -1024,7 +1025,7 @@ async function runMutant(lib, sample, n, ctx) {
  * Fuzz every sample: n mutants each (or only `mutant`), `jobs` in flight. Returns the
  * per-format rows, the problems, the total and the wall time.
  */
-export async function runFuzz(lib, { n = 100, only, mutant, jobs = 4, useTools = true, onProgress } = {}) {
+export async function runFuzz(lib, { n = 100, from = 0, only, mutant, jobs = 4, useTools = true, onProgress } = {}) {
   const started = Date.now();
   const samples = await prepareSamples(lib, { only });
   const tools = useTools ? await availableTools() : new Set();
@@ -1045,7 +1046,7 @@ export async function runFuzz(lib, { n = 100, only, mutant, jobs = 4, useTools =
       const r = row(format);
       r.samples = group.length;
       const t0 = Date.now();
-      const work = group.flatMap((s) => (mutant !== undefined ? [[s, mutant]] : Array.from({ length: n }, (_, i) => [s, i])));
+      const work = group.flatMap((s) => (mutant !== undefined ? [[s, mutant]] : Array.from({ length: n }, (_, i) => [s, from + i])));
       let done = 0;
       await pMap(
         work,
@@ -1113,10 +1114,12 @@ async function main() {
   const n = Number(env.UNSTAMP_FUZZ_N ?? 100);
   const mutant = env.UNSTAMP_FUZZ_MUTANT !== undefined && env.UNSTAMP_FUZZ_MUTANT !== '' ? Number(env.UNSTAMP_FUZZ_MUTANT) : undefined;
   const jobs = Number(env.UNSTAMP_FUZZ_JOBS ?? 4);
+  const from = Number(env.UNSTAMP_FUZZ_FROM ?? 0);
   const keep = env.UNSTAMP_FUZZ_KEEP;
   let last = 0;
   const result = await runFuzz(lib, {
     n,
+    from,
     only: env.UNSTAMP_FUZZ_ONLY || undefined,
     mutant,
     jobs,
@@ -1129,7 +1132,8 @@ async function main() {
       }
     },
   });
-  console.log(`unstamp fuzz: ${mutant !== undefined ? `mutant ${mutant}` : `${n} mutants`} of each sample, tools: ${result.tools.join(', ') || 'none'}`);
+  const which = mutant !== undefined ? `mutant ${mutant}` : from > 0 ? `mutants ${from}..${from + n - 1}` : `${n} mutants`;
+  console.log(`unstamp fuzz: ${which} of each sample, tools: ${result.tools.join(', ') || 'none'}`);
   console.log(formatTable(result));
   if (result.problems.length > 0) {
     console.log(`\n${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:`);
