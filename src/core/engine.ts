@@ -453,11 +453,14 @@ function pairUnits(files: readonly WalkFile[], infos: ReadonlyMap<number, LinkIn
       else unitOf.get(p)!.members.push(c);
     }
   }
+  // A companion belongs to its primary's unit wherever it sorts (00-app.pdb before app.exe).
+  const owner = new Map<number, Unit>();
+  for (const u of unitOf.values()) for (const m of u.members) owner.set(m, u);
   const units: Unit[] = [];
   const placed = new Set<number>();
   for (const i of [...infos.keys()].sort((a, b) => a - b)) {
     if (placed.has(i)) continue;
-    const u = unitOf.get(i) ?? alone(i);
+    const u = owner.get(i) ?? alone(i);
     u.members.forEach((m) => placed.add(m));
     units.push(u);
   }
