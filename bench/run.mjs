@@ -276,7 +276,7 @@ try {
       },
     );
     row(
-      `whole tree (${treeFiles.length} files, ${mb(comp.total)} MB), default -j ${os.availableParallelism()}, vs read floor: sha256sum of PE/PDB/Mach-O (${hashed.length} files, ${mb(hashedBytes)} MB: ${secs(floorParts.sha)}) + 64 KiB head and tail of the other ${rest.length} (${secs(floorParts.ht)})`,
+      `whole tree (${treeFiles.length} files, ${mb(comp.total)} MB), default -j ${Math.max(4, 2 * os.availableParallelism())}, vs read floor: sha256sum of PE/PDB/Mach-O (${hashed.length} files, ${mb(hashedBytes)} MB: ${secs(floorParts.sha)}) + 64 KiB head and tail of the other ${rest.length} (${secs(floorParts.ht)})`,
       uTree.seconds,
       floor.seconds,
       { max: 1.5 },

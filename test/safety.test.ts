@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { bin, cli, samples, tempDir } from './helpers.js';
+import { mulberry32 } from './fuzz-harness.mjs';
 
 /** One of each kind of write: ar, gzip, PE+PDB pairs, a DLL with import libs, Mach-O thin and fat, nested and reordered zips. */
 const TREE = ['ar/gnu', 'gzip/gnu', 'pe/lld-exe', 'pe/mingw-exe-pdb', 'pe/mingw-dll', 'macho/arm64-exe', 'macho/fat', 'zip/nested', 'zip/jar', 'zip/python'];
@@ -40,16 +41,6 @@ function snapshot(dir: string): Map<string, string> {
     out.set(path.relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
   }
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Child {
