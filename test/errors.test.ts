@@ -7,6 +7,7 @@ import t from 'tap';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cli, samples, tempDir } from './helpers.js';
+import { dataDirectory, debugEntry, fileHeader, optionalHeader, resourceRoot } from './pe-offsets.js';
 
 interface Row {
   format: string;
@@ -30,22 +31,6 @@ const u32be = (at: number | ((b: Buffer) => number), v: number) => edit((b) => b
 const truncate = (n: number | ((b: Buffer) => number)) => (b: Buffer) => b.subarray(0, typeof n === 'number' ? n : n(b));
 
 // PE: lld-exe app.exe, PE32+; the file header follows "PE\0\0" at e_lfanew.
-const fileHeader = (b: Buffer) => b.readUInt32LE(0x3c) + 4;
-const optionalHeader = (b: Buffer) => fileHeader(b) + 20;
-const dataDirectory = (b: Buffer, i: number) => optionalHeader(b) + (b.readUInt16LE(optionalHeader(b)) === 0x20b ? 112 : 96) + i * 8;
-/** File offset of an RVA, through the section table. */
-function rvaOffset(b: Buffer, rva: number): number {
-  const fh = fileHeader(b);
-  const table = fh + 20 + b.readUInt16LE(fh + 16);
-  for (let i = 0; i < b.readUInt16LE(fh + 2); i++) {
-    const s = table + i * 40;
-    const va = b.readUInt32LE(s + 12);
-    if (rva >= va && rva < va + Math.max(b.readUInt32LE(s + 8), b.readUInt32LE(s + 16))) return b.readUInt32LE(s + 20) + rva - va;
-  }
-  throw new Error(`RVA ${rva} maps nowhere`);
-}
-const debugEntry = (b: Buffer) => rvaOffset(b, b.readUInt32LE(dataDirectory(b, 6)));
-const resourceRoot = (b: Buffer) => rvaOffset(b, b.readUInt32LE(dataDirectory(b, 2)));
 
 // COFF: clang main.obj (regular object), one section table entry after the 20-byte header.
 const symbolTable = (b: Buffer) => b.readUInt32LE(8);

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { normalizeFile } from '../src/index.js';
 import { samples, tempDir } from './helpers.js';
+import { dataDirectory, fileHeader, resourceRoot } from './pe-offsets.js';
 
 interface Case {
   name: string;
@@ -24,7 +25,6 @@ interface Case {
 const read = (rel: string) => readFileSync(path.join(samples, rel));
 const eocdOf = (b: Buffer) => b.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
 const zip64EndOf = (b: Buffer) => b.lastIndexOf(Buffer.from('PK\x06\x06', 'latin1'));
-const peFileHeader = (b: Buffer) => b.readUInt32LE(0x3c) + 4;
 /** File offset of NumStreams: the first block of the MSF stream directory. */
 const msfDirectory = (b: Buffer) => {
   const bs = b.readUInt32LE(32);
@@ -68,9 +68,9 @@ const cases: Case[] = [
   {
     name: 'PE: NumberOfSections 65535',
     sample: 'pe/lld-exe/a/app.exe',
-    edit: (b) => b.writeUInt16LE(0xffff, peFileHeader(b) + 2),
+    edit: (b) => b.writeUInt16LE(0xffff, fileHeader(b) + 2),
     message: /section table at 0x[0-9a-f]+: 65535 sections run past the end of the file \(size 0xa00\)/,
-    offset: (b) => peFileHeader(b) + 2,
+    offset: (b) => fileHeader(b) + 2,
   },
   {
     name: 'PE: resource directory claiming 65535 + 65535 entries',
@@ -207,28 +207,11 @@ const cases: Case[] = [
   },
 ];
 
-function dataDirectory(b: Buffer, index: number): number {
-  const oh = peFileHeader(b) + 20;
-  return oh + (b.readUInt16LE(oh) === 0x20b ? 112 : 96) + index * 8;
-}
-
-/** File offset of the root IMAGE_RESOURCE_DIRECTORY of a PE. */
-function resourceRoot(b: Buffer): number {
-  const rva = b.readUInt32LE(dataDirectory(b, 2));
-  const fh = peFileHeader(b);
-  const table = fh + 20 + b.readUInt16LE(fh + 16);
-  for (let i = 0; i < b.readUInt16LE(fh + 2); i++) {
-    const s = table + i * 40;
-    const va = b.readUInt32LE(s + 12);
-    if (rva >= va && rva < va + Math.max(b.readUInt32LE(s + 8), b.readUInt32LE(s + 16))) return b.readUInt32LE(s + 20) + rva - va;
-  }
-  throw new Error('no resource section');
-}
 
 t.test('PE: 65,535 sections whose table fits in the file: read in bounded pieces, refused for what it overlaps, not for its size', async (t) => {
   const src = read('pe/lld-exe/a/app.exe');
   const bytes = Buffer.concat([src, Buffer.alloc(65535 * 40)]);
-  bytes.writeUInt16LE(0xffff, peFileHeader(bytes) + 2);
+  bytes.writeUInt16LE(0xffff, fileHeader(bytes) + 2);
   const file = path.join(tempDir(t), 'app.exe');
   writeFileSync(file, bytes);
   const started = process.hrtime.bigint();
