@@ -200,6 +200,7 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
 
   let plan: Plan;
   let published: Prepared['published'];
+  let rewrite: { how: FormatRewrite; why: string } | undefined;
   try {
     try {
       if (!format) return { result: { ...result, reason: 'unknown format' } };
@@ -217,6 +218,12 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
         const values = await publishedValues(plan, source);
         published = { values, keyAfter: link?.keyAfter?.(values) };
       }
+      const how = format.rewrite;
+      const why = how?.wanted(opts.settings) ? await how.needed(RangeReader.of(source)) : undefined;
+      if (how && why !== undefined) {
+        if (before.nlink > 1n) plan.warnings.push(`${how.field} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
+        else rewrite = { how, why };
+      }
     } finally {
       await fh.close();
     }
@@ -224,18 +231,6 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
     if (e instanceof SkipFile) return { result: { ...result, reason: e.message } };
     if (process.env.UNSTAMP_DEBUG && !(e instanceof FormatError)) console.error(e);
     return failedWith(result, e);
-  }
-
-  let rewrite: { how: FormatRewrite; why: string } | undefined;
-  const how = opts.formats.find((f) => f.name === plan.format)?.rewrite;
-  if (how?.wanted(opts.settings)) {
-    try {
-      const why = await withReader(path, walked, (r) => how.needed(r));
-      if (why !== undefined && before.nlink > 1n) plan.warnings.push(`${how.field} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
-      else if (why !== undefined) rewrite = { how, why };
-    } catch (e) {
-      return failedWith(result, e);
-    }
   }
 
   result.notes = plan.notes;

@@ -2,7 +2,7 @@ import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, hasMagic } from 'glob';
 import { minimatch } from 'minimatch';
-import { displayPath, fromBytes, joinPath, pathKey, toBytes, type FilePath } from './paths.js';
+import { fromBytes, joinPath, pathKey, toBytes, type FilePath } from './paths.js';
 
 export interface WalkOptions {
   include: readonly string[];
@@ -140,4 +140,3 @@ export async function expandPaths(args: readonly FilePath[], opts: WalkOptions):
   return { files, missing };
 }
 
-export { displayPath };
