@@ -9,6 +9,7 @@ import {
   chmodSync,
   closeSync,
   cpSync,
+  existsSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -65,6 +66,10 @@ function start(args: string[], env: NodeJS.ProcessEnv, onStart?: (kill: (s: Node
 
 const slow = (ms: number) => ({ UNSTAMP_DEBUG_WRITE_DELAY_MS: String(ms) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves once `ready()` holds: for a file a debug hook of the program creates. */
+async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await sleep(5);
+}
 
 t.test('kill -9 at random moments: a re-run always converges to the uninterrupted bytes', async (t) => {
   const N = Number(process.env.UNSTAMP_KILL_N ?? 24);
@@ -153,15 +158,17 @@ t.test('two runs on the same tree at once corrupt nothing', async (t) => {
 
 t.test('a file changed between planning and writing is not written', async (t) => {
   const dir = tempDir(t);
+  const hooks = tempDir(t);
   const file = path.join(dir, 'libdemo.a');
   cpSync(path.join(samples, 'ar/gnu/a/libdemo.a'), file);
-  const r = await start(['--epoch', '0', file], slow(2500), () =>
-    setTimeout(() => {
-      // Another writer: same size, new mtime.
-      const st = statSync(file);
-      utimesSync(file, st.atime, new Date(st.mtimeMs + 5000));
-    }, 1200),
-  );
+  // The run stops once the plan is made, before it opens the file to write; another writer
+  // then gives the file a new mtime (same size), and the run is let go.
+  const run = start(['--epoch', '0', file], { UNSTAMP_DEBUG_SYNC: `before-write@${hooks}` });
+  await until(() => existsSync(path.join(hooks, 'before-write.1.ready')));
+  const st = statSync(file);
+  utimesSync(file, st.atime, new Date(st.mtimeMs + 5000));
+  writeFileSync(path.join(hooks, 'before-write.1.go'), '');
+  const r = await run;
   t.equal(r.code, 3);
   t.match(r.stderr, /libdemo\.a: changed on disk while it was being planned \(size, mtime or inode moved\); not written, run unstamp on it again; left untouched/);
   t.ok(readFileSync(file).equals(readFileSync(path.join(samples, 'ar/gnu/a/libdemo.a'))), 'the bytes are untouched');

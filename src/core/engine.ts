@@ -9,6 +9,7 @@ import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
 import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
 import { expandPaths, tempName, type WalkFile } from './walk.js';
+import { syncPoint } from './debug.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
 
@@ -318,6 +319,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): P
  */
 async function applyPatches(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
   await pause();
+  await syncPoint('before-write', path);
   const fh = await open(path, writeFlags(walked));
   try {
     if (!sameVersion(await fh.stat({ bigint: true }), version)) {
