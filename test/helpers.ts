@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Test } from 'tap';
 
 type Tap = Test;
@@ -18,12 +19,43 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run the real executable (compiled by `npm test`'s pretest build). */
-export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+/** The executable as a user runs it: a new process. */
+export function cliProcess(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
   // Without tap's NODE_OPTIONS: the child is the plain executable a user runs, and starts 10x faster.
   const env = { ...process.env, NODE_OPTIONS: '', SOURCE_DATE_EPOCH: '', ...opts.env };
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let worker: { thread: Worker; port: MessagePort; flag: Int32Array } | undefined;
+
+/**
+ * Run the CLI's main() (dist/cli.js, what bin/unstamp.js runs) with these arguments. It runs
+ * in a worker thread kept for the whole test file, and the call blocks until it is done, so
+ * tests read like spawnSync but do not start Node and load unstamp for every run (a test
+ * file makes up to a hundred runs). A run a thread cannot stand for goes to a real process:
+ * one with a working directory or environment of its own (the debug hooks are read at load
+ * time), --help and --version (yargs prints those itself and exits), and every run when
+ * UNSTAMP_TEST_SPAWN=1.
+ */
+export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  const ownEnv = Object.keys(opts.env ?? {}).some((k) => k !== 'SOURCE_DATE_EPOCH');
+  const exits = args.some((a) => a === '--help' || a === '-h' || a === '--version');
+  if (opts.cwd || ownEnv || exits || process.env.UNSTAMP_TEST_SPAWN === '1') return cliProcess(args, opts);
+  if (!worker) {
+    const { port1, port2 } = new MessageChannel();
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const cliModule = pathToFileURL(path.join(root, 'dist', 'cli.js')).href;
+    const thread = new Worker(new URL('./cli-worker.mjs', import.meta.url), { workerData: { port: port2, flag, cliModule }, transferList: [port2] });
+    thread.unref();
+    worker = { thread, port: port1, flag };
+  }
+  Atomics.store(worker.flag, 0, 0);
+  worker.thread.postMessage({ args, sourceDateEpoch: opts.env?.SOURCE_DATE_EPOCH ?? '' });
+  if (Atomics.wait(worker.flag, 0, 0, 600_000) === 'timed-out') throw new Error(`unstamp ${args.join(' ')}: no answer in 600 s`);
+  const reply = receiveMessageOnPort(worker.port);
+  if (!reply) throw new Error(`unstamp ${args.join(' ')}: the worker answered nothing`);
+  return reply.message as CliRun;
 }
 
 /** A fresh temporary directory, removed when the test ends. */
