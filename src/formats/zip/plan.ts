@@ -149,6 +149,10 @@ export interface End {
   cdSize: number;
   /** Bytes before the archive (self-extractor stub, or a zip appended to a file). */
   prefix: number;
+  /** File offset of the end of central directory record. */
+  eocdAt: number;
+  /** File offsets of the zip64 end of central directory record and its locator, if any. */
+  zip64?: { recordAt: number; locatorAt: number };
 }
 
 /** Find the end of central directory (and its zip64 record) from the end of the file. */
@@ -179,6 +183,7 @@ export async function readEnd(r: RangeReader): Promise<End> {
   let record = `end of central directory at ${hex(at)}`;
   let entriesAt = at + S.eocd_entries;
   let cdOffsetAt = at + S.eocd_cd_offset;
+  let zip64: End['zip64'];
   if (at >= S.ZIP64_LOCATOR_SIZE) {
     const locAt = at - S.ZIP64_LOCATOR_SIZE;
     const loc = await r.read(locAt, S.ZIP64_LOCATOR_SIZE, 'zip64 locator');
@@ -205,6 +210,7 @@ export async function readEnd(r: RangeReader): Promise<End> {
       record = `zip64 end of central directory record at ${hex(recAt)}`;
       entriesAt = recAt + S.z64end_entries;
       cdOffsetAt = recAt + S.z64end_cd_offset;
+      zip64 = { recordAt: recAt, locatorAt: locAt };
     }
   }
   // Checked before any entry is read: the work never depends on what the count claims.
@@ -218,7 +224,7 @@ export async function readEnd(r: RangeReader): Promise<End> {
   if (prefix < 0 || cdEnd - cdSize < 0) {
     throw new FormatError(`${record}: central directory ${hex(cdOffset)}+${hex(cdSize)} does not fit before it`, r.base + cdOffsetAt);
   }
-  return { entries, cdOffset, cdSize, prefix };
+  return { entries, cdOffset, cdSize, prefix, eocdAt: at, zip64 };
 }
 
 export async function planZip(ctx: PlanContext): Promise<void> {

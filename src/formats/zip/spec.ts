@@ -19,6 +19,7 @@ export const lfh_extra_length = 28;
 /** central directory file header (46 bytes + name + extra + comment). */
 export const CENTRAL_HEADER_SIZE = 46;
 export const cdh_version_made_by = 4;
+export const cdh_version_needed = 6;
 export const cdh_flags = 8;
 export const cdh_method = 10;
 export const cdh_time = 12;
