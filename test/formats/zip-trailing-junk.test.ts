@@ -2,8 +2,9 @@
 // looking back past the junk, as Go's archive/zip does, the archive is normalized and
 // the junk kept as it is, with a note.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
-import { cli, copySample, have, sh } from '../helpers.js';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { cli, copySample, have, samples, sh, sha256 } from '../helpers.js';
 
 /** unzip -t: exit code and what it says, with the file's path taken out. */
 function unzipTest(file: string): string {
@@ -29,4 +30,16 @@ t.test("Go's test-trailing-junk.zip is normalized, its junk kept", { skip: !have
   const py = sh('/usr/bin/python3', ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).testzip())', file]);
   t.equal(py.stdout.toString(), 'None\n', 'zipfile.testzip() passes');
   t.equal(JSON.parse(cli(['--json', file]).stdout).summary.bytesChanged, 0, 'second run changes 0 bytes');
+});
+
+t.test('an Info-ZIP pair with junk appended becomes identical, junk kept', async (t) => {
+  const dir = copySample(t, 'zip/trailing-junk');
+  const [a, b] = ['a', 'b'].map((s) => path.join(dir, s, 'demo.zip'));
+  t.not(sha256(a), sha256(b));
+  const r = cli(['-v', dir]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /2 normalized/);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  t.equal(readFileSync(a).subarray(-32).toString('latin1'), 'junk appended after the archive\n');
+  t.equal(statSync(a).size, statSync(path.join(samples, 'zip/trailing-junk/a/demo.zip')).size, 'same size');
 });
