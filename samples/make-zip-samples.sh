@@ -75,7 +75,7 @@ TZ_B=Asia/Tokyo
 FILES=(hello.txt data.bin run.sh sub link.txt)
 
 VARIANTS=(infozip infozip-X infozip-pipe bsdtar bsdtar-zip64 python python-zip64
-          jar 7z nested nested-deflated comment-prefix encrypted wheel
+          jar 7z nested nested-deflated comment-prefix trailing-junk encrypted wheel
           tz-infozip tz-bsdtar tz-python tz-jar tz-7z tz-wheel)
 # Pairs whose a and b are byte-identical by construction.
 SAME=(tz-wheel)
@@ -267,6 +267,16 @@ build_comment_prefix() {
   at zip -q -A sfx.zip
 }
 pair comment-prefix build_comment_prefix sfx.zip sfx-unadjusted.zip
+
+# --- bytes appended after the archive ---------------------------------------------------
+# An Info-ZIP archive with a line of junk after its end record (what a step
+# that appends to a finished archive leaves). unzip and Python's zipfile read
+# it without a word; the end record no longer ends the file.
+build_trailing_junk() {
+  at zip -q -r -y demo.zip "${FILES[@]}"
+  printf 'junk appended after the archive\n' >> demo.zip
+}
+pair trailing-junk build_trailing_junk demo.zip
 
 # --- traditional PKWARE encryption -----------------------------------------------------
 build_encrypted() {

@@ -23,3 +23,14 @@ export function rvaOffset(b: Buffer, rva: number): number {
 export const debugEntry = (b: Buffer): number => rvaOffset(b, b.readUInt32LE(dataDirectory(b, 6)));
 /** The root IMAGE_RESOURCE_DIRECTORY. */
 export const resourceRoot = (b: Buffer): number => rvaOffset(b, b.readUInt32LE(dataDirectory(b, 2)));
+
+/** A section's bytes in the file, by name (".rdata"): where they start and how many hold content. */
+export function section(b: Buffer, name: string): { offset: number; size: number } {
+  const fh = fileHeader(b);
+  const table = fh + 20 + b.readUInt16LE(fh + 16);
+  for (let i = 0; i < b.readUInt16LE(fh + 2); i++) {
+    const s = table + i * 40;
+    if (b.toString('latin1', s, s + 8).replace(/\0+$/, '') === name) return { offset: b.readUInt32LE(s + 20), size: Math.min(b.readUInt32LE(s + 8), b.readUInt32LE(s + 16)) };
+  }
+  throw new Error(`no section ${name}`);
+}

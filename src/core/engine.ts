@@ -7,7 +7,7 @@ import type { Format, FormatRewrite, PlanOptions } from './format.js';
 import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
-import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
+import { baseOf, dirOf, joinPath, pathKey, reportPath, toBytes, type FilePath } from './paths.js';
 import { expandPaths, tempName, type WalkFile } from './walk.js';
 import { syncPoint } from './debug.js';
 
@@ -124,6 +124,10 @@ export interface Pairing {
   links?: ReadonlyMap<string, Buffer>;
   /** For a primary: whether a companion is processed with it. */
   hasCompanion?: boolean;
+  /** For a primary without one: the companion of its key went with this other primary (display paths). */
+  pairedElsewhere?: { companion: string; primary: string };
+  /** For a companion: the primaries that carry its key, none clearly its own (display paths); it is skipped. */
+  ambiguous?: string[];
   /** The file's stat taken before the pairing pass read it, so its atime can be restored. */
   before?: BigIntStats;
 }
@@ -208,12 +212,16 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
       result.format = format.name;
       const link = format.link;
       const key = link ? await link.key(RangeReader.of(source)) : undefined;
+      if (link?.role === 'companion' && key !== undefined && pairing.ambiguous) {
+        const reason = link.ambiguous?.(key, pairing.ambiguous) ?? `several files it pairs with are in this run (${pairing.ambiguous.join(', ')}); left alone`;
+        return { result: { ...result, reason, warnings: [reason] } };
+      }
       if (link?.role === 'companion' && key !== undefined && !pairing.links) {
         const reason = link.orphaned?.(key) ?? 'its primary file is not in this run';
         return { result: { ...result, reason, warnings: [reason] } };
       }
       plan = await buildPlan(source, format, opts.formats, opts, pairing.links);
-      if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key));
+      if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key, pairing.pairedElsewhere));
       opts.onPlan?.(path, plan);
       if (plan.exports.length > 0) {
         const values = await publishedValues(plan, source);
@@ -415,39 +423,75 @@ interface LinkInfo {
   stat: BigIntStats;
   role: 'primary' | 'companion';
   key?: string;
+  /** A primary: the companion file name it references (FormatLink.names). */
+  names?: string;
 }
 
 interface Unit {
   /** A primary followed by the companions paired with it, or a single file. */
   members: number[];
-  /** Some companion with the primary's key is in the run (so no "unpaired" warning). */
+  /** No "unpaired" warning for this primary: a companion of its key is in the run. */
   keyHasCompanion: boolean;
+  /** A primary whose key's companion went with another primary: that companion and that primary. */
+  pairedElsewhere?: [number, number];
   /** A companion whose key no primary has now; it may match a primary's key after normalization. */
   orphanKey?: string;
+  /** A companion left alone: all these primaries carry its key and none is clearly its own. */
+  ambiguous?: number[];
 }
 
 /**
  * Group the held-back files into units: each companion goes with a primary of the same
- * key, one in its own folder if there is one (two builds side by side can hold the same
- * key twice), and every other file is alone.
+ * key, every other file is alone. Among several primaries of one key (two builds side by
+ * side, a file and a patched copy of it) the companion goes with the one that names it
+ * (FormatLink.names), then one in its folder, then one with its base name (app.exe for
+ * app.pdb); each rule narrows the choice only if some primary fits it. If that leaves
+ * more than one, the companion is not paired at all. Only paths and contents decide,
+ * never which file was read first, so the same tree always pairs the same way.
  */
 function pairUnits(files: readonly WalkFile[], infos: ReadonlyMap<number, LinkInfo>): Unit[] {
   const alone = (i: number): Unit => ({ members: [i], keyHasCompanion: false });
+  const order = [...infos.keys()].sort((a, b) => a - b);
   const groups = new Map<string, { primaries: number[]; companions: number[] }>();
-  for (const [i, k] of infos) {
+  for (const i of order) {
+    const k = infos.get(i)!;
     if (k.key === undefined) continue;
     const g = groups.get(k.key) ?? { primaries: [], companions: [] };
     (k.role === 'primary' ? g.primaries : g.companions).push(i);
     groups.set(k.key, g);
   }
   const folder = (i: number) => pathKey(dirOf(files[i].path));
+  const name = (i: number) => toBytes(baseOf(files[i].path)).toString('utf8').toLowerCase();
+  const stem = (i: number) => name(i).replace(/\.[^.]*$/, '');
+  const choose = (c: number, primaries: number[]): number[] => {
+    const rules = [(p: number) => infos.get(p)!.names?.toLowerCase() === name(c), (p: number) => folder(p) === folder(c), (p: number) => stem(p) === stem(c)];
+    let left = primaries;
+    for (const fits of rules) {
+      const narrowed = left.filter(fits);
+      if (narrowed.length > 0) left = narrowed;
+    }
+    return left;
+  };
   const unitOf = new Map<number, Unit>();
   for (const [key, { primaries, companions }] of groups) {
-    for (const p of primaries) unitOf.set(p, { members: [p], keyHasCompanion: companions.length > 0 });
+    for (const p of primaries) unitOf.set(p, alone(p));
+    let paired: [number, number] | undefined;
+    let refused = false;
     for (const c of companions) {
-      const p = primaries.find((q) => folder(q) === folder(c)) ?? primaries[0];
-      if (p === undefined) unitOf.set(c, { ...alone(c), orphanKey: key });
-      else unitOf.get(p)!.members.push(c);
+      const chosen = choose(c, primaries);
+      if (chosen.length === 0) unitOf.set(c, { ...alone(c), orphanKey: key });
+      else if (chosen.length > 1) {
+        unitOf.set(c, { ...alone(c), ambiguous: chosen });
+        refused = true;
+      } else {
+        unitOf.get(chosen[0])!.members.push(c);
+        paired ??= [c, chosen[0]];
+      }
+    }
+    for (const p of primaries) {
+      const u = unitOf.get(p)!;
+      u.keyHasCompanion = u.members.length > 1 || refused;
+      if (!u.keyHasCompanion && paired) u.pairedElsewhere = paired;
     }
   }
   // A companion belongs to its primary's unit wherever it sorts (00-app.pdb before app.exe).
@@ -455,7 +499,7 @@ function pairUnits(files: readonly WalkFile[], infos: ReadonlyMap<number, LinkIn
   for (const u of unitOf.values()) for (const m of u.members) owner.set(m, u);
   const units: Unit[] = [];
   const placed = new Set<number>();
-  for (const i of [...infos.keys()].sort((a, b) => a - b)) {
+  for (const i of order) {
     if (placed.has(i)) continue;
     const u = owner.get(i) ?? alone(i);
     u.members.forEach((m) => placed.add(m));
@@ -502,6 +546,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   const stopped = () => opts.signal?.aborted ?? false;
   const file = (i: number) => walked.files[i];
   const prepareAt = (i: number, pairing: Pairing) => prepare(file(i).path, opts, pairing, file(i).walked);
+  const shown = (i: number) => reportPath(file(i).path).path;
 
   opts.onWalked?.({ files: walked.files.length, bytes: walked.files.reduce((n, f) => n + f.size, 0) });
   const settle = (i: number, r: FileResult) => {
@@ -521,7 +566,9 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
       const link = entry.format?.link;
       if (!link) return settle(i, await finish(await prepare(file(i).path, opts, {}, file(i).walked, entry)));
       try {
-        infos.set(i, { stat: entry.version, role: link.role, key: await link.key(RangeReader.of(entry.source)).catch(() => undefined) });
+        const key = await link.key(RangeReader.of(entry.source)).catch(() => undefined);
+        const names = key !== undefined ? await link.names?.(RangeReader.of(entry.source)).catch(() => undefined) : undefined;
+        infos.set(i, { stat: entry.version, role: link.role, key, names });
       } finally {
         await entry.fh.close();
       }
@@ -540,7 +587,9 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
       if (unit.orphanKey !== undefined) return void orphans.push(unit);
       if (stopped()) return void unit.members.forEach((m) => (done[m] = null));
       const [first, ...companions] = unit.members;
-      const primary = await prepareAt(first, { hasCompanion: unit.keyHasCompanion, before: stats(first) });
+      if (unit.ambiguous) return settle(first, await finish(await prepareAt(first, { ambiguous: unit.ambiguous.map(shown), before: stats(first) })));
+      const elsewhere = unit.pairedElsewhere && { companion: shown(unit.pairedElsewhere[0]), primary: shown(unit.pairedElsewhere[1]) };
+      const primary = await prepareAt(first, { hasCompanion: unit.keyHasCompanion, pairedElsewhere: elsewhere, before: stats(first) });
       if (primary.published?.keyAfter !== undefined) afterKeys.set(primary.published.keyAfter, primary.published.values);
       const links = primary.published?.values ?? new Map<string, Buffer>();
       const planned = [];

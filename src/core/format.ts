@@ -34,10 +34,20 @@ export interface FormatLink {
   role: 'primary' | 'companion';
   /** The pairing key from the original bytes, or undefined if this file pairs with nothing. */
   key(reader: RangeReader): Promise<string | undefined>;
-  /** A primary whose companion is not in the run: the warning to give. */
-  unpaired?(key: string): string;
+  /**
+   * A primary whose companion is not in the run: the warning to give. `pairedWith`: the
+   * companion is in the run but goes with another primary of the same key (both paths).
+   */
+  unpaired?(key: string, pairedWith?: { companion: string; primary: string }): string;
   /** A companion whose primary is not in the run: the reason it is skipped. */
   orphaned?(key: string): string;
+  /**
+   * Primary side: the file name (no folder) of the companion it references, if it names
+   * one. Tells apart two primaries with the same key (a file and a patched copy of it).
+   */
+  names?(reader: RangeReader): Promise<string | undefined>;
+  /** A companion whose key several primaries carry, none clearly its own: the reason it is skipped. */
+  ambiguous?(key: string, primaries: readonly string[]): string;
   /**
    * Primary side: the key its companions carry once normalized, from what the primary
    * published. A run interrupted between writing a companion and writing its primary

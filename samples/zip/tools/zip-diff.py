@@ -289,16 +289,22 @@ class Parser:
     def parse(self, base=0, end=None):
         d = self.d
         end = len(d) if end is None else end
-        # End of central directory: last PK\5\6 whose comment reaches the end.
+        # End of central directory: last PK\5\6 whose comment reaches the end;
+        # failing that (bytes appended after the archive), the last one whose
+        # comment fits before the end, in the last 65 KiB as Go's reader looks.
         e = -1
-        pos = end - 22
-        while pos >= max(base, end - 22 - 65535):
-            if d[pos:pos + 4] == SIG_EOCD and pos + 22 + u16(d, pos + 20) == end:
-                e = pos
-                break
-            pos -= 1
+        for exact in (True, False):
+            pos = end - 22
+            while e < 0 and pos >= max(base, end - 65 * 1024):
+                stop = pos + 22 + u16(d, pos + 20)
+                if d[pos:pos + 4] == SIG_EOCD and (stop == end if exact else stop <= end):
+                    e = pos
+                pos -= 1
         if e < 0:
             raise ValueError("no end of central directory record")
+        junk = end - (e + 22 + u16(d, e + 20))
+        if junk > 0:
+            self.add(end - junk, junk, "data after the archive", fmt=fmt_bytes)
         cd_count = u16(d, e + 10)
         cd_size, cd_off = u32(d, e + 12), u32(d, e + 16)
         z64 = None

@@ -1,5 +1,5 @@
 import type { Format } from '../../core/format.js';
-import { orphanedReason, pdbLinkKey, planPdb } from './plan.js';
+import { ambiguousReason, orphanedReason, pdbLinkKey, planPdb } from './plan.js';
 import { Magic } from './spec.js';
 
 export const pdb: Format = {
@@ -25,5 +25,6 @@ export const pdb: Format = {
     role: 'companion',
     key: pdbLinkKey,
     orphaned: orphanedReason,
+    ambiguous: ambiguousReason,
   },
 };

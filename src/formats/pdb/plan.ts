@@ -51,6 +51,10 @@ export function orphanedReason(key: string): string {
   return `no executable with this PDB's GUID ${keyGuid(key)} is in this run; left alone (normalize the PE and its PDB together)`;
 }
 
+export function ambiguousReason(key: string, primaries: readonly string[]): string {
+  return `${primaries.length} executables carry this PDB's GUID ${keyGuid(key)} (${primaries.join(', ')}) and none is its own by the PDB name it references or by folder and base name; left alone (normalize it with only its own executable)`;
+}
+
 /**
  * One field of a stream: patched piece by piece, since a field may straddle a block
  * boundary and the next block can be anywhere in the file.

@@ -1,6 +1,6 @@
 import type { Format } from '../../core/format.js';
 import { keyGuid, pdb70Key } from '../shared/guid.js';
-import { peLinkKey, planPe } from './plan.js';
+import { peLinkKey, pePdbName, planPe } from './plan.js';
 import { DOS_MAGIC, PE_SIGNATURE, e_lfanew } from './spec.js';
 
 export const pe: Format = {
@@ -30,8 +30,11 @@ export const pe: Format = {
   link: {
     role: 'primary',
     key: peLinkKey,
-    unpaired: (key) =>
-      `its PDB (GUID ${keyGuid(key)}) is not in this run and will no longer match this file; normalize the PE and its PDB together`,
+    unpaired: (key, pairedWith) =>
+      pairedWith
+        ? `its PDB ${pairedWith.companion} (GUID ${keyGuid(key)}) goes with ${pairedWith.primary}, which carries the same GUID, and will no longer match this file`
+        : `its PDB (GUID ${keyGuid(key)}) is not in this run and will no longer match this file; normalize the PE and its PDB together`,
+    names: pePdbName,
     keyAfter: (published) => {
       const guid = published.get('guid');
       return guid ? pdb70Key(guid) : undefined;

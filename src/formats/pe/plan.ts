@@ -173,6 +173,17 @@ export async function peLinkKey(r: RangeReader): Promise<string | undefined> {
   }
 }
 
+/** The PDB file name the CodeView record references, without its folder (either slash). */
+export async function pePdbName(r: RangeReader): Promise<string | undefined> {
+  try {
+    const cv = await readDebug(r, await readPe(r), undefined);
+    const name = cv?.pdbPath.split(/[\\/]/).pop();
+    return name || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function planPe(ctx: PlanContext): Promise<void> {
   const r = ctx.reader;
   const pe = await readPe(r);

@@ -41,7 +41,7 @@ export const zip: Format = {
     { field: 'external attributes of entries made by Unix', value: 'file type kept; regular files 0644, or 0755 if the owner could execute; directories 0755; symlinks unchanged' },
   ],
   leftAlone: [
-    'compressed data (compressed nested archives are listed by explain, not normalized), sizes, names, member order, comments, prefixed data',
+    'compressed data (compressed nested archives are listed by explain, not normalized), sizes, names, member order, comments, prefixed data, bytes appended after the archive',
     'the DOS time of entries encrypted with a data descriptor (it is the password check byte)',
     'unknown extra fields',
   ],

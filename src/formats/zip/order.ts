@@ -1,6 +1,6 @@
 import { FormatError, hex } from '../../core/errors.js';
 import { MAX_READ, type RangeReader } from '../../core/reader.js';
-import { readEnd, zip64LocalOffset } from './plan.js';
+import { readEnd, zip64LocalOffset, type End } from './plan.js';
 import * as S from './spec.js';
 
 interface Entry {
@@ -14,7 +14,7 @@ interface Entry {
   offsetWidth: 4 | 8;
 }
 
-async function readEntries(r: RangeReader): Promise<{ entries: Entry[]; prefix: number; cdStart: number; cdEnd: number }> {
+async function readEntries(r: RangeReader): Promise<{ entries: Entry[]; end: End; cdStart: number; cdEnd: number }> {
   const end = await readEnd(r);
   const cdStart = end.prefix + end.cdOffset;
   const cdEnd = cdStart + end.cdSize;
@@ -41,7 +41,7 @@ async function readEntries(r: RangeReader): Promise<{ entries: Entry[]; prefix: 
     entries.push({ name: record.subarray(S.CENTRAL_HEADER_SIZE, S.CENTRAL_HEADER_SIZE + n), local: declared + end.prefix, record, offsetAt, offsetWidth });
     pos += size;
   }
-  return { entries, prefix: end.prefix, cdStart, cdEnd };
+  return { entries, end, cdStart, cdEnd };
 }
 
 const byName = (a: Entry, b: Entry) => Buffer.compare(a.name, b.name);
@@ -60,15 +60,72 @@ async function copy(r: RangeReader, start: number, end: number, out: (chunk: Buf
   for (let pos = start; pos < end; pos += MAX_READ) await out(await r.read(pos, Math.min(MAX_READ, end - pos), 'archive data'));
 }
 
+/** A local header offset that no longer fits 32 bits (0xffffffff itself means "see the zip64 extra"). */
+const ZIP64_OFFSET = 0xffffffff;
+const ZIP64_VERSION = 45;
+
 /**
- * Members in name order: each member's bytes (local header, data, descriptor, and any
- * gap up to the next member) copied raw, never recompressed; the central directory
- * rewritten in the same order with the new local header offsets. The members only trade
- * places inside the same span, so the central directory starts where it did and
- * everything after it is copied as it is.
+ * The central directory record of `e` for a local header now at `offset`. An offset that
+ * needs 64 bits where the record had 32 gets a zip64 extra: the 8 bytes go into the
+ * entry's zip64 extra where APPNOTE puts the offset (after the sizes that are
+ * saturated), or a new zip64 extra goes first. The local header stays as it is.
  */
-export async function writeOrdered(r: RangeReader, out: (chunk: Buffer) => Promise<void>): Promise<void> {
-  const { entries, prefix, cdStart, cdEnd } = await readEntries(r);
+function centralRecord(r: RangeReader, e: Entry, offset: number, at: number): Buffer {
+  const rec = Buffer.from(e.record);
+  if (e.offsetWidth === 8) return (rec.writeBigUInt64LE(BigInt(offset), e.offsetAt), rec);
+  if (offset < ZIP64_OFFSET) return (rec.writeUInt32LE(offset, e.offsetAt), rec);
+  const where = `central directory entry at ${hex(at)} (${e.name.toString('utf8')})`;
+  const n = rec.readUInt16LE(S.cdh_name_length);
+  const x = rec.readUInt16LE(S.cdh_extra_length);
+  const extraAt = S.CENTRAL_HEADER_SIZE + n;
+  const extra = rec.subarray(extraAt, extraAt + x);
+  const value = Buffer.alloc(8);
+  value.writeBigUInt64LE(BigInt(offset));
+  let grown: Buffer | undefined;
+  for (let pos = 0; pos + 4 <= extra.length; pos += 4 + extra.readUInt16LE(pos + 2)) {
+    if (extra.readUInt16LE(pos) !== S.EXTRA_ZIP64) continue;
+    const size = extra.readUInt16LE(pos + 2);
+    const into = pos + 4 + (rec.readUInt32LE(24) === 0xffffffff ? 8 : 0) + (rec.readUInt32LE(S.cdh_compressed_size) === 0xffffffff ? 8 : 0);
+    if (into > pos + 4 + size || size + 8 > 0xffff) throw new FormatError(`${where}: its zip64 extra (${size} bytes) has no room for the local header offset it must now hold (${hex(offset)})`, r.base + at + extraAt + pos);
+    grown = Buffer.concat([extra.subarray(0, into), value, extra.subarray(into)]);
+    grown.writeUInt16LE(size + 8, pos + 2);
+    break;
+  }
+  if (!grown) {
+    const head = Buffer.alloc(4);
+    head.writeUInt16LE(S.EXTRA_ZIP64, 0);
+    head.writeUInt16LE(8, 2);
+    grown = Buffer.concat([head, value, extra]);
+  }
+  if (grown.length > 0xffff) throw new FormatError(`${where}: the zip64 extra its local header offset ${hex(offset)} needs would make the extra field longer than 65535 bytes`, r.base + at + S.cdh_extra_length);
+  const out = Buffer.concat([rec.subarray(0, extraAt), grown, rec.subarray(extraAt + x)]);
+  out.writeUInt16LE(grown.length, S.cdh_extra_length);
+  out.writeUInt32LE(ZIP64_OFFSET, S.cdh_local_header_offset);
+  const needed = out.readUInt16LE(S.cdh_version_needed);
+  if ((needed & 0xff) < ZIP64_VERSION) out.writeUInt16LE((needed & 0xff00) | ZIP64_VERSION, S.cdh_version_needed);
+  return out;
+}
+
+/** What writeOrdered writes, all worked out before the first byte goes out. */
+export interface OrderedLayout {
+  /** Bytes [0, first) are copied as they are (a prefix). */
+  first: number;
+  /** Each member's bytes (local header to the next member), in name order. */
+  spans: { start: number; end: number }[];
+  /** The central directory in name order, with the new offsets. */
+  records: Buffer[];
+  /** Where the central directory ended in the original. */
+  cdEnd: number;
+  /**
+   * The bytes from cdEnd to the end of the file with the directory's new size and the
+   * zip64 record's new place, when records grew (zip64 extras added); else undefined and
+   * they are copied as they are.
+   */
+  after?: Buffer;
+}
+
+export async function orderedLayout(r: RangeReader): Promise<OrderedLayout> {
+  const { entries, end, cdStart, cdEnd } = await readEntries(r);
   const byOffset = [...entries].sort((a, b) => a.local - b.local);
   const first = byOffset.length > 0 ? byOffset[0].local : cdStart;
   for (const [i, e] of byOffset.entries()) {
@@ -76,19 +133,45 @@ export async function writeOrdered(r: RangeReader, out: (chunk: Buffer) => Promi
     if (e.local < first || e.local >= cdStart) throw new FormatError(`local header at ${hex(e.local)} lies outside the member area`, r.base + e.local);
   }
   const endOf = new Map(byOffset.map((e, i) => [e, i + 1 < byOffset.length ? byOffset[i + 1].local : cdStart]));
-  await copy(r, 0, first, out);
+  const sorted = [...entries].sort(byName);
+  const spans = sorted.map((e) => ({ start: e.local, end: endOf.get(e)! }));
+  const records: Buffer[] = [];
   let at = first;
-  const newOffset = new Map<Entry, number>();
-  for (const e of [...entries].sort(byName)) {
-    newOffset.set(e, at - prefix);
-    await copy(r, e.local, endOf.get(e)!, out);
+  let cdAt = cdStart;
+  for (const e of sorted) {
+    records.push(centralRecord(r, e, at - end.prefix, cdAt));
     at += endOf.get(e)! - e.local;
+    cdAt += e.record.length;
   }
-  for (const e of [...entries].sort(byName)) {
-    const rec = Buffer.from(e.record);
-    if (e.offsetWidth === 4) rec.writeUInt32LE(newOffset.get(e)!, e.offsetAt);
-    else rec.writeBigUInt64LE(BigInt(newOffset.get(e)!), e.offsetAt);
-    await out(rec);
-  }
-  await copy(r, cdEnd, r.size, out);
+  const grew = records.reduce((n, rec) => n + rec.length, 0) - (cdEnd - cdStart);
+  if (grew === 0) return { first, spans, records, cdEnd };
+  // Members only moved past 4 GiB if the directory starts there, which takes a zip64 end record.
+  if (!end.zip64) throw new FormatError(`central directory at ${hex(cdStart)}: offsets past 4 GiB but no zip64 end of central directory record`, r.base + end.eocdAt);
+  if (r.size - cdEnd > MAX_READ) throw new FormatError(`${r.size - cdEnd} bytes after the central directory (at ${hex(cdEnd)}): too much to move for a rewrite`, r.base + cdEnd);
+  const after = Buffer.from(await r.read(cdEnd, r.size - cdEnd, 'end of central directory records'));
+  const z = end.zip64.recordAt - cdEnd + S.z64end_cd_size;
+  after.writeBigUInt64LE(after.readBigUInt64LE(z) + BigInt(grew), z);
+  const loc = end.zip64.locatorAt - cdEnd + S.z64loc_record_offset;
+  after.writeBigUInt64LE(after.readBigUInt64LE(loc) + BigInt(grew), loc);
+  const size32 = end.eocdAt - cdEnd + S.eocd_cd_size;
+  const old32 = after.readUInt32LE(size32);
+  if (old32 !== 0xffffffff) after.writeUInt32LE(Math.min(old32 + grew, 0xffffffff), size32);
+  return { first, spans, records, cdEnd, after };
+}
+
+/**
+ * Members in name order: each member's bytes (local header, data, descriptor, and any
+ * gap up to the next member) copied raw, never recompressed; the central directory
+ * rewritten in the same order with the new local header offsets. The members only trade
+ * places inside the same span, so the central directory starts where it did; it grows
+ * only by the zip64 extras of members moved past 4 GiB, and then the end records after
+ * it move with it.
+ */
+export async function writeOrdered(r: RangeReader, out: (chunk: Buffer) => Promise<void>): Promise<void> {
+  const layout = await orderedLayout(r);
+  await copy(r, 0, layout.first, out);
+  for (const s of layout.spans) await copy(r, s.start, s.end, out);
+  for (const rec of layout.records) await out(rec);
+  if (layout.after) await out(layout.after);
+  else await copy(r, layout.cdEnd, r.size, out);
 }

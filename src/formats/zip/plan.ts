@@ -149,19 +149,28 @@ export interface End {
   cdSize: number;
   /** Bytes before the archive (self-extractor stub, or a zip appended to a file). */
   prefix: number;
+  /** File offset of the end of central directory record. */
+  eocdAt: number;
+  /** Bytes after the record and its comment (appended to the archive), kept as they are. */
+  junk: number;
+  /** File offsets of the zip64 end of central directory record and its locator, if any. */
+  zip64?: { recordAt: number; locatorAt: number };
 }
 
 /** Find the end of central directory (and its zip64 record) from the end of the file. */
 export async function readEnd(r: RangeReader): Promise<End> {
-  const tail = Math.min(r.size, S.EOCD_SIZE + S.EOCD_MAX_COMMENT);
+  const tail = Math.min(r.size, S.EOCD_SEARCH);
   const buf = await r.read(r.size - tail, tail, 'end of the file');
-  let eocd = -1;
-  for (let i = buf.length - S.EOCD_SIZE; i >= 0; i--) {
-    if (buf.readUInt32LE(i) === S.END_OF_CENTRAL_DIRECTORY_SIGNATURE && i + S.EOCD_SIZE + buf.readUInt16LE(i + S.eocd_comment_length) === buf.length) {
-      eocd = i;
-      break;
+  // A record whose comment ends the file; failing that, as Go's reader does, the last one
+  // whose comment fits before the end, with whatever follows it taken as appended junk.
+  const find = (fits: (end: number) => boolean) => {
+    for (let i = buf.length - S.EOCD_SIZE; i >= 0; i--) {
+      if (buf.readUInt32LE(i) === S.END_OF_CENTRAL_DIRECTORY_SIGNATURE && fits(i + S.EOCD_SIZE + buf.readUInt16LE(i + S.eocd_comment_length))) return i;
     }
-  }
+    return -1;
+  };
+  let eocd = find((end) => end === buf.length);
+  if (eocd < 0) eocd = find((end) => end <= buf.length);
   if (eocd < 0) {
     throw new FormatError(
       `no end of central directory record ("PK\\5\\6") in the last ${tail} bytes (${hex(r.size - tail)}..${hex(r.size)}): truncated or not a zip`,
@@ -169,6 +178,7 @@ export async function readEnd(r: RangeReader): Promise<End> {
     );
   }
   const at = r.size - tail + eocd;
+  const junk = buf.length - (eocd + S.EOCD_SIZE + buf.readUInt16LE(eocd + S.eocd_comment_length));
   let entries = buf.readUInt16LE(eocd + S.eocd_entries);
   /** The count exactly as stored (a 64-bit zip64 count may not fit a double), for messages. */
   let stored = BigInt(entries);
@@ -179,6 +189,7 @@ export async function readEnd(r: RangeReader): Promise<End> {
   let record = `end of central directory at ${hex(at)}`;
   let entriesAt = at + S.eocd_entries;
   let cdOffsetAt = at + S.eocd_cd_offset;
+  let zip64: End['zip64'];
   if (at >= S.ZIP64_LOCATOR_SIZE) {
     const locAt = at - S.ZIP64_LOCATOR_SIZE;
     const loc = await r.read(locAt, S.ZIP64_LOCATOR_SIZE, 'zip64 locator');
@@ -205,6 +216,7 @@ export async function readEnd(r: RangeReader): Promise<End> {
       record = `zip64 end of central directory record at ${hex(recAt)}`;
       entriesAt = recAt + S.z64end_entries;
       cdOffsetAt = recAt + S.z64end_cd_offset;
+      zip64 = { recordAt: recAt, locatorAt: locAt };
     }
   }
   // Checked before any entry is read: the work never depends on what the count claims.
@@ -218,13 +230,14 @@ export async function readEnd(r: RangeReader): Promise<End> {
   if (prefix < 0 || cdEnd - cdSize < 0) {
     throw new FormatError(`${record}: central directory ${hex(cdOffset)}+${hex(cdSize)} does not fit before it`, r.base + cdOffsetAt);
   }
-  return { entries, cdOffset, cdSize, prefix };
+  return { entries, cdOffset, cdSize, prefix, eocdAt: at, junk, zip64 };
 }
 
 export async function planZip(ctx: PlanContext): Promise<void> {
   const r = ctx.reader;
   const end = await readEnd(r);
   if (end.prefix > 0) ctx.note(`${end.prefix} bytes before the archive (self-extractor stub or appended zip) kept`);
+  if (end.junk > 0) ctx.note(`${end.junk} bytes after the end of central directory record (appended to the archive) kept`);
   const dos = (date: number, time: number) => {
     const old = dosSeconds(date, time);
     return dosDateTime(ctx.options.clamp && old <= ctx.options.epoch ? old : ctx.options.epoch);

@@ -37,7 +37,8 @@ export async function zipRegions(r: RangeReader): Promise<Region[]> {
   const cdStart = end.prefix + end.cdOffset;
   const cdEnd = cdStart + end.cdSize;
   add(cdStart, cdEnd, 'central directory');
-  add(cdEnd, r.size, 'end of central directory records');
+  add(cdEnd, r.size - end.junk, 'end of central directory records');
+  add(r.size - end.junk, r.size, 'data after the archive (appended)');
   let pos = cdStart;
   for (let i = 0; i < Math.min(end.entries, MAX_ENTRIES) && pos + S.CENTRAL_HEADER_SIZE <= cdEnd; i++) {
     const c = await r.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');

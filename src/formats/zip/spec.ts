@@ -19,6 +19,7 @@ export const lfh_extra_length = 28;
 /** central directory file header (46 bytes + name + extra + comment). */
 export const CENTRAL_HEADER_SIZE = 46;
 export const cdh_version_made_by = 4;
+export const cdh_version_needed = 6;
 export const cdh_flags = 8;
 export const cdh_method = 10;
 export const cdh_time = 12;
@@ -38,6 +39,8 @@ export const eocd_cd_size = 12;
 export const eocd_cd_offset = 16;
 export const eocd_comment_length = 20;
 export const EOCD_MAX_COMMENT = 0xffff;
+/** How far back the end record is looked for: the largest comment plus 1003 bytes appended after it (Go's archive/zip reads 65 KiB). */
+export const EOCD_SEARCH = 65 * 1024;
 /** zip64 end of central directory locator (20 bytes) and record. */
 export const ZIP64_LOCATOR_SIZE = 20;
 export const z64loc_record_offset = 8;
