@@ -1,5 +1,5 @@
-import { chown, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { constants, type BigIntStats } from 'node:fs';
+import { chown, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync, type BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pMap from 'p-map';
@@ -141,6 +141,18 @@ interface Prepared {
  */
 const writeDelayMs = Number(process.env.UNSTAMP_DEBUG_WRITE_DELAY_MS ?? 0);
 const pause = () => (writeDelayMs > 0 ? new Promise((r) => setTimeout(r, writeDelayMs)) : Promise.resolve());
+
+/**
+ * Test hooks for the race tests, UNSTAMP_DEBUG_AFTER_WALK and UNSTAMP_DEBUG_BEFORE_RENAME:
+ * at that point create the file the variable names and wait until `<file>.go` exists, so a
+ * test can change the tree at that moment without guessing at timings.
+ */
+async function hold(variable: 'UNSTAMP_DEBUG_AFTER_WALK' | 'UNSTAMP_DEBUG_BEFORE_RENAME'): Promise<void> {
+  const marker = process.env[variable];
+  if (!marker) return;
+  await writeFile(marker, String(process.pid));
+  while (!existsSync(`${marker}.go`)) await new Promise((r) => setTimeout(r, 10));
+}
 
 /** Open flags: a file found by walking a tree must not have become a symlink since. */
 const readFlags = (walked: boolean) => constants.O_RDONLY | (walked ? constants.O_NOFOLLOW : 0);
@@ -374,6 +386,7 @@ async function rewriteFile(path: FilePath, walked: boolean, before: BigIntStats,
     await out.sync();
     await out.close();
     await pause();
+    await hold('UNSTAMP_DEBUG_BEFORE_RENAME');
     await rename(temp, path);
   } catch (e) {
     await out.close().catch(() => undefined);
@@ -502,6 +515,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   const prepareAt = (i: number, pairing: Pairing) => prepare(file(i).path, opts, pairing, file(i).walked);
 
   opts.onWalked?.({ files: walked.files.length, bytes: walked.files.reduce((n, f) => n + f.size, 0) });
+  await hold('UNSTAMP_DEBUG_AFTER_WALK');
   const settle = (i: number, r: FileResult) => {
     done[i] = r;
     opts.onProgress?.(r);
