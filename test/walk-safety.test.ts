@@ -127,3 +127,85 @@ t.test('a folder swapped for a symlink just before a rewrite renames: the rename
     t.same(readdirSync(path.join(tree, 'moved')), ['x.jar'], 'no temporary file is left');
   }
 });
+
+/** Whether a process with this pid exists in this PID namespace. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const temporaries = (dir: string) => readdirSync(dir).filter((n) => /\.unstamp-\d+-[0-9a-f]{12}\.tmp$/.test(n));
+
+t.test('no run deletes a file named like a temporary file that unstamp cannot prove it left', async (t) => {
+  const dir = tempDir(t);
+  cpSync(GZ, path.join(dir, 'app.gz'));
+  // A dead pid (above any pid_max) and a mark unstamp never made for this file.
+  const name = '.app.gz.unstamp-4194305-0123456789ab.tmp';
+  writeFileSync(path.join(dir, name), "the user's own bytes");
+  t.equal(cli(['check', '--epoch', '0', dir]).code, 1, 'check: exit 1');
+  t.ok(existsSync(path.join(dir, name)), 'check (which writes nothing) deletes nothing');
+  t.equal(cli(['--epoch', '0', '--exclude', '*.tmp', dir]).code, 0);
+  t.ok(existsSync(path.join(dir, name)), 'a normalize run does not touch an excluded file');
+  const r = cli(['--epoch', '0', dir]);
+  t.equal(r.code, 0);
+  t.equal(readFileSync(path.join(dir, name), 'utf8'), "the user's own bytes", 'nor a file it did not make');
+  t.notMatch(r.stderr, /removed/);
+});
+
+t.test('a temporary file left by a killed rewrite: kept by check and --exclude, removed and reported by the next run', async (t) => {
+  const dir = tempDir(t);
+  cpSync(JAR, path.join(dir, 'x.jar'));
+  const expected = path.join(tempDir(t), 'x.jar');
+  cpSync(JAR, expected);
+  t.equal(cli(['--epoch', '0', '--zip-order', 'name', expected]).code, 0);
+  const marker = path.join(tempDir(t), 'rename');
+  const run = start(['--epoch', '0', '--zip-order', 'name', dir], { UNSTAMP_DEBUG_BEFORE_RENAME: marker });
+  await reached(marker, run);
+  process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
+  await run;
+  const [temp] = temporaries(dir);
+  t.ok(temp, 'the killed rewrite left its temporary file');
+  t.equal(cli(['check', '--epoch', '0', '--zip-order', 'name', dir]).code, 1);
+  t.same(temporaries(dir), [temp], 'check leaves it');
+  t.equal(cli(['--epoch', '0', '--zip-order', 'name', '--exclude', '*.tmp', dir]).code, 0);
+  t.same(temporaries(dir), [temp], 'a run that excludes it leaves it');
+  const r = cli(['--epoch', '0', '--zip-order', 'name', dir]);
+  t.equal(r.code, 0, r.stderr);
+  t.same(temporaries(dir), [], 'a normalize run that selects it removes it');
+  const pid = /\.unstamp-(\d+)-/.exec(temp)![1];
+  t.match(r.stderr, new RegExp(`^unstamp: .*/\\.x\\.jar\\.unstamp-${pid}-[0-9a-f]{12}\\.tmp: warning: removed: the temporary file of an unstamp rewrite of x\\.jar that was killed \\(pid ${pid}, gone\\)$`, 'm'), 'and says so');
+  t.equal(sha256(path.join(dir, 'x.jar')), sha256(expected), 'the file ends as an uninterrupted run leaves it');
+});
+
+t.test('a check in another PID namespace leaves the temporary file of a live rewrite alone', async (t) => {
+  const unshare = ['unshare', '--pid', '--fork', '--mount-proc', 'sh', '-c', 'echo 4194200 > /proc/sys/kernel/ns_last_pid; "$@"; exit $?', 'sh'];
+  if (process.getuid?.() !== 0 || spawnSync(unshare[0], [...unshare.slice(1), 'true']).status !== 0) return t.skip('needs root and unshare');
+  const dir = tempDir(t);
+  cpSync(JAR, path.join(dir, 'x.jar'));
+  const expected = path.join(tempDir(t), 'x.jar');
+  cpSync(JAR, expected);
+  t.equal(cli(['--epoch', '0', '--zip-order', 'name', expected]).code, 0);
+  const marker = path.join(tempDir(t), 'rename');
+  // The rewrite runs in a PID namespace of its own (a container), stopped before its rename.
+  const run = start(['--epoch', '0', '--zip-order', 'name', dir], { UNSTAMP_DEBUG_BEFORE_RENAME: marker }, [...unshare, process.execPath, bin]);
+  await reached(marker, run);
+  const [temp] = temporaries(dir);
+  const pid = Number(/\.unstamp-(\d+)-/.exec(temp)![1]);
+  if (alive(pid)) {
+    writeFileSync(`${marker}.go`, '');
+    await run;
+    return t.skip(`pid ${pid} of the other namespace also exists in this one`);
+  }
+  t.equal(cli(['check', '--epoch', '0', '--zip-order', 'name', dir]).code, 1, 'check here: exit 1');
+  t.equal(cli(['--epoch', '0', '--exclude', '*.jar', dir]).code, 0);
+  t.same(temporaries(dir), [temp], 'neither check nor a normalize run here touches the live temporary file');
+  writeFileSync(`${marker}.go`, '');
+  const r = await run;
+  t.equal(r.code, 0, `the rewrite in the other namespace completes: ${r.stderr}`);
+  t.equal(sha256(path.join(dir, 'x.jar')), sha256(expected));
+  t.same(temporaries(dir), []);
+});

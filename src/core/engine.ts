@@ -1,6 +1,5 @@
 import { chown, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { constants, existsSync, type BigIntStats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pMap from 'p-map';
 import type { Format, FormatRewrite, PlanOptions } from './format.js';
@@ -8,7 +7,7 @@ import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
 import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
-import { expandPaths, tempName, type WalkFile } from './walk.js';
+import { expandPaths, tempMark, tempName, type WalkFile } from './walk.js';
 import { Folder, idOf, sameId } from './folder.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
@@ -406,13 +405,13 @@ async function withReader<T>(file: Target, folder: Folder | undefined, fn: (r: R
  * Stream the format's rewrite into a temporary file in the same folder, give it the
  * original's mode, owner and times, sync it, then rename it over the original: at every
  * moment the path holds either the old file or the complete new one. A temporary file
- * left by a killed run is removed by the next walk (walk.ts tempName). The temporary file
- * and the rename go through the folder the walk found, held open, never through its path.
+ * left by a killed run is removed by the next normalize run (walk.ts tempMark). The
+ * temporary file and the rename go through the folder the walk found, held open.
  */
 async function rewriteFile(file: Target, before: BigIntStats, how: FormatRewrite, mtime: Date): Promise<void> {
   const folder = await folderOf(file);
   const at = (name: FilePath) => (folder ? folder.at(name) : joinPath(dirOf(file.path), name));
-  const temp = at(tempName(baseOf(file.path), process.pid, randomBytes(6).toString('hex')));
+  const temp = at(tempName(baseOf(file.path), process.pid, tempMark(process.pid, baseOf(file.path))));
   const path = at(baseOf(file.path));
   const mode = Number(before.mode) & 0o7777;
   const out = await open(temp, 'wx', mode).catch(async (e) => {
@@ -531,7 +530,8 @@ function pairUnits(files: readonly WalkFile[], infos: ReadonlyMap<number, LinkIn
  */
 export async function run(paths: readonly FilePath[], opts: RunOptions): Promise<RunResult> {
   const started = process.hrtime.bigint();
-  const walked = await expandPaths(paths, { include: opts.include ?? [], exclude: opts.exclude ?? [] });
+  const walked = await expandPaths(paths, { include: opts.include ?? [], exclude: opts.exclude ?? [], removeStale: opts.mode === 'normalize' });
+  const removed = walked.removed.map((m): FileResult => ({ ...blankResult(m.path), reason: m.message, warnings: [m.message] }));
   const results: FileResult[] = walked.missing.map((m) => ({
     ...reportPath(m.path),
     status: 'failed' as const,
@@ -542,6 +542,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
     warnings: [],
     error: { message: m.message },
   }));
+  results.push(...removed);
   results.forEach((r) => opts.onResult?.(r));
 
   // Per file: its result, null when an interrupt kept it from starting, undefined while pending.

@@ -1,14 +1,17 @@
-import type { BigIntStats } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, hasMagic } from 'glob';
 import { Minimatch, minimatch } from 'minimatch';
 import { Folder, idOf, type FileId } from './folder.js';
-import { dirOf, fromBytes, joinPath, toBytes, type FilePath } from './paths.js';
+import { dirOf, displayPath, fromBytes, joinPath, toBytes, type FilePath } from './paths.js';
 
 export interface WalkOptions {
   include: readonly string[];
   exclude: readonly string[];
+  /** Remove the temporary files of killed rewrites that are provably ours (normalize mode only). */
+  removeStale?: boolean;
 }
 
 export interface WalkFile {
@@ -35,19 +38,42 @@ export interface WalkResult {
   files: WalkFile[];
   /** Arguments that named nothing, and directories that could not be read. */
   missing: { path: FilePath; message: string }[];
+  /** Temporary files of killed rewrites that were removed (removeStale), and why each was ours. */
+  removed: { path: FilePath; message: string }[];
 }
 
 /**
  * The temporary file a whole-file rewrite writes next to the original before renaming
- * it over: `.<name>.unstamp-<pid>-<12 hex>.tmp`. The walk never hands one to a format and
- * removes one whose process is gone (a run killed mid-rewrite), so a re-run leaves the
- * tree exactly as an uninterrupted run would.
+ * it over: `.<name>.unstamp-<pid>-<mark>.tmp`, created with O_EXCL. The walk never hands
+ * one to a format.
  */
-export function tempName(base: FilePath, pid: number, random: string): FilePath {
-  return fromBytes(Buffer.concat([Buffer.from('.'), toBytes(base), Buffer.from(`.unstamp-${pid}-${random}.tmp`)]));
+export function tempName(base: FilePath, pid: number, mark: string): FilePath {
+  return fromBytes(Buffer.concat([Buffer.from('.'), toBytes(base), Buffer.from(`.unstamp-${pid}-${mark}.tmp`)]));
 }
 
-const TEMP = /^\..*\.unstamp-(\d+)-[0-9a-f]{12}\.tmp$/s;
+const TEMP = /^\.(.*)\.unstamp-(\d+)-([0-9a-f]{12})\.tmp$/s;
+
+/**
+ * Where a pid means one process: this boot of this kernel and this PID namespace (Linux).
+ * Another machine sharing the folder, or a container, has pids of its own.
+ */
+const origin = (() => {
+  try {
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return undefined;
+  }
+})();
+
+/**
+ * The 12 hex digits of a temporary file's name: a hash of the origin, the pid and the
+ * target's name, so a later run can tell a file that unstamp, here, made for that file
+ * from any other file of that name. Without an origin: random, and never removed.
+ */
+export function tempMark(pid: number, target: FilePath): string {
+  if (origin === undefined) return randomBytes(6).toString('hex');
+  return createHash('sha256').update(`unstamp temporary file\0${origin}\0${pid}\0`).update(toBytes(target)).digest('hex').slice(0, 12);
+}
 
 function alive(pid: number): boolean {
   try {
@@ -58,11 +84,29 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whether `name` is one of our temporary files; a stale one is removed on the way. */
-async function ourTemp(dir: Folder, name: Buffer): Promise<boolean> {
+/**
+ * Whether `name` is named like a temporary file of ours (then it is not processed). With
+ * removeStale, when the file it was for is selected and the temporary file itself is not
+ * excluded, it is removed if it is provably the leftover of a killed rewrite: its mark is
+ * the one this origin gives its pid and that file (so unstamp made it here), and that pid
+ * is gone.
+ */
+async function temporary(dir: Folder, name: Buffer, rel: string, opts: WalkOptions, removed: WalkResult['removed']): Promise<boolean> {
   const m = TEMP.exec(name.toString('latin1'));
   if (!m) return false;
-  if (!alive(Number(m[1]))) await rm(dir.at(fromBytes(name)), { force: true }).catch(() => undefined);
+  const target = fromBytes(Buffer.from(m[1], 'latin1'));
+  const targetRel = path.posix.join(path.posix.dirname(rel), Buffer.from(m[1], 'latin1').toString('utf8'));
+  if (!opts.removeStale || origin === undefined || !wanted(targetRel, opts) || matches(rel, opts.exclude)) return true;
+  const pid = Number(m[2]);
+  if (alive(pid)) return true;
+  const temp = await lstat(dir.at(fromBytes(name))).catch(() => undefined);
+  if (!temp?.isFile() || m[3] !== tempMark(pid, target)) return true;
+  try {
+    await rm(dir.at(fromBytes(name)));
+  } catch {
+    return true;
+  }
+  removed.push({ path: joinPath(dir.path, fromBytes(name)), message: `removed: the temporary file of an unstamp rewrite of ${displayPath(target)} that was killed (pid ${pid}, gone)` });
   return true;
 }
 
@@ -93,7 +137,7 @@ async function regular(dir: Folder, name: FilePath): Promise<Found | undefined> 
  * the tree even if a folder is swapped for a symlink while it runs; a directory that
  * cannot be read is reported and the walk goes on.
  */
-async function walkDir(top: Folder, opts: WalkOptions, out: WalkFile[], missing: WalkResult['missing']): Promise<void> {
+async function walkDir(top: Folder, opts: WalkOptions, out: WalkFile[], { missing, removed }: Omit<WalkResult, 'files'>): Promise<void> {
   const found: { rel: Buffer; file: Found }[] = [];
   const cannotRead = (dir: FilePath, e: unknown) => {
     const err = e as NodeJS.ErrnoException;
@@ -122,7 +166,7 @@ async function walkDir(top: Folder, opts: WalkOptions, out: WalkFile[], missing:
         } finally {
           await sub.close();
         }
-      } else if (entry.isFile() && !(await ourTemp(dir, name)) && wanted(fromBytes(childRel), opts)) {
+      } else if (entry.isFile() && !(await temporary(dir, name, childRel.toString('utf8'), opts, removed)) && wanted(fromBytes(childRel), opts)) {
         const file = await regular(dir, fromBytes(name));
         if (file) found.push({ rel: childRel, file });
       }
@@ -165,9 +209,9 @@ function below(base: string, match: string): string[] | undefined {
  * symlink, so a symlinked folder inside the tree leads nowhere, as in a walk. (glob itself
  * follows one symlinked folder for `**`, and any for `*`.)
  */
-async function expandGlob(pattern: string, opts: WalkOptions, out: WalkFile[], missing: WalkResult['missing']): Promise<void> {
+async function expandGlob(pattern: string, opts: WalkOptions, out: WalkFile[], report: Omit<WalkResult, 'files'>): Promise<void> {
   const matched = (await glob(pattern, { dot: true, follow: false })).sort();
-  if (matched.length === 0) missing.push({ path: pattern, message: 'no file matches this pattern' });
+  if (matched.length === 0) report.missing.push({ path: pattern, message: 'no file matches this pattern' });
   const bases = literalBases(pattern);
   for (const m of matched) {
     // The longest base the match lies under (brace alternatives can nest).
@@ -191,8 +235,8 @@ async function expandGlob(pattern: string, opts: WalkOptions, out: WalkFile[], m
       const lst = await lstat(dir.at(last)).catch(() => undefined);
       if (lst?.isDirectory()) {
         const sub = await dir.sub(last).catch(() => undefined);
-        if (sub) await walkDir(sub, opts, out, missing).finally(() => sub.close());
-      } else if (lst?.isFile() && wanted(m, opts)) {
+        if (sub) await walkDir(sub, opts, out, report).finally(() => sub.close());
+      } else if (lst?.isFile() && !(await temporary(dir, toBytes(last), m, opts, report.removed)) && wanted(m, opts)) {
         const file = await regular(dir, last);
         if (file) out.push({ ...file, path: m, walked: true });
       }
@@ -218,6 +262,7 @@ async function named(arg: FilePath, st: BigIntStats): Promise<WalkFile | undefin
 export async function expandPaths(args: readonly FilePath[], opts: WalkOptions): Promise<WalkResult> {
   const candidates: WalkFile[] = [];
   const missing: WalkResult['missing'] = [];
+  const removed: WalkResult['removed'] = [];
   for (const arg of args) {
     let st;
     try {
@@ -225,7 +270,7 @@ export async function expandPaths(args: readonly FilePath[], opts: WalkOptions):
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT' && typeof arg === 'string' && hasMagic(arg, { windowsPathsNoEscape: false })) {
-        await expandGlob(arg, opts, candidates, missing);
+        await expandGlob(arg, opts, candidates, { missing, removed });
         continue;
       }
       const reason = err.code === 'ENOENT' ? 'no such file or directory' : (err.code ?? err.message);
@@ -241,7 +286,7 @@ export async function expandPaths(args: readonly FilePath[], opts: WalkOptions):
         missing.push({ path: arg, message: `cannot read this directory (${err.code ?? err.message}); its files were not processed` });
         continue;
       }
-      await walkDir(top, opts, candidates, missing).finally(() => top.close());
+      await walkDir(top, opts, candidates, { missing, removed }).finally(() => top.close());
     } else if (wanted(arg, opts)) {
       const file = await named(arg, st);
       if (file) candidates.push(file);
@@ -256,5 +301,5 @@ export async function expandPaths(args: readonly FilePath[], opts: WalkOptions):
     seen.add(key);
     files.push(f);
   }
-  return { files, missing };
+  return { files, missing, removed };
 }
