@@ -4,7 +4,7 @@
 // Elsewhere a name goes through the folder's path, and check() compares the folder the path
 // leads to with the one held: that leaves a window between the check and the call.
 import { constants, existsSync, type BigIntStats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { joinPath, type FilePath } from './paths.js';
 
 /** Device and inode: what a file is, whatever its path leads to now. */
@@ -28,7 +28,8 @@ export class Folder {
     /** The path it was opened by (for messages, and for the lookups where /proc is missing). */
     readonly path: FilePath,
     readonly id: FileId,
-    private readonly fh: FileHandle,
+    /** None on Windows, where a folder cannot be opened: names go through its path. */
+    private readonly fh: FileHandle | undefined,
   ) {}
 
   /** Open the folder at `path`; a symlink as its last component is followed only if `follow`. */
@@ -37,6 +38,11 @@ export class Folder {
   }
 
   private static async from(path: FilePath, through: FilePath, follow: boolean): Promise<Folder> {
+    if (process.platform === 'win32') {
+      const st = await (follow ? stat : lstat)(through, { bigint: true });
+      if (!st.isDirectory()) throw Object.assign(new Error(`not a folder: ${String(path)}`), { code: 'ENOTDIR', syscall: 'open' });
+      return new Folder(path, idOf(st), undefined);
+    }
     const fh = await open(through, DIR_FLAGS | (follow ? 0 : constants.O_NOFOLLOW));
     try {
       return new Folder(path, idOf(await fh.stat({ bigint: true })), fh);
@@ -53,18 +59,18 @@ export class Folder {
 
   /** A path to `name` in this folder (no name: the folder itself) that resolves through the handle where it can. */
   at(name?: FilePath): FilePath {
-    const self = viaProc ? `/proc/self/fd/${this.fh.fd}` : this.path;
+    const self = viaProc && this.fh ? `/proc/self/fd/${this.fh.fd}` : this.path;
     return name === undefined ? self : joinPath(self, name);
   }
 
   /** Whether names still resolve in this folder: always through /proc; else its path must still lead here. */
   async holds(): Promise<boolean> {
-    if (viaProc) return true;
+    if (viaProc && this.fh) return true;
     const now = await stat(this.path, { bigint: true }).catch(() => undefined);
     return now !== undefined && sameId(idOf(now), this.id);
   }
 
-  close(): Promise<void> {
-    return this.fh.close();
+  async close(): Promise<void> {
+    await this.fh?.close();
   }
 }
