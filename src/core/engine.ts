@@ -1,6 +1,5 @@
-import { chown, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { constants, type BigIntStats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { chown, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync, type BigIntStats } from 'node:fs';
 import os from 'node:os';
 import pMap from 'p-map';
 import type { Format, FormatRewrite, PlanOptions } from './format.js';
@@ -8,7 +7,8 @@ import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
 import { baseOf, dirOf, joinPath, pathKey, reportPath, toBytes, type FilePath } from './paths.js';
-import { expandPaths, tempName, type WalkFile } from './walk.js';
+import { expandPaths, tempMark, tempName, type WalkFile } from './walk.js';
+import { Folder, idOf, sameId } from './folder.js';
 import { syncPoint } from './debug.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
@@ -147,6 +147,18 @@ interface Prepared {
 const writeDelayMs = Number(process.env.UNSTAMP_DEBUG_WRITE_DELAY_MS ?? 0);
 const pause = () => (writeDelayMs > 0 ? new Promise((r) => setTimeout(r, writeDelayMs)) : Promise.resolve());
 
+/**
+ * Test hooks for the race tests, UNSTAMP_DEBUG_AFTER_WALK and UNSTAMP_DEBUG_BEFORE_RENAME:
+ * at that point create the file the variable names and wait until `<file>.go` exists, so a
+ * test can change the tree at that moment without guessing at timings.
+ */
+async function hold(variable: 'UNSTAMP_DEBUG_AFTER_WALK' | 'UNSTAMP_DEBUG_BEFORE_RENAME'): Promise<void> {
+  const marker = process.env[variable];
+  if (!marker) return;
+  await writeFile(marker, String(process.pid));
+  while (!existsSync(`${marker}.go`)) await new Promise((r) => setTimeout(r, 10));
+}
+
 /** Open flags: a file found by walking a tree must not have become a symlink since. */
 const readFlags = (walked: boolean) => constants.O_RDONLY | (walked ? constants.O_NOFOLLOW : 0);
 const writeFlags = (walked: boolean) => constants.O_RDWR | (walked ? constants.O_NOFOLLOW : 0);
@@ -154,6 +166,41 @@ const writeFlags = (walked: boolean) => constants.O_RDWR | (walked ? constants.O
 /** Identity and content version of a file: if any of these moved, someone else wrote it. */
 function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/** A file to open: as the walk found it, or (a library call on one path) just its path. */
+type Target = Pick<WalkFile, 'path' | 'walked'> & Partial<Pick<WalkFile, 'id' | 'dir'>>;
+
+/** Another writer got there first (the file was replaced, or written since it was planned). */
+const changed = () => new NotWritten('changed on disk while it was being planned (size, mtime or inode moved); not written, run unstamp on it again');
+/** A folder on the path was swapped (for a symlink, say): the name now leads elsewhere. */
+const moved = () => new NotWritten('changed on disk during the run (a folder on its path is no longer the one the walk found); not written, run unstamp on it again');
+
+/** The folder the walk found the file in, held open, once checked to be that folder (none without a walk). */
+async function folderOf(file: Target): Promise<Folder | undefined> {
+  if (!file.dir) return undefined;
+  const folder = await Folder.open(dirOf(file.path), true);
+  if (sameId(folder.id, file.dir)) return folder;
+  await folder.close();
+  throw moved();
+}
+
+/** Where to find the file by name: through its folder when held. */
+const lookup = (file: Target, folder: Folder | undefined): FilePath => (folder ? folder.at(baseOf(file.path)) : file.path);
+
+/** Open the file the walk found, by its name in its folder, and refuse any other file the name leads to now. */
+async function openFile(file: Target, flags: number, held?: Folder): Promise<FileHandle> {
+  const folder = held ?? (await folderOf(file));
+  try {
+    const fh = await open(lookup(file, folder), flags);
+    if (file.id && !sameId(idOf(await fh.stat({ bigint: true })), file.id)) {
+      await fh.close();
+      throw changed();
+    }
+    return fh;
+  } finally {
+    if (!held) await folder?.close();
+  }
 }
 
 /** A file opened for planning: its stat before anything read it, the handle, the format detected. */
@@ -171,31 +218,32 @@ function blankResult(path: FilePath): FileResult {
 const failedWith = (result: FileResult, e: unknown): Prepared => ({ result: { ...result, status: 'failed', bytesChanged: 0, error: errorOf(e) } });
 
 /** Stat, open and detect: an Entry to plan, or the finished report of a file that cannot be. */
-async function enter(path: FilePath, opts: EngineOptions, walked: boolean): Promise<Entry | Prepared> {
-  const result = blankResult(path);
-  let version: BigIntStats;
-  try {
-    version = await (walked ? lstat : stat)(path, { bigint: true });
-  } catch (e) {
-    return failedWith(result, e);
-  }
-  result.size = Number(version.size);
-  if (!version.isFile()) return { result: { ...result, reason: version.isSymbolicLink() ? 'a symlink inside the tree (never followed)' : 'not a regular file' } };
+async function enter(file: Target, opts: EngineOptions): Promise<Entry | Prepared> {
+  const result = blankResult(file.path);
+  let folder: Folder | undefined;
   let fh: FileHandle | undefined;
   try {
-    fh = await open(path, readFlags(walked));
+    folder = await folderOf(file);
+    const version = await (file.walked ? lstat : stat)(lookup(file, folder), { bigint: true });
+    result.size = Number(version.size);
+    if (!version.isFile()) return { result: { ...result, reason: version.isSymbolicLink() ? 'a symlink inside the tree (never followed)' : 'not a regular file' } };
+    if (file.id && !sameId(idOf(version), file.id)) throw changed();
+    fh = await openFile(file, readFlags(file.walked), folder);
     const source = new FileSource(fh, result.size);
     return { version, fh, source, format: await detectFormat(opts.formats, RangeReader.of(source)) };
   } catch (e) {
     await fh?.close().catch(() => undefined);
     return failedWith(result, e);
+  } finally {
+    await folder?.close();
   }
 }
 
 const isEntry = (x: Entry | Prepared): x is Entry => 'fh' in x;
 
-async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, walked: boolean, opened?: Entry): Promise<Prepared> {
-  const entry = opened ?? (await enter(path, opts, walked));
+async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, opened?: Entry): Promise<Prepared> {
+  const path = file.path;
+  const entry = opened ?? (await enter(file, opts));
   if (!isEntry(entry)) return entry;
   const { version, fh, source, format } = entry;
   const result = blankResult(path);
@@ -266,9 +314,9 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
         throw new NotWritten(`read-only (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); make it writable to normalize it`);
       }
     }
-    if (changes.length > 0) await applyPatches(path, walked, version, changes, { atime: before.atime, mtime });
-    if (rewrite) await rewriteFile(path, walked, before, rewrite.how, mtime);
-    if (changes.length === 0 && !rewrite) await setTimes(path, walked, before.atime, mtime);
+    if (changes.length > 0) await applyPatches(file, version, changes, { atime: before.atime, mtime });
+    if (rewrite) await rewriteFile(file, before, rewrite.how, mtime);
+    if (changes.length === 0 && !rewrite) await setTimes(file, before.atime, mtime);
   };
   return { result, write, published };
 }
@@ -289,7 +337,7 @@ async function finish(p: Prepared): Promise<FileResult> {
  * file: failures come back as status 'failed' with the file untouched.
  */
 export async function processFile(path: FilePath, opts: EngineOptions, pairing: Pairing = {}, walked = false): Promise<FileResult> {
-  return finish(await prepare(path, opts, pairing, walked));
+  return finish(await prepare({ path, walked }, opts, pairing));
 }
 
 function mtimeFor(st: BigIntStats, opts: PlanOptions): Date {
@@ -297,8 +345,8 @@ function mtimeFor(st: BigIntStats, opts: PlanOptions): Date {
   return new Date(seconds * 1000);
 }
 
-async function setTimes(path: FilePath, walked: boolean, atime: Date, mtime: Date): Promise<void> {
-  const fh = await open(path, readFlags(walked));
+async function setTimes(file: Target, atime: Date, mtime: Date): Promise<void> {
+  const fh = await openFile(file, readFlags(file.walked));
   try {
     await fh.utimes(atime, mtime);
   } finally {
@@ -325,14 +373,12 @@ async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): P
  * they cover (an archive with 20,000 members is a few dozen writes, not 80,000).
  * Refuses if the file changed between planning and writing.
  */
-async function applyPatches(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
+async function applyPatches(file: Target, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
   await pause();
-  await syncPoint('before-write', path);
-  const fh = await open(path, writeFlags(walked));
+  await syncPoint('before-write', file.path);
+  const fh = await openFile(file, writeFlags(file.walked));
   try {
-    if (!sameVersion(await fh.stat({ bigint: true }), version)) {
-      throw new NotWritten('changed on disk while it was being planned (size, mtime or inode moved); not written, run unstamp on it again');
-    }
+    if (!sameVersion(await fh.stat({ bigint: true }), version)) throw changed();
     const span = writeDelayMs > 0 ? 0 : WRITE_SPAN;
     const sorted = [...patches].sort((a, b) => a.offset - b.offset);
     for (let i = 0; i < sorted.length; ) {
@@ -356,8 +402,8 @@ async function applyPatches(path: FilePath, walked: boolean, version: BigIntStat
   }
 }
 
-async function withReader<T>(path: FilePath, walked: boolean, fn: (r: RangeReader) => Promise<T>): Promise<T> {
-  const fh = await open(path, readFlags(walked));
+async function withReader<T>(file: Target, folder: Folder | undefined, fn: (r: RangeReader) => Promise<T>): Promise<T> {
+  const fh = await openFile(file, readFlags(file.walked), folder);
   try {
     return await fn(RangeReader.of(new FileSource(fh, (await fh.stat()).size)));
   } finally {
@@ -369,14 +415,21 @@ async function withReader<T>(path: FilePath, walked: boolean, fn: (r: RangeReade
  * Stream the format's rewrite into a temporary file in the same folder, give it the
  * original's mode, owner and times, sync it, then rename it over the original: at every
  * moment the path holds either the old file or the complete new one. A temporary file
- * left by a killed run is removed by the next walk (walk.ts tempName).
+ * left by a killed run is removed by the next normalize run (walk.ts tempMark). The
+ * temporary file and the rename go through the folder the walk found, held open.
  */
-async function rewriteFile(path: FilePath, walked: boolean, before: BigIntStats, how: FormatRewrite, mtime: Date): Promise<void> {
-  const temp = joinPath(dirOf(path), tempName(baseOf(path), process.pid, randomBytes(6).toString('hex')));
+async function rewriteFile(file: Target, before: BigIntStats, how: FormatRewrite, mtime: Date): Promise<void> {
+  const folder = await folderOf(file);
+  const at = (name: FilePath) => (folder ? folder.at(name) : joinPath(dirOf(file.path), name));
+  const temp = at(tempName(baseOf(file.path), process.pid, tempMark(process.pid, baseOf(file.path))));
+  const path = at(baseOf(file.path));
   const mode = Number(before.mode) & 0o7777;
-  const out = await open(temp, 'wx', mode);
+  const out = await open(temp, 'wx', mode).catch(async (e) => {
+    await folder?.close();
+    throw e;
+  });
   try {
-    await withReader(path, walked, (r) => how.write(r, (chunk) => writeAll(out, chunk, null)));
+    await withReader(file, folder, (r) => how.write(r, (chunk) => writeAll(out, chunk, null)));
     await out.chmod(mode);
     const made = await out.stat();
     if (made.uid !== Number(before.uid) || made.gid !== Number(before.gid)) await chown(temp, Number(before.uid), Number(before.gid));
@@ -384,11 +437,15 @@ async function rewriteFile(path: FilePath, walked: boolean, before: BigIntStats,
     await out.sync();
     await out.close();
     await pause();
+    await hold('UNSTAMP_DEBUG_BEFORE_RENAME');
+    if (folder && !(await folder.holds())) throw moved();
     await rename(temp, path);
   } catch (e) {
     await out.close().catch(() => undefined);
     await rm(temp, { force: true });
     throw e;
+  } finally {
+    await folder?.close();
   }
 }
 
@@ -519,7 +576,8 @@ function pairUnits(files: readonly WalkFile[], infos: ReadonlyMap<number, LinkIn
  */
 export async function run(paths: readonly FilePath[], opts: RunOptions): Promise<RunResult> {
   const started = process.hrtime.bigint();
-  const walked = await expandPaths(paths, { include: opts.include ?? [], exclude: opts.exclude ?? [] });
+  const walked = await expandPaths(paths, { include: opts.include ?? [], exclude: opts.exclude ?? [], removeStale: opts.mode === 'normalize' });
+  const removed = walked.removed.map((m): FileResult => ({ ...blankResult(m.path), reason: m.message, warnings: [m.message] }));
   const results: FileResult[] = walked.missing.map((m) => ({
     ...reportPath(m.path),
     status: 'failed' as const,
@@ -530,6 +588,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
     warnings: [],
     error: { message: m.message },
   }));
+  results.push(...removed);
   results.forEach((r) => opts.onResult?.(r));
 
   // Per file: its result, null when an interrupt kept it from starting, undefined while pending.
@@ -545,10 +604,11 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   };
   const stopped = () => opts.signal?.aborted ?? false;
   const file = (i: number) => walked.files[i];
-  const prepareAt = (i: number, pairing: Pairing) => prepare(file(i).path, opts, pairing, file(i).walked);
+  const prepareAt = (i: number, pairing: Pairing) => prepare(file(i), opts, pairing);
   const shown = (i: number) => reportPath(file(i).path).path;
 
   opts.onWalked?.({ files: walked.files.length, bytes: walked.files.reduce((n, f) => n + f.size, 0) });
+  await hold('UNSTAMP_DEBUG_AFTER_WALK');
   const settle = (i: number, r: FileResult) => {
     done[i] = r;
     opts.onProgress?.(r);
@@ -561,10 +621,10 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
     walked.files.keys(),
     async (i) => {
       if (stopped()) return void (done[i] = null);
-      const entry = await enter(file(i).path, opts, file(i).walked);
+      const entry = await enter(file(i), opts);
       if (!isEntry(entry)) return settle(i, entry.result);
       const link = entry.format?.link;
-      if (!link) return settle(i, await finish(await prepare(file(i).path, opts, {}, file(i).walked, entry)));
+      if (!link) return settle(i, await finish(await prepare(file(i), opts, {}, entry)));
       try {
         const key = await link.key(RangeReader.of(entry.source)).catch(() => undefined);
         const names = key !== undefined ? await link.names?.(RangeReader.of(entry.source)).catch(() => undefined) : undefined;

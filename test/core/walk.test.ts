@@ -1,7 +1,7 @@
 import t from 'tap';
-import { existsSync, linkSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { expandPaths } from '../../src/core/walk.js';
+import { expandPaths, tempMark } from '../../src/core/walk.js';
 import { tempDir } from '../helpers.js';
 
 const none = { include: [], exclude: [] };
@@ -71,15 +71,30 @@ t.test('names that are not UTF-8 are kept as bytes, so the file can still be ope
   t.ok(files.some((f) => f.path === path.join(dir, 'new\nline.a')), 'a valid UTF-8 name with a newline stays a string');
 });
 
-t.test('a temporary file of a killed rewrite is removed; one of a live run is left alone', async (t) => {
+t.test('a temporary file of a killed rewrite is removed only when asked, and only when provably ours', async (t) => {
   const dir = tempDir(t);
-  writeFileSync(path.join(dir, 'app.jar'), 'j');
+  const jar = path.join(dir, 'app.jar');
+  writeFileSync(jar, 'j');
   // pid 2^22+1 is above the default pid_max, so no process has it.
-  writeFileSync(path.join(dir, '.app.jar.unstamp-4194305-0123456789ab.tmp'), 'partial');
-  writeFileSync(path.join(dir, `.app.jar.unstamp-${process.pid}-0123456789ab.tmp`), 'in progress');
-  const { files } = await expandPaths([dir], none);
-  t.same(rel(dir, files), ['app.jar'], 'neither temporary file is handed to a format');
-  t.notOk(existsSync(path.join(dir, '.app.jar.unstamp-4194305-0123456789ab.tmp')), 'the dead run\'s file is gone');
-  t.ok(existsSync(path.join(dir, `.app.jar.unstamp-${process.pid}-0123456789ab.tmp`)), 'the live run\'s file is kept');
-  t.equal(readdirSync(dir).length, 2);
+  const dead = 4194305;
+  const ours = `.app.jar.unstamp-${dead}-${tempMark(dead, 'app.jar')}.tmp`;
+  const random = `.app.jar.unstamp-${dead}-0123456789ab.tmp`;
+  const live = `.app.jar.unstamp-${process.pid}-${tempMark(process.pid, 'app.jar')}.tmp`;
+  for (const n of [ours, random, live]) writeFileSync(path.join(dir, n), 'partial');
+
+  const check = await expandPaths([dir], none);
+  t.same(rel(dir, check.files), ['app.jar'], 'no temporary file is handed to a format');
+  t.same(check.removed, [], 'and none is removed unless asked (check, explain)');
+  t.equal(readdirSync(dir).length, 4);
+
+  const excluded = await expandPaths([dir], { include: [], exclude: ['*.tmp'], removeStale: true });
+  t.same(excluded.removed, [], 'an excluded temporary file is not touched');
+  const notSelected = await expandPaths([dir], { include: ['*.gz'], exclude: [], removeStale: true });
+  t.same(notSelected.removed, [], 'nor one whose file is not selected');
+  t.equal(readdirSync(dir).length, 4);
+
+  const normalize = await expandPaths([dir], { include: [], exclude: [], removeStale: true });
+  t.same(rel(dir, normalize.removed), [ours], 'only the one unstamp made here, by a process now gone, is removed');
+  t.match(normalize.removed[0].message, /^removed: the temporary file of an unstamp rewrite of app\.jar that was killed \(pid 4194305, gone\)$/);
+  t.same(readdirSync(dir).sort(), [live, random, 'app.jar'].sort(), 'the live run\'s file and the unproven one are kept');
 });
