@@ -166,16 +166,16 @@ t.test('two runs on the same tree at once corrupt nothing', async (t) => {
 
 t.test('a file changed between planning and writing is not written', async (t) => {
   const dir = tempDir(t);
-  const hooks = tempDir(t);
+  const marker = path.join(tempDir(t), 'planned');
   const file = path.join(dir, 'libdemo.a');
   cpSync(path.join(samples, 'ar/gnu/a/libdemo.a'), file);
   // The run stops once the plan is made, before it opens the file to write; another writer
   // then gives the file a new mtime (same size), and the run is let go.
-  const run = start(['--epoch', '0', file], { UNSTAMP_DEBUG_SYNC: `before-write@${hooks}` });
-  await until(() => existsSync(path.join(hooks, 'before-write.1.ready')));
+  const run = start(['--epoch', '0', file], { UNSTAMP_DEBUG_BEFORE_WRITE: marker });
+  await until(() => existsSync(marker));
   const st = statSync(file);
   utimesSync(file, st.atime, new Date(st.mtimeMs + 5000));
-  writeFileSync(path.join(hooks, 'before-write.1.go'), '');
+  writeFileSync(`${marker}.go`, '');
   const r = await run;
   t.equal(r.code, 3);
   t.match(r.stderr, /libdemo\.a: changed on disk while it was being planned \(size, mtime or inode moved\); not written, run unstamp on it again; left untouched/);

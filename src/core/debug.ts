@@ -1,22 +1,24 @@
 // Test hooks, never set in normal use.
-import { existsSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 
-/**
- * UNSTAMP_DEBUG_SYNC=<point>@<dir>: each time the engine reaches that point it creates
- * <dir>/<point>.<n>.ready (n counts the arrivals, from 1; the file holds the path being
- * processed) and waits until <dir>/<point>.<n>.go exists. A test acts at that exact moment
- * (changes a file between planning and writing) instead of guessing with a sleep.
- */
-const sync = /^([a-z-]+)@(.+)$/s.exec(process.env.UNSTAMP_DEBUG_SYNC ?? '');
-const arrivals = new Map<string, number>();
+/** The moments a race test can stop a run at, each through its own variable. */
+const VARIABLES = {
+  'after-walk': 'UNSTAMP_DEBUG_AFTER_WALK',
+  'before-write': 'UNSTAMP_DEBUG_BEFORE_WRITE',
+  'before-rename': 'UNSTAMP_DEBUG_BEFORE_RENAME',
+} as const;
 
-export async function syncPoint(point: string, file: unknown): Promise<void> {
-  if (!sync || sync[1] !== point) return;
-  const n = (arrivals.get(point) ?? 0) + 1;
-  arrivals.set(point, n);
-  const base = path.join(sync[2], `${point}.${n}`);
-  writeFileSync(`${base}.ready`, String(file));
-  while (!existsSync(`${base}.go`)) await delay(5);
+/**
+ * UNSTAMP_DEBUG_AFTER_WALK, _BEFORE_WRITE, _BEFORE_RENAME=<file>: on reaching that point the
+ * engine creates <file> (holding its pid) and waits until <file>.go exists, so a test changes
+ * the tree at exactly that moment (a folder swapped, a file rewritten between planning and
+ * writing) instead of guessing with a sleep. Later arrivals find <file>.go and go on.
+ */
+export async function hold(point: keyof typeof VARIABLES): Promise<void> {
+  const marker = process.env[VARIABLES[point]];
+  if (!marker) return;
+  if (!existsSync(`${marker}.go`)) await writeFile(marker, String(process.pid));
+  while (!existsSync(`${marker}.go`)) await delay(10);
 }

@@ -1,5 +1,5 @@
-import { chown, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { constants, existsSync, type BigIntStats } from 'node:fs';
+import { chown, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants, type BigIntStats } from 'node:fs';
 import os from 'node:os';
 import pMap from 'p-map';
 import type { Format, FormatRewrite, PlanOptions } from './format.js';
@@ -9,7 +9,7 @@ import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } f
 import { baseOf, dirOf, joinPath, pathKey, reportPath, toBytes, type FilePath } from './paths.js';
 import { expandPaths, tempMark, tempName, type WalkFile } from './walk.js';
 import { Folder, idOf, sameId } from './folder.js';
-import { syncPoint } from './debug.js';
+import { hold } from './debug.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
 
@@ -146,18 +146,6 @@ interface Prepared {
  */
 const writeDelayMs = Number(process.env.UNSTAMP_DEBUG_WRITE_DELAY_MS ?? 0);
 const pause = () => (writeDelayMs > 0 ? new Promise((r) => setTimeout(r, writeDelayMs)) : Promise.resolve());
-
-/**
- * Test hooks for the race tests, UNSTAMP_DEBUG_AFTER_WALK and UNSTAMP_DEBUG_BEFORE_RENAME:
- * at that point create the file the variable names and wait until `<file>.go` exists, so a
- * test can change the tree at that moment without guessing at timings.
- */
-async function hold(variable: 'UNSTAMP_DEBUG_AFTER_WALK' | 'UNSTAMP_DEBUG_BEFORE_RENAME'): Promise<void> {
-  const marker = process.env[variable];
-  if (!marker) return;
-  await writeFile(marker, String(process.pid));
-  while (!existsSync(`${marker}.go`)) await new Promise((r) => setTimeout(r, 10));
-}
 
 /** Open flags: a file found by walking a tree must not have become a symlink since. */
 const readFlags = (walked: boolean) => constants.O_RDONLY | (walked ? constants.O_NOFOLLOW : 0);
@@ -375,7 +363,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): P
  */
 async function applyPatches(file: Target, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
   await pause();
-  await syncPoint('before-write', file.path);
+  await hold('before-write');
   const fh = await openFile(file, writeFlags(file.walked));
   try {
     if (!sameVersion(await fh.stat({ bigint: true }), version)) throw changed();
@@ -437,7 +425,7 @@ async function rewriteFile(file: Target, before: BigIntStats, how: FormatRewrite
     await out.sync();
     await out.close();
     await pause();
-    await hold('UNSTAMP_DEBUG_BEFORE_RENAME');
+    await hold('before-rename');
     if (folder && !(await folder.holds())) throw moved();
     await rename(temp, path);
   } catch (e) {
@@ -608,7 +596,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   const shown = (i: number) => reportPath(file(i).path).path;
 
   opts.onWalked?.({ files: walked.files.length, bytes: walked.files.reduce((n, f) => n + f.size, 0) });
-  await hold('UNSTAMP_DEBUG_AFTER_WALK');
+  await hold('after-walk');
   const settle = (i: number, r: FileResult) => {
     done[i] = r;
     opts.onProgress?.(r);
