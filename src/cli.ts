@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './core/errors.js';
@@ -13,6 +14,22 @@ import type { ProgressTarget } from './progress.js';
 export const EXIT = { ok: 0, changes: 1, usage: 2, failed: 3 } as const;
 
 type Many = string | string[] | undefined;
+
+// Set by the single-file build (scripts/build-sea.mjs), which has no package.json beside it.
+declare const UNSTAMP_VERSION: string | undefined;
+
+/**
+ * unstamp's own version. yargs would look for the package.json nearest to the command, which
+ * for an installed package run through node_modules/.bin is the host project's.
+ */
+function ownVersion(): string {
+  if (typeof UNSTAMP_VERSION === 'string') return UNSTAMP_VERSION;
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 interface Global {
   epoch?: string;
@@ -265,7 +282,7 @@ export async function main(args: string[] = hideBin(process.argv), io: Io = cons
     .strict()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(ownVersion())
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);

@@ -24,7 +24,7 @@ export interface Options {
   clamp?: boolean;
   /** Handler selection: names to enable only those, "-name" to disable one. Default: all. */
   formats?: readonly string[];
-  /** Parallel files (default: available cores). */
+  /** Files processed at once (default: twice the available cores, at least 4). */
   jobs?: number;
   include?: readonly string[];
   exclude?: readonly string[];

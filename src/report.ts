@@ -15,6 +15,9 @@ export interface ReportOptions {
   err: (line: string) => void;
 }
 
+/** "1 file", "2 files": every count a person reads. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
@@ -39,7 +42,7 @@ export function reportFile(r: FileResult, o: ReportOptions): void {
   if (o.quiet) return;
   for (const w of r.warnings) o.err(`unstamp: ${path}: warning: ${w}`);
   const changed = r.fields.filter((f) => f.changed).length;
-  const what = `[${r.format}] ${changed} of ${r.fields.length} fields, ${r.bytesChanged} bytes`;
+  const what = `[${r.format}] ${changed} of ${plural(r.fields.length, 'field')}, ${plural(r.bytesChanged, 'byte')}`;
   if (r.status === 'normalized') o.out(`normalized    ${path}  ${what}`);
   else if (r.status === 'would-change') o.out(`would change  ${path}  ${what}`);
   else if (r.status === 'clean' && o.verbose) o.out(`clean         ${path}  [${r.format}]`);
@@ -54,14 +57,14 @@ export function reportFile(r: FileResult, o: ReportOptions): void {
 
 export function summaryLine(s: Summary, mode: Mode): string {
   const parts = [
-    `${s.scanned} files scanned (${mib(s.bytesScanned)})`,
+    `${plural(s.scanned, 'file')} scanned (${mib(s.bytesScanned)})`,
     mode === 'normalize' ? `${s.normalized} normalized` : `${s.wouldChange} would change`,
     `${s.clean} already clean`,
     `${s.skipped} skipped`,
     `${s.failed} failed`,
   ];
-  const bytes = mode === 'normalize' ? `${s.bytesChanged} bytes rewritten` : `${s.bytesChanged} bytes would change`;
-  const stopped = s.interrupted !== undefined ? `; interrupted by ${s.interrupted}, ${s.notProcessed} files not processed` : '';
+  const bytes = mode === 'normalize' ? `${plural(s.bytesChanged, 'byte')} rewritten` : `${plural(s.bytesChanged, 'byte')} would change`;
+  const stopped = s.interrupted !== undefined ? `; interrupted by ${s.interrupted}, ${plural(s.notProcessed, 'file')} not processed` : '';
   return `unstamp: ${parts.join(', ')}; ${bytes}; ${s.seconds.toFixed(2)} s${stopped}`;
 }
 
@@ -70,7 +73,7 @@ export function explainLines(r: FileResult): string[] {
   if (r.status === 'failed') return [];
   if (r.status === 'skipped') return [`${shownPath(r)}: skipped: ${r.reason}`];
   const changed = r.fields.filter((f) => f.changed).length;
-  const lines = [`${shownPath(r)}: ${r.format}, ${r.size} bytes; ${r.fields.length} fields found, ${changed} would change (${r.bytesChanged} bytes)`];
+  const lines = [`${shownPath(r)}: ${r.format}, ${plural(r.size, 'byte')}; ${plural(r.fields.length, 'field')} found, ${changed} would change (${plural(r.bytesChanged, 'byte')})`];
   for (const f of r.fields) lines.push(fieldLine(f, true)!);
   for (const n of r.notes) lines.push(`  left alone: ${n}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);

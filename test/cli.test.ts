@@ -129,7 +129,7 @@ t.test('human report: changed fields with -v, and the summary as the last line',
   writeFileSync(path.join(dir, 'readme.txt'), 'text');
   const r = cli(['-v', dir]);
   t.equal(r.code, 0);
-  t.match(r.stdout, /^normalized {4}\S+x\.gz {2}\[gzip\] 1 of 1 fields, 4 bytes$/m);
+  t.match(r.stdout, /^normalized {4}\S+x\.gz {2}\[gzip\] 1 of 1 field, 4 bytes$/m);
   t.match(r.stdout, /^ {4}0x4 +MTIME: 1654589350 \(2022-06-07 08:09:10 UTC\) -> 0 \(no timestamp\)$/m);
   t.match(r.stdout, /^skipped +\S+readme\.txt: unknown format$/m);
   const last = r.stdout.trimEnd().split('\n').at(-1);
@@ -159,4 +159,29 @@ t.test('formats lists each handler and the fields it rewrites', async (t) => {
   t.match(r.stdout, /rewrites {2}FHCRC/);
   const j = JSON.parse(cli(['formats', '--json']).stdout);
   t.same(j.map((f: { name: string }) => f.name).slice(0, 2), ['ar', 'gzip']);
+});
+
+t.test('wording: a count of one is singular, a keep is listed as a keep, a note holds for the file it is on', async (t) => {
+  const missing = cli(['check', path.join(tempDir(t), 'not-there')]);
+  t.equal(missing.code, 3);
+  t.match(missing.stdout, /^unstamp: 1 file scanned \(0 B\), 0 would change, 0 already clean, 0 skipped, 1 failed; 0 bytes would change; /m);
+
+  const formats = cli(['formats']).stdout;
+  t.notMatch(formats, /rewrites .*stays 0/, 'what is left as it is is not listed as a rewrite');
+  t.match(formats, /^ {2}keeps {5}any of the TimeDateStamps above that is 0 \("not set"\): it stays 0$/m);
+
+  const gz = copySample(t, gzB); // one member
+  const explained = cli(['explain', gz]).stdout;
+  t.match(explained, /hello\.txt\.gz: gzip, 86 bytes; 1 field found, 1 would change \(4 bytes\)/);
+  t.match(explained, /^ {2}left alone: a member after the first, if any \(a multi-member file\), is not examined$/m);
+
+  // Two directories holding one pair that no normalization makes identical.
+  const dir = tempDir(t);
+  mkdirSync(path.join(dir, 'a'));
+  mkdirSync(path.join(dir, 'b'));
+  cpSync(path.join(samples, 'gzip/gnu/a/hello.txt.gz'), path.join(dir, 'a', 'x.gz'));
+  cpSync(path.join(samples, 'gzip/zlib-full/a/full.gz'), path.join(dir, 'b', 'x.gz'));
+  const pair = cli(['explain', path.join(dir, 'a'), path.join(dir, 'b')]);
+  t.equal(pair.code, 1);
+  t.match(pair.stdout, /^unstamp: explain: 1 pair: 0 identical after normalization, 1 still differs; 0 only in a, 0 only in b; 0 failed; /m);
 });

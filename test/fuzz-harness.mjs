@@ -35,10 +35,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pMap from 'p-map';
+import { pristineSamples } from './pristine-samples.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..');
-export const samplesDir = path.join(root, 'samples');
+export const samplesDir = pristineSamples(root);
 
 /** Formats in the order the table lists them. */
 export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip'];

@@ -6,11 +6,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { Test } from 'tap';
+// @ts-ignore: a plain JS module, shared with `npm run fuzz`.
+import { pristineSamples } from './pristine-samples.mjs';
 
 type Tap = Test;
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const samples = path.join(root, 'samples');
+/** samples/ as git has them (see pristine-samples.mjs): never the working tree's, which a user may have normalized. */
+export const samples: string = pristineSamples(root);
 export const bin = path.join(root, 'bin', 'unstamp.js');
 
 export interface CliRun {

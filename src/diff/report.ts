@@ -3,7 +3,7 @@
 // where they are and why; one summary line for directories. And the JSON report.
 import { hex } from '../core/errors.js';
 import { displayPath } from '../core/paths.js';
-import { JSON_SCHEMA_VERSION } from '../report.js';
+import { JSON_SCHEMA_VERSION, plural } from '../report.js';
 import type { DiffReport, PairResult } from './index.js';
 
 const shown = (text: string, hexBytes: string | undefined) => displayPath(hexBytes !== undefined ? Buffer.from(hexBytes, 'hex') : text);
@@ -16,11 +16,9 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 function what(p: PairResult): string {
   const format = p.formatB !== undefined ? `${p.format ?? 'unknown'} / ${p.formatB ?? 'unknown'}` : (p.format ?? 'unknown format');
-  const size = p.sizeA === p.sizeB ? `${p.sizeA} bytes` : `${p.sizeA} vs ${p.sizeB} bytes`;
+  const size = p.sizeA === p.sizeB ? plural(p.sizeA, 'byte') : `${p.sizeA} vs ${plural(p.sizeB, 'byte')}`;
   return `[${format}, ${size}]`;
 }
 
@@ -31,7 +29,7 @@ export function verdict(p: PairResult): string {
   if (p.identicalAfter) {
     return `same after    ${name}  ${what(p)}: identical after normalization; ${plural(p.fixedFields.length, 'field')} ${p.fixedFields.length === 1 ? 'differs' : 'differ'}, all fixed by unstamp`;
   }
-  const sizes = p.sizeA !== p.sizeB ? `sizes differ (${p.sizeA} vs ${p.sizeB} bytes); ` : '';
+  const sizes = p.sizeA !== p.sizeB ? `sizes differ (${p.sizeA} vs ${plural(p.sizeB, 'byte')}); ` : '';
   const rest = p.remainingRanges > 0 ? `${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')} still ${p.remainingBytes === 1 ? 'differs' : 'differ'}` : 'the common bytes are the same';
   return `DIFFERS       ${name}  ${what(p)}: ${sizes}${rest} after normalization`;
 }
@@ -53,7 +51,7 @@ export function detailLines(p: PairResult): string[] {
     lines.push(`  bytes that still differ after normalization (${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')}):`);
     for (const r of p.remaining) {
       const span = `${hex(r.offset)}..${hex(r.offset + r.length)}`;
-      const size = r.differingBytes === r.length ? plural(r.length, 'byte') : `${plural(r.length, 'byte')}, ${r.differingBytes} differ`;
+      const size = r.differingBytes === r.length ? plural(r.length, 'byte') : `${plural(r.length, 'byte')}, ${r.differingBytes} ${r.differingBytes === 1 ? 'differs' : 'differ'}`;
       lines.push(`    ${span} (${size})  ${r.location}`);
       if (r.locationB !== undefined) lines.push(`      in b: ${r.locationB}`);
       for (const c of r.causes) lines.push(`      cause: ${c.kind === 'unknown' ? 'unknown' : c.kind}: ${c.text}`);
@@ -66,7 +64,7 @@ export function detailLines(p: PairResult): string[] {
       lines.push(`    ... and ${plural(hidden, 'more range')} (${plural(bytes, 'byte')}) not shown`);
     }
   }
-  if (p.sizeA !== p.sizeB) lines.push(`  sizes differ: a is ${p.sizeA} bytes, b is ${p.sizeB}; bytes were compared up to the shorter one`);
+  if (p.sizeA !== p.sizeB) lines.push(`  sizes differ: a is ${plural(p.sizeA, 'byte')}, b is ${p.sizeB}; bytes were compared up to the shorter one`);
   return lines;
 }
 
@@ -80,7 +78,7 @@ export function diffSummaryLine(r: DiffReport): string {
   const s = r.summary;
   const already = s.identicalBefore > 0 ? ` (${s.identicalBefore} byte-identical already)` : '';
   return (
-    `unstamp: explain: ${plural(s.pairs, 'pair')}: ${s.identicalAfter} identical after normalization${already}, ${s.differ} still differ; ` +
+    `unstamp: explain: ${plural(s.pairs, 'pair')}: ${s.identicalAfter} identical after normalization${already}, ${s.differ} still ${s.differ === 1 ? 'differs' : 'differ'}; ` +
     `${s.onlyInA} only in a, ${s.onlyInB} only in b; ${s.failed} failed; ${s.seconds.toFixed(2)} s`
   );
 }

@@ -170,7 +170,7 @@ t.test('--clamp keeps an older TimeDateStamp and lowers a newer one', async (t) 
 t.test('explain names the field and notes the CodeView section left alone', async (t) => {
   const r = cli(['explain', path.join(samples, 'pe/clang-obj/b/main.obj')]);
   t.equal(r.code, 0);
-  t.match(r.stdout, /coff, 2389 bytes; 1 fields found, 1 would change \(4 bytes\)/);
+  t.match(r.stdout, /coff, 2389 bytes; 1 field found, 1 would change \(4 bytes\)/);
   t.match(r.stdout, /0x4 +IMAGE_FILE_HEADER\.TimeDateStamp: 1694344333 \(2023-09-10 11:12:13 UTC\) -> 0 \(1970-01-01 00:00:00 UTC\)/);
   t.match(r.stdout, /section \.debug\$S \(CodeView\) kept as written/);
   t.match(cli(['explain', path.join(samples, 'pe/gas-bigobj/a/big.o')]).stdout, /0x8 +ANON_OBJECT_HEADER_BIGOBJ\.TimeDateStamp: 0 /);

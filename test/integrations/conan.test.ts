@@ -136,7 +136,7 @@ t.test('UNSTAMP_COMMAND: quoted words with spaces, and the default', { skip: !ex
     lone.messages.map(([level]) => level),
     ['info', 'info', 'warning'],
   );
-  t.match(lone.messages[1]?.[1], /^unstamp: 1 files scanned .*, 1 normalized/);
+  t.match(lone.messages[1]?.[1], /^unstamp: 1 file scanned .*, 1 normalized/);
   t.match(lone.messages[2]?.[1], /app\.exe: warning: its PDB .* will no longer match/);
 
   const unset = runHook(t, {}, undefined);

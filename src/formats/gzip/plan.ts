@@ -66,5 +66,6 @@ export async function planGzip(ctx: PlanContext): Promise<void> {
     throw new FormatError(`gzip header ends at ${hex(pos)}, leaving no room for compressed data and the 8-byte trailer (size ${hex(reader.size)})`, reader.base + pos);
   }
   ctx.note('XFL and OS bytes kept as written');
-  ctx.note('members after the first (multi-member file) are not examined');
+  // Whether there is a second member is only known after inflating the first: say "if any".
+  ctx.note('a member after the first, if any (a multi-member file), is not examined');
 }

@@ -44,7 +44,6 @@ export const pe: Format = {
   fields: [
     { field: 'COFF file header TimeDateStamp', value: 'first 4 bytes of a SHA-256 of the image with all rewritten fields zeroed (--pe-timestamp hash, default), or the epoch (--pe-timestamp epoch)' },
     { field: 'export directory TimeDateStamp', value: 'the same value as the file header' },
-    { field: '(any of these TimeDateStamps that is 0, "not set")', value: 'stays 0' },
     { field: 'resource directory TimeDateStamp, at every node of the resource tree', value: 'the same value as the file header' },
     { field: 'load config directory TimeDateStamp', value: 'the same value as the file header' },
     { field: 'every debug directory entry TimeDateStamp (CodeView, POGO, VC_FEATURE, ILTCG, REPRO, ...)', value: 'the same value as the file header' },
@@ -56,6 +55,7 @@ export const pe: Format = {
   ],
   leftAlone: [
     'Authenticode-signed images are skipped whole: normalize before signing',
+    'any of the TimeDateStamps above that is 0 ("not set"): it stays 0',
     'a CheckSum of 0 stays 0',
     'the bound import table (listed by explain)',
     'the PDB path in the CodeView record, unless --pdb-path basename',
