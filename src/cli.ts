@@ -4,7 +4,7 @@ import { UsageError } from './core/errors.js';
 import { defaultJobs, run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
-import { explainLines, jsonReport, reportFile, shownPath, summaryLine } from './report.js';
+import { explainLines, JSON_FIELD_CAP, jsonReport, jsonStream, reportFile, shownPath, summaryLine } from './report.js';
 import type { PairResult } from './diff/index.js';
 import { displayPath } from './core/paths.js';
 import type { ProgressTarget } from './progress.js';
@@ -164,6 +164,8 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
     ? { ...io, out: io.tty?.outIsTTY ? (l) => progress.line(l, io.out) : io.out, err: (l) => progress.line(l, io.err) }
     : io;
   const report = { mode, quiet: argv.quiet, verbose: argv.verbose, out: shown.out, err: shown.err };
+  // The JSON report goes out file by file too: held whole, a big tree's would pass V8's longest string.
+  const json = argv.json ? jsonStream(mode, epoch, argv.clamp, argv.verbose ? Infinity : JSON_FIELD_CAP, io.out) : undefined;
   const stop = interruptOnSignals(shown);
   let result: RunResult;
   try {
@@ -172,8 +174,8 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
       jobs,
       include: list(argv.include),
       exclude: list(argv.exclude),
-      onResult: argv.json ? undefined : (r) => reportFile(r, report),
-      keepDetails: argv.json,
+      onResult: json ? (r) => json.file(r) : (r) => reportFile(r, report),
+      keepDetails: false,
       onWalked: progress ? (totals) => progress.walked(totals) : undefined,
       onProgress: progress ? (r) => progress.fileDone(r.size) : undefined,
       signal: stop.signal,
@@ -191,7 +193,7 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
         : mode === 'check' && s.wouldChange > 0
           ? EXIT.changes
           : EXIT.ok;
-  if (argv.json) io.out(jsonReport(mode, epoch, argv.clamp, result, code));
+  if (json) json.end(s, code);
   else if (!argv.quiet) io.out(summaryLine(s, mode));
   return stdoutChecked(io, code, s.notProcessed);
 }
