@@ -5,7 +5,7 @@ import { UsageError } from './core/errors.js';
 import { defaultJobs, run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
-import { explainLines, jsonReport, reportFile, shownPath, summaryLine } from './report.js';
+import { explainLines, JSON_FIELD_CAP, jsonReport, jsonStream, reportFile, shownPath, summaryLine } from './report.js';
 import type { PairResult } from './diff/index.js';
 import { displayPath } from './core/paths.js';
 import type { ProgressTarget } from './progress.js';
@@ -93,26 +93,50 @@ export interface Io {
   err: (line: string) => void;
   /** The real terminal streams, when there are any: a progress bar may be drawn on `err`. */
   tty?: { outIsTTY: boolean; err: ProgressTarget };
+  /** Aborted, with the error code as reason, once a write to stdout failed other than by a closed pipe. */
+  outFailed?: AbortSignal;
+  /** Resolves once what was written to stdout has gone out or failed (so outFailed is current). */
+  flush?: () => Promise<void>;
 }
+
+/** The abort reason of a run stopped because stdout failed (summary.interrupted). */
+const STDOUT_FAILED = 'stdout';
 
 /**
  * stdout and stderr. If a reader closes the pipe (`unstamp build/ | head`), output stops
- * but the run goes on: stopping halfway would leave the tree half normalized.
+ * but the run goes on: stopping halfway would leave the tree half normalized. Any other
+ * write error on stdout (a full disk, EIO) loses the report, so the run stops starting
+ * files (outFailed) and says so on stderr. A failing stderr has nowhere left to be told.
  */
 function consoleIo(): Io {
   const closed = { out: false, err: false };
-  const guard = (stream: NodeJS.WriteStream, key: 'out' | 'err') =>
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE') throw e;
-      closed[key] = true;
-    });
-  guard(process.stdout, 'out');
-  guard(process.stderr, 'err');
+  const failed = new AbortController();
+  const outError = (e: NodeJS.ErrnoException | null | undefined) => {
+    if (!e) return;
+    closed.out = true;
+    if (e.code !== 'EPIPE') failed.abort(e.code ?? e.message);
+  };
+  process.stdout.on('error', outError);
+  process.stderr.on('error', () => void (closed.err = true));
   return {
     out: (l) => void (closed.out || process.stdout.write(l + '\n')),
     err: (l) => void (closed.err || process.stderr.write(l + '\n')),
     tty: { outIsTTY: process.stdout.isTTY === true, err: process.stderr },
+    outFailed: failed.signal,
+    flush: () => new Promise((resolve) => (closed.out ? resolve() : process.stdout.write('', (e) => resolve(outError(e))))),
   };
+}
+
+/**
+ * After a command's output: if stdout failed, the report is incomplete; say so in one
+ * line on stderr (with what the run left undone) and exit 3.
+ */
+async function stdoutChecked(io: Io, code: number, undone?: number): Promise<number> {
+  await io.flush?.();
+  if (!io.outFailed?.aborted) return code;
+  const left = undone === undefined ? '' : undone > 0 ? `; stopped after the files in flight, ${undone} files not processed` : '; every file was processed';
+  io.err(`unstamp: stdout: write failed (${String(io.outFailed.reason)}); the report is incomplete${left}`);
+  return EXIT.failed;
 }
 
 /** Exit codes after an interrupt: 128 + the signal number, as shells report it. */
@@ -125,6 +149,8 @@ export const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 }
  */
 function interruptOnSignals(io: Io): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
+  const outFailed = () => controller.abort(STDOUT_FAILED);
+  io.outFailed?.addEventListener('abort', outFailed, { once: true });
   const handlers = Object.keys(SIGNAL_EXIT).map((name) => {
     const handler = () => {
       if (controller.signal.aborted) process.exit(SIGNAL_EXIT[name]);
@@ -134,7 +160,11 @@ function interruptOnSignals(io: Io): { signal: AbortSignal; dispose: () => void 
     process.on(name as NodeJS.Signals, handler);
     return () => process.off(name as NodeJS.Signals, handler);
   });
-  return { signal: controller.signal, dispose: () => handlers.forEach((off) => off()) };
+  const dispose = () => {
+    handlers.forEach((off) => off());
+    io.outFailed?.removeEventListener('abort', outFailed);
+  };
+  return { signal: controller.signal, dispose };
 }
 
 async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Promise<number> {
@@ -148,9 +178,11 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
   const progress = io.tty && bars?.progressWanted(io.tty.err, argv) ? bars.progressBar(io.tty.err) : undefined;
   // While a bar is drawn, lines that show on the same terminal go above it.
   const shown: Io = progress
-    ? { out: io.tty?.outIsTTY ? (l) => progress.line(l, io.out) : io.out, err: (l) => progress.line(l, io.err) }
+    ? { ...io, out: io.tty?.outIsTTY ? (l) => progress.line(l, io.out) : io.out, err: (l) => progress.line(l, io.err) }
     : io;
   const report = { mode, quiet: argv.quiet, verbose: argv.verbose, out: shown.out, err: shown.err };
+  // The JSON report goes out file by file too: held whole, a big tree's would pass V8's longest string.
+  const json = argv.json ? jsonStream(mode, epoch, argv.clamp, argv.verbose ? Infinity : JSON_FIELD_CAP, io.out) : undefined;
   const stop = interruptOnSignals(shown);
   let result: RunResult;
   try {
@@ -159,8 +191,8 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
       jobs,
       include: list(argv.include),
       exclude: list(argv.exclude),
-      onResult: argv.json ? undefined : (r) => reportFile(r, report),
-      keepDetails: argv.json,
+      onResult: json ? (r) => json.file(r) : (r) => reportFile(r, report),
+      keepDetails: false,
       onWalked: progress ? (totals) => progress.walked(totals) : undefined,
       onProgress: progress ? (r) => progress.fileDone(r.size) : undefined,
       signal: stop.signal,
@@ -178,9 +210,9 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
         : mode === 'check' && s.wouldChange > 0
           ? EXIT.changes
           : EXIT.ok;
-  if (argv.json) io.out(jsonReport(mode, epoch, argv.clamp, result, code));
+  if (json) json.end(s, code);
   else if (!argv.quiet) io.out(summaryLine(s, mode));
-  return code;
+  return stdoutChecked(io, code, s.notProcessed);
 }
 
 async function explain(file: string, argv: Global, io: Io): Promise<number> {
@@ -191,11 +223,11 @@ async function explain(file: string, argv: Global, io: Io): Promise<number> {
   if (argv.json) {
     const summary = { scanned: 1, normalized: 0, wouldChange: 0, clean: 0, skipped: 0, failed: 0, bytesScanned: r.size, bytesChanged: r.bytesChanged, seconds: 0, notProcessed: 0 };
     io.out(jsonReport('explain', epoch, argv.clamp, { files: [r], summary }, code));
-    return code;
+    return stdoutChecked(io, code);
   }
   if (r.status === 'failed') io.err(`unstamp: ${shownPath(r)}: ${r.error?.message}; left untouched`);
   for (const line of explainLines(r)) io.out(line);
-  return code;
+  return stdoutChecked(io, code);
 }
 
 /** `explain <a> <b>`: two files, or two directories paired by relative path (README "Explaining a difference"). */
@@ -223,7 +255,7 @@ async function explainTwo(a: string, b: string, argv: Global, io: Io): Promise<n
   const code = diffExitCode(report);
   if (argv.json) {
     io.out(diffJson(report, engine.epoch, argv.clamp, code));
-    return code;
+    return stdoutChecked(io, code);
   }
   for (const e of report.errors) io.err(`unstamp: ${e.path}: ${e.message}`);
   if (!argv.quiet) {
@@ -231,7 +263,7 @@ async function explainTwo(a: string, b: string, argv: Global, io: Io): Promise<n
     for (const p of report.onlyInB) io.out(`only in b     ${displayPath(p)}`);
     if (report.directories) io.out(diffSummaryLine(report));
   }
-  return code;
+  return stdoutChecked(io, code);
 }
 
 function formatsText(): string[] {
@@ -276,7 +308,7 @@ export async function main(args: string[] = hideBin(process.argv), io: Io = cons
         if ((argv as unknown as Global).json) {
           io.out(JSON.stringify(allFormats.map(({ name, title, fields, leftAlone, options }) => ({ name, title, fields, leftAlone, options: options ?? [] })), null, 2));
         } else formatsText().forEach((l) => io.out(l));
-        return EXIT.ok;
+        return stdoutChecked(io, EXIT.ok);
       }),
     )
     .strict()

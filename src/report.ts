@@ -80,8 +80,50 @@ export function explainLines(r: FileResult): string[] {
   return lines;
 }
 
-export const JSON_SCHEMA_VERSION = 1;
+/** The --json report's schema version; 2: per-file fields capped, with fieldsChanged and fieldsOmitted. */
+export const JSON_SCHEMA_VERSION = 2;
 
-export function jsonReport(command: string, epoch: number, clamp: boolean, result: RunResult, exitCode: number): string {
-  return JSON.stringify({ unstamp: JSON_SCHEMA_VERSION, command, epoch, clamp, files: result.files, summary: result.summary, exitCode }, null, 2);
+/** Fields listed per file in a --json report unless -v: enough to read, bounded over a tree of archives. */
+export const JSON_FIELD_CAP = 100;
+
+/** A file as the JSON report has it: the first `cap` fields, and how many there were. */
+export function jsonFile(r: FileResult, cap: number): FileResult & { fieldsChanged: number; fieldsOmitted: number } {
+  const fields = r.fields.length > cap ? r.fields.slice(0, cap) : r.fields;
+  return { ...r, fields, fieldsChanged: r.fields.filter((f) => f.changed).length, fieldsOmitted: r.fields.length - fields.length };
+}
+
+/** `text`, pretty-printed at the top level, as it reads one level in (inside "files"). */
+const nested = (text: string) => text.replace(/\n/g, '\n    ');
+
+/**
+ * The --json report written as the run goes: the head with the first file, each file as
+ * it is done, the summary at the end. Memory and string length stay those of one file, a
+ * tree of any size reports. The text is what JSON.stringify(report, null, 2) would give;
+ * the closing brace of each file waits for the comma the next one needs.
+ */
+export function jsonStream(command: string, epoch: number, clamp: boolean, cap: number, out: (text: string) => void) {
+  let files = 0;
+  return {
+    file(r: FileResult): void {
+      const lines = `    ${nested(JSON.stringify(jsonFile(r, cap), null, 2))}`;
+      const head = files++ === 0 ? JSON.stringify({ unstamp: JSON_SCHEMA_VERSION, command, epoch, clamp }, null, 2).slice(0, -2) + ',\n  "files": [\n' : '    },\n';
+      out(head + lines.slice(0, lines.lastIndexOf('\n')));
+    },
+    end(summary: Summary, exitCode: number): void {
+      if (files === 0) {
+        out(JSON.stringify({ unstamp: JSON_SCHEMA_VERSION, command, epoch, clamp, files: [], summary, exitCode }, null, 2));
+        return;
+      }
+      out(`    }\n  ],\n${JSON.stringify({ summary, exitCode }, null, 2).slice(2)}`);
+    },
+  };
+}
+
+/** The whole --json report of files already done. */
+export function jsonReport(command: string, epoch: number, clamp: boolean, result: RunResult, exitCode: number, cap = Infinity): string {
+  const lines: string[] = [];
+  const report = jsonStream(command, epoch, clamp, cap, (text) => lines.push(text));
+  result.files.forEach((r) => report.file(r));
+  report.end(result.summary, exitCode);
+  return lines.join('\n');
 }

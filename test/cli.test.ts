@@ -114,11 +114,11 @@ t.test('--json report: schema version, per-file fields and the summary', async (
   const r = cli(['check', '--json', '--epoch', '100', file]);
   t.equal(r.code, 1);
   const j = JSON.parse(r.stdout);
-  t.equal(j.unstamp, 1);
+  t.equal(j.unstamp, 2);
   t.equal(j.command, 'check');
   t.equal(j.epoch, 100);
   t.equal(j.exitCode, 1);
-  t.match(j.files[0], { path: file, format: 'gzip', status: 'would-change', bytesChanged: 4 });
+  t.match(j.files[0], { path: file, format: 'gzip', status: 'would-change', bytesChanged: 4, fieldsChanged: 1, fieldsOmitted: 0 });
   t.match(j.files[0].fields[0], { field: 'MTIME', offset: 4, old: '1654589350 (2022-06-07 08:09:10 UTC)', new: '100 (1970-01-01 00:01:40 UTC)', changed: true });
   t.match(j.summary, { scanned: 1, wouldChange: 1, failed: 0 });
 });

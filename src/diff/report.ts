@@ -3,7 +3,7 @@
 // where they are and why; one summary line for directories. And the JSON report.
 import { hex } from '../core/errors.js';
 import { displayPath } from '../core/paths.js';
-import { JSON_SCHEMA_VERSION, plural } from '../report.js';
+import { plural } from '../report.js';
 import type { DiffReport, PairResult } from './index.js';
 
 const shown = (text: string, hexBytes: string | undefined) => displayPath(hexBytes !== undefined ? Buffer.from(hexBytes, 'hex') : text);
@@ -83,6 +83,9 @@ export function diffSummaryLine(r: DiffReport): string {
   );
 }
 
+/** This report's own schema version (README "Explain"): unchanged when the --json run report's moves. */
+const DIFF_SCHEMA_VERSION = 1;
+
 export function diffJson(r: DiffReport, epoch: number, clamp: boolean, exitCode: number): string {
-  return JSON.stringify({ unstamp: JSON_SCHEMA_VERSION, command: 'explain', epoch, clamp, ...r, exitCode }, null, 2);
+  return JSON.stringify({ unstamp: DIFF_SCHEMA_VERSION, command: 'explain', epoch, clamp, ...r, exitCode }, null, 2);
 }
