@@ -284,7 +284,7 @@ t.test(
   { skip: mingwLibs.length === 0 && `${MINGW_LIB}/*.a not present (Debian: apt-get install mingw-w64-x86-64-dev)` },
   async (t) => {
     const started = Date.now();
-    const r = cli(['check', '--json', ...mingwLibs.map((f) => path.join(MINGW_LIB, f))]);
+    const r = cli(['check', '--json', '-v', ...mingwLibs.map((f) => path.join(MINGW_LIB, f))]);
     const seconds = (Date.now() - started) / 1000;
     const report = JSON.parse(r.stdout);
     t.equal(report.summary.failed, 0, 'no library failed');
@@ -321,7 +321,7 @@ t.test(
     // Debian builds them with TimeDateStamp 0: a non-zero epoch makes every object change.
     const epoch = 1700000000;
     const started = Date.now();
-    const r = cli(['--json', '--epoch', String(epoch), dir]);
+    const r = cli(['--json', '-v', '--epoch', String(epoch), dir]);
     const seconds = (Date.now() - started) / 1000;
     t.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
@@ -355,7 +355,7 @@ t.test(
     // Back to epoch 0: the objects are byte-for-byte the originals again; only the ar
     // headers keep their normalized date, uid, gid and mode.
     t.equal(cli(['--epoch', '0', dir]).code, 0);
-    const final = JSON.parse(cli(['check', '--json', '--epoch', '0', dir]).stdout);
+    const final = JSON.parse(cli(['check', '--json', '-v', '--epoch', '0', dir]).stdout);
     t.equal(final.summary.bytesChanged, 0, 'clean at epoch 0');
     let memberBytes = 0;
     for (const f of final.files as { path: string; fields: { field: string; offset: number }[] }[]) {
