@@ -8,6 +8,7 @@ import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
 import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
+import { restoreTimes, type Times } from './utimes.js';
 import { expandPaths, tempName, type WalkFile } from './walk.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
@@ -249,7 +250,7 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
   else result.status = opts.mode === 'normalize' ? 'normalized' : 'would-change';
 
   if (opts.mode !== 'normalize' || (changes.length === 0 && !rewrite && !opts.setMtime)) return { result, published };
-  const mtime = opts.setMtime ? mtimeFor(before, opts) : before.mtime;
+  const times = { atimeNs: before.atimeNs, mtimeNs: opts.setMtime ? mtimeFor(before, opts) : before.mtimeNs };
   const write = async () => {
     if (changes.length > 0 || rewrite) {
       const mode = Number(before.mode);
@@ -257,9 +258,9 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
         throw new NotWritten(`read-only (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); make it writable to normalize it`);
       }
     }
-    if (changes.length > 0) await applyPatches(path, walked, version, changes, { atime: before.atime, mtime });
-    if (rewrite) await rewriteFile(path, walked, before, rewrite.how, mtime);
-    if (changes.length === 0 && !rewrite) await setTimes(path, walked, before.atime, mtime);
+    if (changes.length > 0) await applyPatches(path, walked, version, changes, times);
+    if (rewrite) await rewriteFile(path, walked, before, rewrite.how, times);
+    if (changes.length === 0 && !rewrite) await setTimes(path, walked, times);
   };
   return { result, write, published };
 }
@@ -283,15 +284,16 @@ export async function processFile(path: FilePath, opts: EngineOptions, pairing: 
   return finish(await prepare(path, opts, pairing, walked));
 }
 
-function mtimeFor(st: BigIntStats, opts: PlanOptions): Date {
-  const seconds = opts.clamp ? Math.min(Number(st.mtimeMs) / 1000, opts.epoch) : opts.epoch;
-  return new Date(seconds * 1000);
+/** The file's mtime under --set-mtime, in nanoseconds: the epoch (or, with --clamp, the older of the two). */
+function mtimeFor(st: BigIntStats, opts: PlanOptions): bigint {
+  const epoch = BigInt(Math.floor(opts.epoch)) * 1_000_000_000n;
+  return opts.clamp && st.mtimeNs < epoch ? st.mtimeNs : epoch;
 }
 
-async function setTimes(path: FilePath, walked: boolean, atime: Date, mtime: Date): Promise<void> {
+async function setTimes(path: FilePath, walked: boolean, times: Times): Promise<void> {
   const fh = await open(path, readFlags(walked));
   try {
-    await fh.utimes(atime, mtime);
+    await restoreTimes(fh, times);
   } finally {
     await fh.close();
   }
@@ -316,7 +318,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): P
  * they cover (an archive with 20,000 members is a few dozen writes, not 80,000).
  * Refuses if the file changed between planning and writing.
  */
-async function applyPatches(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
+async function applyPatches(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], times: Times): Promise<void> {
   await pause();
   const fh = await open(path, writeFlags(walked));
   try {
@@ -339,7 +341,7 @@ async function applyPatches(path: FilePath, walked: boolean, version: BigIntStat
       await writeAll(fh, buf, start);
       i = j + 1;
     }
-    await fh.utimes(times.atime, times.mtime);
+    await restoreTimes(fh, times);
     await fh.sync();
   } finally {
     await fh.close();
@@ -361,7 +363,7 @@ async function withReader<T>(path: FilePath, walked: boolean, fn: (r: RangeReade
  * moment the path holds either the old file or the complete new one. A temporary file
  * left by a killed run is removed by the next walk (walk.ts tempName).
  */
-async function rewriteFile(path: FilePath, walked: boolean, before: BigIntStats, how: FormatRewrite, mtime: Date): Promise<void> {
+async function rewriteFile(path: FilePath, walked: boolean, before: BigIntStats, how: FormatRewrite, times: Times): Promise<void> {
   const temp = joinPath(dirOf(path), tempName(baseOf(path), process.pid, randomBytes(6).toString('hex')));
   const mode = Number(before.mode) & 0o7777;
   const out = await open(temp, 'wx', mode);
@@ -370,7 +372,7 @@ async function rewriteFile(path: FilePath, walked: boolean, before: BigIntStats,
     await out.chmod(mode);
     const made = await out.stat();
     if (made.uid !== Number(before.uid) || made.gid !== Number(before.gid)) await chown(temp, Number(before.uid), Number(before.gid));
-    await out.utimes(before.atime, mtime);
+    await restoreTimes(out, times);
     await out.sync();
     await out.close();
     await pause();
