@@ -1,14 +1,30 @@
-// The write path's promises (README "Safety"): every write puts the file's times back
-// never earlier than they were, to the microsecond.
+// The write path's promises (README "Safety"): a whole-file rewrite (--zip-order name)
+// never renames over a file that changed or was replaced while it was streaming and
+// touches nothing when it fails; every write puts the file's times back never earlier than they were, to the microsecond.
 import t, { type Test } from 'tap';
-import { cpSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
-import { cli, samples, sh, tempDir } from './helpers.js';
+import { bin, cli, samples, sh, tempDir } from './helpers.js';
 
 /** A zip whose members are out of name order, with timestamps to patch: --zip-order name rewrites it. */
 const UNORDERED = path.join(samples, 'zip/infozip/a/demo.zip');
+/** Another build to put in its place. */
+const OTHER = path.join(samples, 'zip/python/a/demo.zip');
 const ORDER = ['--epoch', '0', '--zip-order', 'name'];
 
+const temps = (dir: string) => readdirSync(dir).filter((n) => /\.unstamp-\d+-[0-9a-f]{12}\.tmp$/.test(n));
 const nsStat = (file: string) => statSync(file, { bigint: true });
 /** Set a time to the nanosecond (GNU touch), which Node's utimes cannot. */
 const touch = (t: Test, file: string, which: '-a' | '-m', at: string) => t.equal(sh('touch', [which, '-d', `@${at}`, file]).code, 0, `touch ${which} ${at}`);
@@ -44,4 +60,123 @@ t.test('times are put back to the microsecond, rounded up, never earlier', async
   t.equal(nsStat(old).mtimeNs, -5000001000n, 'before 1970: -5.0000015 -> -5.000001');
   t.equal(nsStat(old).atimeNs, -1000000000n, 'before 1970: -1 exactly');
   t.equal(cli(['check', ...ORDER, gz, zip, old]).code, 0, 'all normalized');
+});
+
+interface Child {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run the CLI with the rename gate on: when the rewrite is about to check the file and
+ * rename, it creates `<gate>.ready` and waits; `atGate` runs then, and the run goes on
+ * once it returns. Fails the test if the run ends without reaching the gate.
+ */
+function runGated(t: Test, args: string[], atGate: () => void): Promise<Child> {
+  const gate = path.join(tempDir(t), 'gate');
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NODE_OPTIONS: '', SOURCE_DATE_EPOCH: '', UNSTAMP_DEBUG_RENAME_GATE: gate } });
+    let stdout = '';
+    let stderr = '';
+    let reached = false;
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    // The program's event is a file: look for it until it shows or the run is over.
+    const watch = setInterval(() => {
+      if (!existsSync(`${gate}.ready`)) return;
+      clearInterval(watch);
+      reached = true;
+      atGate();
+      writeFileSync(`${gate}.go`, '');
+    }, 5);
+    p.on('close', (code) => {
+      clearInterval(watch);
+      if (!reached) t.fail('the run ended without reaching the point just before its rename');
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+t.test('a file replaced by a new build while it is rewritten: the new build stays, exit 3', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'app.zip');
+  cpSync(UNORDERED, file);
+  const fresh = readFileSync(OTHER);
+  const r = await runGated(t, [...ORDER, file], () => {
+    writeFileSync(`${file}.new`, fresh);
+    renameSync(`${file}.new`, file);
+  });
+  t.equal(r.code, 3, 'exit 3');
+  t.match(r.stderr, /^unstamp: .*app\.zip: changed on disk while it was being rewritten \(written, or replaced by another file\); the rewrite was discarded, run unstamp on it again; left untouched$/m);
+  t.notMatch(r.stdout, /normalized +.*app\.zip/, 'not reported as normalized');
+  t.ok(readFileSync(file).equals(fresh), 'app.zip holds the new build, byte for byte');
+  t.same(temps(dir), [], 'the temporary file is gone');
+});
+
+t.test('a file written in place while it is rewritten is not renamed over, exit 3', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'app.zip');
+  cpSync(UNORDERED, file);
+  let written = Buffer.alloc(0);
+  const r = await runGated(t, [...ORDER, file], () => {
+    // Another writer changes one byte of the last member's data, same size, same inode.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from('!'), 0, 1, 0x200);
+    closeSync(fd);
+    written = readFileSync(file);
+  });
+  t.equal(r.code, 3, 'exit 3');
+  t.match(r.stderr, /app\.zip: changed on disk while it was being rewritten .*; left untouched$/m);
+  t.ok(readFileSync(file).equals(written), "the other writer's bytes are what the file holds");
+  t.same(temps(dir), [], 'the temporary file is gone');
+});
+
+t.test('a rewrite that fails on a full disk writes nothing, and says so', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  const mnt = tempDir(t);
+  const mounted = sh('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
+  if (mounted.code !== 0) return t.skip(`cannot mount a tmpfs here: ${mounted.stderr.trim()}`);
+  t.teardown(() => void sh('umount', [mnt]));
+  const file = path.join(mnt, 'app.zip');
+  cpSync(UNORDERED, file);
+  touch(t, file, '-m', '1700000000.030601095');
+  // Fill the file system: the in-place fields would still fit, the rewrite's new file cannot.
+  const fd = openSync(path.join(mnt, 'filler'), 'w');
+  t.throws(() => {
+    for (;;) writeSync(fd, Buffer.alloc(64 * 1024, 1));
+  }, /ENOSPC/);
+  closeSync(fd);
+  const bytes = readFileSync(file);
+  const { mtimeNs, ino } = nsStat(file);
+
+  const r = cli([...ORDER, file]);
+  t.equal(r.code, 3, 'exit 3');
+  t.match(r.stderr, /^unstamp: .*app\.zip: write failed: no space left on device \(ENOSPC\); left untouched$/m);
+  t.ok(readFileSync(file).equals(bytes), 'every byte as it was');
+  t.equal(nsStat(file).mtimeNs, mtimeNs, 'the mtime as it was, to the nanosecond');
+  t.equal(nsStat(file).ino, ino, 'the same file');
+  t.same(temps(mnt), [], 'the temporary file is gone');
+
+  const json = cli(['--json', ...ORDER, file]);
+  t.equal(json.code, 3);
+  const [f] = (JSON.parse(json.stdout) as { files: { status: string; bytesChanged: number; error?: { message: string } }[] }).files;
+  t.equal(f.status, 'failed');
+  t.equal(f.bytesChanged, 0, 'bytesChanged 0, and true');
+  t.match(f.error?.message, /ENOSPC/);
+  t.ok(readFileSync(file).equals(bytes), 'still every byte as it was');
+  t.equal(nsStat(file).mtimeNs, mtimeNs, 'still the same mtime');
+});
+
+t.test('a rewritten file keeps what an uninterrupted run would write', async (t) => {
+  // The rewrite reads the planned bytes through the patches, no longer from a patched file.
+  const a = path.join(tempDir(t), 'a.zip');
+  cpSync(UNORDERED, a);
+  t.equal(cli(ORDER.concat(a)).code, 0);
+  const b = path.join(tempDir(t), 'b.zip');
+  cpSync(UNORDERED, b);
+  t.equal(cli(['--epoch', '0', b]).code, 0, 'first the fields in place');
+  t.equal(cli(ORDER.concat(b)).code, 0, 'then the order');
+  t.ok(readFileSync(a).equals(readFileSync(b)), 'one pass gives the same bytes as two');
+  t.equal(spawnSync('unzip', ['-tq', a]).status, 0, 'unzip -t accepts it');
 });

@@ -1,4 +1,4 @@
-import { chown, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, chown, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { constants, type BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import pMap from 'p-map';
 import type { Format, FormatRewrite, PlanOptions } from './format.js';
 import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
-import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
+import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
 import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
 import { restoreTimes, type Times } from './utimes.js';
 import { expandPaths, tempName, type WalkFile } from './walk.js';
@@ -143,6 +143,17 @@ interface Prepared {
 const writeDelayMs = Number(process.env.UNSTAMP_DEBUG_WRITE_DELAY_MS ?? 0);
 const pause = () => (writeDelayMs > 0 ? new Promise((r) => setTimeout(r, writeDelayMs)) : Promise.resolve());
 
+/**
+ * Test hook for the race tests: just before a rewrite checks the file and renames over
+ * it, create `<value>.ready` and wait for `<value>.go`, so a test acts at that moment.
+ */
+const renameGate = process.env.UNSTAMP_DEBUG_RENAME_GATE;
+async function beforeRename(): Promise<void> {
+  if (!renameGate) return;
+  await writeFile(`${renameGate}.ready`, '');
+  while (!(await access(`${renameGate}.go`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** Open flags: a file found by walking a tree must not have become a symlink since. */
 const readFlags = (walked: boolean) => constants.O_RDONLY | (walked ? constants.O_NOFOLLOW : 0);
 const writeFlags = (walked: boolean) => constants.O_RDWR | (walked ? constants.O_NOFOLLOW : 0);
@@ -258,9 +269,11 @@ async function prepare(path: FilePath, opts: EngineOptions, pairing: Pairing, wa
         throw new NotWritten(`read-only (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); make it writable to normalize it`);
       }
     }
-    if (changes.length > 0) await applyPatches(path, walked, version, changes, times);
-    if (rewrite) await rewriteFile(path, walked, before, rewrite.how, times);
-    if (changes.length === 0 && !rewrite) await setTimes(path, walked, times);
+    // A rewrite carries the patches into its new file: the original is not written at all
+    // before the rename, so a rewrite that fails (a full disk) leaves it as it was.
+    if (rewrite) await rewriteFile(path, walked, version, changes, rewrite.how, times);
+    else if (changes.length > 0) await applyPatches(path, walked, version, changes, times);
+    else await setTimes(path, walked, times);
   };
   return { result, write, published };
 }
@@ -299,6 +312,8 @@ async function setTimes(path: FilePath, walked: boolean, times: Times): Promise<
   }
 }
 
+const CHANGED_SINCE_PLAN = 'changed on disk while it was being planned (size, mtime or inode moved); not written, run unstamp on it again';
+
 /** Patches closer than this are written together, with the bytes between them read back. */
 const WRITE_SPAN = 64 * 1024;
 
@@ -322,9 +337,7 @@ async function applyPatches(path: FilePath, walked: boolean, version: BigIntStat
   await pause();
   const fh = await open(path, writeFlags(walked));
   try {
-    if (!sameVersion(await fh.stat({ bigint: true }), version)) {
-      throw new NotWritten('changed on disk while it was being planned (size, mtime or inode moved); not written, run unstamp on it again');
-    }
+    if (!sameVersion(await fh.stat({ bigint: true }), version)) throw new NotWritten(CHANGED_SINCE_PLAN);
     const span = writeDelayMs > 0 ? 0 : WRITE_SPAN;
     const sorted = [...patches].sort((a, b) => a.offset - b.offset);
     for (let i = 0; i < sorted.length; ) {
@@ -348,39 +361,45 @@ async function applyPatches(path: FilePath, walked: boolean, version: BigIntStat
   }
 }
 
-async function withReader<T>(path: FilePath, walked: boolean, fn: (r: RangeReader) => Promise<T>): Promise<T> {
-  const fh = await open(path, readFlags(walked));
-  try {
-    return await fn(RangeReader.of(new FileSource(fh, (await fh.stat()).size)));
-  } finally {
-    await fh.close();
-  }
-}
-
 /**
- * Stream the format's rewrite into a temporary file in the same folder, give it the
- * original's mode, owner and times, sync it, then rename it over the original: at every
- * moment the path holds either the old file or the complete new one. A temporary file
- * left by a killed run is removed by the next walk (walk.ts tempName).
+ * Stream the format's rewrite of the planned bytes (the file with `patches` laid over)
+ * into a temporary file in the same folder, give it the original's mode, owner and times,
+ * sync it, then rename it over the original: at every moment the
+ * path holds either the old file or the complete new one. Just before the rename, the
+ * file (through the handle the rewrite read, and through the path) must still be the one
+ * planned; if it was written or replaced meanwhile the rewrite is discarded. A temporary
+ * file left by a killed run is removed by the next walk (walk.ts tempName).
  */
-async function rewriteFile(path: FilePath, walked: boolean, before: BigIntStats, how: FormatRewrite, times: Times): Promise<void> {
-  const temp = joinPath(dirOf(path), tempName(baseOf(path), process.pid, randomBytes(6).toString('hex')));
-  const mode = Number(before.mode) & 0o7777;
-  const out = await open(temp, 'wx', mode);
+async function rewriteFile(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, times: Times): Promise<void> {
+  const src = await open(path, readFlags(walked));
   try {
-    await withReader(path, walked, (r) => how.write(r, (chunk) => writeAll(out, chunk, null)));
-    await out.chmod(mode);
-    const made = await out.stat();
-    if (made.uid !== Number(before.uid) || made.gid !== Number(before.gid)) await chown(temp, Number(before.uid), Number(before.gid));
-    await restoreTimes(out, times);
-    await out.sync();
-    await out.close();
-    await pause();
-    await rename(temp, path);
-  } catch (e) {
-    await out.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw e;
+    if (!sameVersion(await src.stat({ bigint: true }), version)) throw new NotWritten(CHANGED_SINCE_PLAN);
+    const temp = joinPath(dirOf(path), tempName(baseOf(path), process.pid, randomBytes(6).toString('hex')));
+    const out = await open(temp, 'wx', Number(version.mode) & 0o7777);
+    try {
+      const planned = new PatchedSource(new FileSource(src, Number(version.size)), [...patches].sort((a, b) => a.offset - b.offset));
+      await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null));
+      await out.chmod(Number(version.mode) & 0o7777);
+      const made = await out.stat();
+      if (made.uid !== Number(version.uid) || made.gid !== Number(version.gid)) await chown(temp, Number(version.uid), Number(version.gid));
+      await restoreTimes(out, times);
+      await out.sync();
+      await out.close();
+      await beforeRename();
+      await pause();
+      const held = await src.stat({ bigint: true });
+      const named = await (walked ? lstat : stat)(path, { bigint: true });
+      if (!sameVersion(held, version) || !sameVersion(named, version)) {
+        throw new NotWritten('changed on disk while it was being rewritten (written, or replaced by another file); the rewrite was discarded, run unstamp on it again');
+      }
+      await rename(temp, path);
+    } catch (e) {
+      await out.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw e;
+    }
+  } finally {
+    await src.close();
   }
 }
 
