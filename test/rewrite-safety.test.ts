@@ -1,6 +1,7 @@
 // The write path's promises (README "Safety"): a whole-file rewrite (--zip-order name)
-// never renames over a file that changed or was replaced while it was streaming and
-// touches nothing when it fails; every write puts the file's times back never earlier than they were, to the microsecond.
+// never renames over a file that changed or was replaced while it was streaming, touches
+// nothing when it fails, keeps owner, set-id bits, extended attributes and ACLs; every
+// write puts the file's times back never earlier than they were, to the microsecond.
 import t, { type Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -16,7 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import { bin, cli, samples, sh, tempDir } from './helpers.js';
+import { bin, cli, have, samples, sh, tempDir } from './helpers.js';
 
 /** A zip whose members are out of name order, with timestamps to patch: --zip-order name rewrites it. */
 const UNORDERED = path.join(samples, 'zip/infozip/a/demo.zip');
@@ -179,4 +180,83 @@ t.test('a rewritten file keeps what an uninterrupted run would write', async (t)
   t.equal(cli(ORDER.concat(b)).code, 0, 'then the order');
   t.ok(readFileSync(a).equals(readFileSync(b)), 'one pass gives the same bytes as two');
   t.equal(spawnSync('unzip', ['-tq', a]).status, 0, 'unzip -t accepts it');
+});
+
+const needAttrTools = !(have('setfattr') && have('getfattr') && have('setfacl') && have('getfacl')) && 'needs setfattr, getfattr, setfacl and getfacl (packages attr, acl)';
+/** Every extended attribute (ACLs included), as getfattr dumps them, without the file name line. */
+const xattrs = (file: string) =>
+  sh('getfattr', ['--absolute-names', '-d', '-m', '-', '-e', 'hex', file])
+    .stdout.toString()
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'));
+
+t.test('a rewrite keeps owner, set-id bits, extended attributes and ACLs', { skip: needAttrTools || (process.getuid?.() !== 0 && 'needs root to chown') }, async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'a.zip');
+  cpSync(UNORDERED, file);
+  for (const [cmd, ...args] of [
+    ['chown', '1234:2345', file],
+    ['chmod', '6755', file],
+    ['setfattr', '-n', 'user.origin', '-v', 'x', file],
+    ['setfacl', '-m', 'u:4321:r', file],
+  ]) t.equal(sh(cmd, args).code, 0, `${cmd} ${args.join(' ')}`);
+  const before = statSync(file);
+  const attrs = xattrs(file);
+  t.equal(attrs.length, 2, 'an ACL and a user attribute to keep');
+
+  const r = cli(['-v', ...ORDER, file]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /member order: .* -> sorted by name/);
+  const after = statSync(file);
+  t.not(after.ino, before.ino, 'the file was rewritten, not patched');
+  t.same([after.uid, after.gid], [1234, 2345], 'owner and group');
+  t.equal((after.mode & 0o7777).toString(8), '6755', 'mode with the setuid and setgid bits');
+  t.same(xattrs(file), attrs, 'the same extended attributes, the ACL among them');
+  t.match(sh('getfacl', ['-c', file]).stdout.toString(), /^user:4321:r--$/m, 'getfacl sees the ACL entry');
+  t.equal(cli(['check', ...ORDER, file]).code, 0, 'and it is normalized');
+});
+
+t.test("a rewrite does not keep an ACL the new file inherits from its folder's default ACL", { skip: needAttrTools }, async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'a.zip');
+  cpSync(UNORDERED, file);
+  t.equal(sh('setfacl', ['-d', '-m', 'u:4321:rw', dir]).code, 0);
+  t.same(xattrs(file), [], 'the original has no ACL');
+  const r = cli(['-v', ...ORDER, file]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /member order/);
+  t.same(xattrs(file), [], 'nor has the rewritten file');
+  t.equal((statSync(file).mode & 0o7777).toString(8), '644', 'and its mode is as it was');
+});
+
+t.test('without getfattr a rewrite fails untouched, with the reason', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'a.zip');
+  cpSync(UNORDERED, file);
+  const bytes = readFileSync(file);
+  const r = cli([...ORDER, file], { env: { PATH: tempDir(t) } });
+  t.equal(r.code, 3);
+  t.match(r.stderr, /a\.zip: needs getfattr and setfattr \(package attr\) to keep its extended attributes and ACLs, and they are not installed; left untouched$/m);
+  t.ok(readFileSync(file).equals(bytes), 'byte-for-byte untouched');
+  t.same(temps(dir), [], 'no temporary file left');
+});
+
+t.test('an attribute the user may not set fails the rewrite, naming it, the file untouched', { skip: needAttrTools }, async (t) => {
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath];
+  if (process.getuid?.() !== 0 || spawnSync('setpriv', [...asNobody, '--version']).status !== 0) return t.skip('needs root and setpriv to run as an unprivileged user');
+  const dir = tempDir(t);
+  const file = path.join(dir, 'a.zip');
+  cpSync(UNORDERED, file);
+  t.equal(sh('chown', ['-R', '65534:65534', dir]).code, 0);
+  // A file capability (cap_net_bind_service): only a process with CAP_SETFCAP may set one.
+  t.equal(sh('setfattr', ['-n', 'security.capability', '-v', '0x0000000200040000000000000000000000000000', file]).code, 0);
+  const attrs = xattrs(file);
+  t.match(attrs, [/^security\.capability=/]);
+  const bytes = readFileSync(file);
+  const r = spawnSync('setpriv', [...asNobody, bin, ...ORDER, file], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', SOURCE_DATE_EPOCH: '' } });
+  t.equal(r.status, 3, 'exit 3');
+  t.match(r.stderr, /a\.zip: cannot keep extended attribute security\.capability: Operation not permitted; left untouched$/m);
+  t.ok(readFileSync(file).equals(bytes), 'byte-for-byte untouched');
+  t.same(xattrs(file), attrs, 'the capability is still there');
+  t.same(temps(dir), [], 'no temporary file left');
 });

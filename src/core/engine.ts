@@ -1,4 +1,4 @@
-import { access, chown, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { constants, type BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
 import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
 import { restoreTimes, type Times } from './utimes.js';
+import { copyAttributes } from './xattr.js';
 import { expandPaths, tempName, type WalkFile } from './walk.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
@@ -362,9 +363,26 @@ async function applyPatches(path: FilePath, walked: boolean, version: BigIntStat
 }
 
 /**
+ * Owner first (chown clears the set-id bits), then mode, then the extended attributes and
+ * ACLs; then check the new file has them all, as a kernel may drop a set-id bit on the way.
+ */
+async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntStats): Promise<void> {
+  const [uid, gid, mode] = [Number(version.uid), Number(version.gid), Number(version.mode) & 0o7777];
+  const made = await to.stat();
+  if (made.uid !== uid || made.gid !== gid) await to.chown(uid, gid);
+  await to.chmod(mode);
+  await copyAttributes(from, to);
+  const kept = await to.stat();
+  if (kept.uid !== uid || kept.gid !== gid || (kept.mode & 0o7777) !== mode) {
+    const octal = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
+    throw new NotWritten(`the rewritten file could not keep owner ${uid}:${gid} and mode ${octal(mode)} (it got ${kept.uid}:${kept.gid} ${octal(kept.mode)})`);
+  }
+}
+
+/**
  * Stream the format's rewrite of the planned bytes (the file with `patches` laid over)
- * into a temporary file in the same folder, give it the original's mode, owner and times,
- * sync it, then rename it over the original: at every moment the
+ * into a temporary file in the same folder, give it the original's owner, mode, extended
+ * attributes and times, sync it, then rename it over the original: at every moment the
  * path holds either the old file or the complete new one. Just before the rename, the
  * file (through the handle the rewrite read, and through the path) must still be the one
  * planned; if it was written or replaced meanwhile the rewrite is discarded. A temporary
@@ -375,13 +393,11 @@ async function rewriteFile(path: FilePath, walked: boolean, version: BigIntStats
   try {
     if (!sameVersion(await src.stat({ bigint: true }), version)) throw new NotWritten(CHANGED_SINCE_PLAN);
     const temp = joinPath(dirOf(path), tempName(baseOf(path), process.pid, randomBytes(6).toString('hex')));
-    const out = await open(temp, 'wx', Number(version.mode) & 0o7777);
+    const out = await open(temp, 'wx', Number(version.mode) & 0o777);
     try {
       const planned = new PatchedSource(new FileSource(src, Number(version.size)), [...patches].sort((a, b) => a.offset - b.offset));
       await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null));
-      await out.chmod(Number(version.mode) & 0o7777);
-      const made = await out.stat();
-      if (made.uid !== Number(version.uid) || made.gid !== Number(version.gid)) await chown(temp, Number(version.uid), Number(version.gid));
+      await keepMetadata(src, out, version);
       await restoreTimes(out, times);
       await out.sync();
       await out.close();
