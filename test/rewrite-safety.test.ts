@@ -8,11 +8,14 @@ import {
   closeSync,
   cpSync,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   statSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -259,4 +262,18 @@ t.test('an attribute the user may not set fails the rewrite, naming it, the file
   t.ok(readFileSync(file).equals(bytes), 'byte-for-byte untouched');
   t.same(xattrs(file), attrs, 'the capability is still there');
   t.same(temps(dir), [], 'no temporary file left');
+});
+
+t.test('a symlink named on the command line: the rewrite goes to the file, the link stays', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(path.join(dir, 'out'));
+  const real = path.join(dir, 'out', 'real.zip');
+  cpSync(UNORDERED, real);
+  const link = path.join(dir, 'link.zip');
+  symlinkSync('out/real.zip', link);
+  const r = cli([...ORDER, link]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(readlinkSync(link), 'out/real.zip', 'the link is still a link');
+  t.equal(cli(['check', ...ORDER, real]).code, 0, 'the file it points to is normalized');
+  t.same(temps(path.join(dir, 'out')), [], 'no temporary file left');
 });

@@ -1,4 +1,4 @@
-import { access, lstat, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, lstat, open, realpath, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { constants, type BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -7,7 +7,7 @@ import type { Format, FormatRewrite, PlanOptions } from './format.js';
 import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
-import { baseOf, dirOf, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
+import { baseOf, dirOf, fromBytes, joinPath, pathKey, reportPath, type FilePath } from './paths.js';
 import { restoreTimes, type Times } from './utimes.js';
 import { copyAttributes } from './xattr.js';
 import { expandPaths, tempName, type WalkFile } from './walk.js';
@@ -389,10 +389,12 @@ async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntSta
  * file left by a killed run is removed by the next walk (walk.ts tempName).
  */
 async function rewriteFile(path: FilePath, walked: boolean, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, times: Times): Promise<void> {
-  const src = await open(path, readFlags(walked));
+  // A symlink named on the command line: rewrite the file it points to, not replace the link.
+  const target = walked ? path : fromBytes(await realpath(path, { encoding: 'buffer' }));
+  const src = await open(target, readFlags(walked));
   try {
     if (!sameVersion(await src.stat({ bigint: true }), version)) throw new NotWritten(CHANGED_SINCE_PLAN);
-    const temp = joinPath(dirOf(path), tempName(baseOf(path), process.pid, randomBytes(6).toString('hex')));
+    const temp = joinPath(dirOf(target), tempName(baseOf(target), process.pid, randomBytes(6).toString('hex')));
     const out = await open(temp, 'wx', Number(version.mode) & 0o777);
     try {
       const planned = new PatchedSource(new FileSource(src, Number(version.size)), [...patches].sort((a, b) => a.offset - b.offset));
@@ -404,11 +406,11 @@ async function rewriteFile(path: FilePath, walked: boolean, version: BigIntStats
       await beforeRename();
       await pause();
       const held = await src.stat({ bigint: true });
-      const named = await (walked ? lstat : stat)(path, { bigint: true });
+      const named = await lstat(target, { bigint: true });
       if (!sameVersion(held, version) || !sameVersion(named, version)) {
         throw new NotWritten('changed on disk while it was being rewritten (written, or replaced by another file); the rewrite was discarded, run unstamp on it again');
       }
-      await rename(temp, path);
+      await rename(temp, target);
     } catch (e) {
       await out.close().catch(() => undefined);
       await rm(temp, { force: true });
