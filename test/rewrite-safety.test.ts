@@ -8,6 +8,8 @@ import {
   closeSync,
   cpSync,
   existsSync,
+  fstatSync,
+  futimesSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -21,6 +23,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { bin, cli, have, samples, sh, tempDir } from './helpers.js';
+import { mulberry32 } from './fuzz-harness.mjs';
+import { utimesArg } from '../src/core/utimes.js';
 
 /** A zip whose members are out of name order, with timestamps to patch: --zip-order name rewrites it. */
 const UNORDERED = path.join(samples, 'zip/infozip/a/demo.zip');
@@ -64,6 +68,27 @@ t.test('times are put back to the microsecond, rounded up, never earlier', async
   t.equal(nsStat(old).mtimeNs, -5000001000n, 'before 1970: -5.0000015 -> -5.000001');
   t.equal(nsStat(old).atimeNs, -1000000000n, 'before 1970: -1 exactly');
   t.equal(cli(['check', ...ORDER, gz, zip, old]).code, 0, 'all normalized');
+});
+
+t.test('utimesArg lands on the next microsecond for any time, 1901 to 2106', async (t) => {
+  // Through Node's real utimes and the file system: 2,000 times, a tenth of them before 1970, and the edges.
+  const file = path.join(tempDir(t), 'f');
+  writeFileSync(file, '');
+  const fd = openSync(file, 'r+');
+  t.teardown(() => closeSync(fd));
+  const rnd = mulberry32(0x7177);
+  const wrong: string[] = [];
+  const edges = [0n, 1n, -1n, -999n, -1_000_000_000n, 1_000_000_000n - 1n, 4_294_967_295_999_999_999n];
+  for (let i = 0; i < 2000 + edges.length; i++) {
+    const sec = BigInt(Math.floor(rnd() * 2 ** 32)) - (i % 10 === 0 ? 2n ** 31n : 0n);
+    const ns = edges[i - 2000] ?? sec * 1_000_000_000n + BigInt(Math.floor(rnd() * 1e9));
+    const want = ns % 1000n === 0n ? ns : ns - (((ns % 1000n) + 1000n) % 1000n) + 1000n;
+    const arg = utimesArg(ns);
+    futimesSync(fd, arg, arg);
+    const got = fstatSync(fd, { bigint: true }).mtimeNs;
+    if (got !== want) wrong.push(`${ns} -> ${got} (passed ${arg}), wanted ${want}`);
+  }
+  t.same(wrong, [], 'every one on the first microsecond at or after it');
 });
 
 interface Child {

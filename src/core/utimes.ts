@@ -24,29 +24,32 @@ function landed(seconds: number): bigint {
   return BigInt(sec) * NS + BigInt(nsec);
 }
 
-const bits = new DataView(new ArrayBuffer(8));
-
-/** The next double towards +infinity. */
-function nextUp(x: number): number {
-  if (x === 0) return Number.MIN_VALUE;
-  bits.setFloat64(0, x);
-  bits.setBigInt64(0, bits.getBigInt64(0) + (x > 0 ? 1n : -1n));
-  return bits.getFloat64(0);
+/** The nearest double to `ns` nanoseconds, in seconds. */
+function seconds(ns: bigint): number {
+  const sec = ns / NS - (ns % NS < 0n ? 1n : 0n);
+  return Number(sec) + Number(ns - sec * NS) / 1e9;
 }
 
 /**
  * The value to pass to utimes so the file gets the earliest time libuv can set that is
  * not before `ns`: the next whole microsecond. A double holds a current time to about
- * 240 ns, so the nearest double to that microsecond can land just below it; step up
- * until it does not. A string, because Node replaces a negative number (a time before
- * 1970) with the current time but passes a numeric string through as it is.
+ * 240 ns, so the nearest double to that microsecond can land just below it (or, before
+ * 1970, where the truncation goes towards zero, just above). Since where a double lands
+ * only grows with it, bisect between two doubles a few microseconds either side for the
+ * smallest one that lands at or after `ns`. A string, because Node replaces a negative
+ * number (before 1970) with the current time but passes a numeric string through.
  */
 export function utimesArg(ns: bigint): string {
   const target = ns % 1000n === 0n ? ns : ns - (((ns % 1000n) + 1000n) % 1000n) + 1000n;
-  const sec = target / NS - (target % NS < 0n ? 1n : 0n);
-  let seconds = Number(sec) + Number(target - sec * NS) / 1e9;
-  while (landed(seconds) < target) seconds = nextUp(seconds);
-  return String(seconds);
+  let low = seconds(target - 4000n);
+  let high = seconds(target + 4000n);
+  for (;;) {
+    const mid = low + (high - low) / 2;
+    if (mid === low || mid === high) break;
+    if (landed(mid) >= target) high = mid;
+    else low = mid;
+  }
+  return String(high);
 }
 
 /** Put a file's times back through its descriptor, never earlier than they were. */
