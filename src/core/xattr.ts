@@ -35,19 +35,27 @@ const fdPath = (fh: FileHandle) => `/proc/${process.pid}/fd/${fh.fd}`;
 /** The tool's complaint without its name and our /proc path (the report names the file). */
 const complaint = (r: ToolRun) => r.stderr.trim().split('\n').pop()!.replace(/^[a-z]+: \/proc\/\d+\/fd\/\d+: /, '') || `exit ${r.code}`;
 
-/** Attribute name (as getfattr escapes it) -> its dump line `name=0x<hex>`. */
-async function attributes(fh: FileHandle): Promise<Map<string, string>> {
-  const r = await runTool('getfattr', ['--absolute-names', '--dump', '--match=-', '--encoding=hex', fdPath(fh)]);
+/**
+ * Each file's attributes: name (as getfattr escapes it) -> its dump line `name=0x<hex>`.
+ * One getfattr for both files: a rewrite of a tree of small archives pays one spawn each.
+ */
+async function attributes(files: FileHandle[]): Promise<Map<string, string>[]> {
+  const paths = files.map(fdPath);
+  const r = await runTool('getfattr', ['--absolute-names', '--dump', '--match=-', '--encoding=hex', ...paths]);
+  const out = paths.map(() => new Map<string, string>());
   if (r.code !== 0) {
-    // A file system without extended attributes: there is nothing to keep.
-    if (/Operation not supported/.test(r.stderr)) return new Map();
+    // A file system without extended attributes (the two files share one): nothing to keep.
+    if (/Operation not supported/.test(r.stderr)) return out;
     throw new NotWritten(`cannot read its extended attributes: ${complaint(r)}`);
   }
-  const out = new Map<string, string>();
+  let current: Map<string, string> | undefined;
   for (const line of r.stdout.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    out.set(eq < 0 ? line : line.slice(0, eq), line);
+    if (line.startsWith('# file: ')) current = out[paths.indexOf(line.slice(8))];
+    else if (line !== '' && !line.startsWith('#')) {
+      if (!current) throw new NotWritten(`cannot read its extended attributes: getfattr printed ${line.slice(0, 40)} outside a file`);
+      const eq = line.indexOf('=');
+      current.set(eq < 0 ? line : line.slice(0, eq), line);
+    }
   }
   return out;
 }
@@ -58,8 +66,7 @@ async function attributes(fh: FileHandle): Promise<Map<string, string>> {
  * be set fails the rewrite, naming it.
  */
 export async function copyAttributes(from: FileHandle, to: FileHandle): Promise<void> {
-  const want = await attributes(from);
-  const have = await attributes(to);
+  const [want, have] = await attributes([from, to]);
   for (const [name, line] of want) {
     if (have.get(name) === line) continue;
     const r = await runTool('setfattr', ['--restore=-'], `# file: ${fdPath(to)}\n${line}\n`);
