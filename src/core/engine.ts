@@ -1,12 +1,14 @@
-import { chown, lstat, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { constants, type BigIntStats } from 'node:fs';
 import os from 'node:os';
 import pMap from 'p-map';
 import type { Format, FormatRewrite, PlanOptions } from './format.js';
 import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
-import { buildPlan, changedPatches, detectFormat, publishedValues, type Plan } from './plan.js';
-import { baseOf, dirOf, joinPath, pathKey, reportPath, toBytes, type FilePath } from './paths.js';
+import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
+import { baseOf, dirOf, fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from './paths.js';
+import { restoreTimes, type Times } from './utimes.js';
+import { copyAttributes } from './xattr.js';
 import { expandPaths, tempMark, tempName, type WalkFile } from './walk.js';
 import { Folder, idOf, sameId } from './folder.js';
 import { hold } from './debug.js';
@@ -294,7 +296,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
   else result.status = opts.mode === 'normalize' ? 'normalized' : 'would-change';
 
   if (opts.mode !== 'normalize' || (changes.length === 0 && !rewrite && !opts.setMtime)) return { result, published };
-  const mtime = opts.setMtime ? mtimeFor(before, opts) : before.mtime;
+  const times = { atimeNs: before.atimeNs, mtimeNs: opts.setMtime ? mtimeFor(before, opts) : before.mtimeNs };
   const write = async () => {
     if (changes.length > 0 || rewrite) {
       const mode = Number(before.mode);
@@ -302,9 +304,11 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
         throw new NotWritten(`read-only (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); make it writable to normalize it`);
       }
     }
-    if (changes.length > 0) await applyPatches(file, version, changes, { atime: before.atime, mtime });
-    if (rewrite) await rewriteFile(file, before, rewrite.how, mtime);
-    if (changes.length === 0 && !rewrite) await setTimes(file, before.atime, mtime);
+    // A rewrite carries the patches into its new file: the original is not written at all
+    // before the rename, so a rewrite that fails (a full disk) leaves it as it was.
+    if (rewrite) await rewriteFile(file, version, changes, rewrite.how, times);
+    else if (changes.length > 0) await applyPatches(file, version, changes, times);
+    else await setTimes(file, times);
   };
   return { result, write, published };
 }
@@ -328,15 +332,16 @@ export async function processFile(path: FilePath, opts: EngineOptions, pairing: 
   return finish(await prepare({ path, walked }, opts, pairing));
 }
 
-function mtimeFor(st: BigIntStats, opts: PlanOptions): Date {
-  const seconds = opts.clamp ? Math.min(Number(st.mtimeMs) / 1000, opts.epoch) : opts.epoch;
-  return new Date(seconds * 1000);
+/** The file's mtime under --set-mtime, in nanoseconds: the epoch (or, with --clamp, the older of the two). */
+function mtimeFor(st: BigIntStats, opts: PlanOptions): bigint {
+  const epoch = BigInt(Math.floor(opts.epoch)) * 1_000_000_000n;
+  return opts.clamp && st.mtimeNs < epoch ? st.mtimeNs : epoch;
 }
 
-async function setTimes(file: Target, atime: Date, mtime: Date): Promise<void> {
+async function setTimes(file: Target, times: Times): Promise<void> {
   const fh = await openFile(file, readFlags(file.walked));
   try {
-    await fh.utimes(atime, mtime);
+    await restoreTimes(fh, times);
   } finally {
     await fh.close();
   }
@@ -361,7 +366,7 @@ async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): P
  * they cover (an archive with 20,000 members is a few dozen writes, not 80,000).
  * Refuses if the file changed between planning and writing.
  */
-async function applyPatches(file: Target, version: BigIntStats, patches: Plan['patches'], times: { atime: Date; mtime: Date }): Promise<void> {
+async function applyPatches(file: Target, version: BigIntStats, patches: Plan['patches'], times: Times): Promise<void> {
   await pause();
   await hold('before-write');
   const fh = await openFile(file, writeFlags(file.walked));
@@ -383,55 +388,76 @@ async function applyPatches(file: Target, version: BigIntStats, patches: Plan['p
       await writeAll(fh, buf, start);
       i = j + 1;
     }
-    await fh.utimes(times.atime, times.mtime);
+    await restoreTimes(fh, times);
     await fh.sync();
   } finally {
     await fh.close();
   }
 }
 
-async function withReader<T>(file: Target, folder: Folder | undefined, fn: (r: RangeReader) => Promise<T>): Promise<T> {
-  const fh = await openFile(file, readFlags(file.walked), folder);
-  try {
-    return await fn(RangeReader.of(new FileSource(fh, (await fh.stat()).size)));
-  } finally {
-    await fh.close();
+/**
+ * Owner first (chown clears the set-id bits), then mode, then the extended attributes and
+ * ACLs; then check the new file has them all, as a kernel may drop a set-id bit on the way.
+ */
+async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntStats): Promise<void> {
+  const [uid, gid, mode] = [Number(version.uid), Number(version.gid), Number(version.mode) & 0o7777];
+  const made = await to.stat();
+  if (made.uid !== uid || made.gid !== gid) await to.chown(uid, gid);
+  await to.chmod(mode);
+  await copyAttributes(from, to);
+  const kept = await to.stat();
+  if (kept.uid !== uid || kept.gid !== gid || (kept.mode & 0o7777) !== mode) {
+    const octal = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
+    throw new NotWritten(`the rewritten file could not keep owner ${uid}:${gid} and mode ${octal(mode)} (it got ${kept.uid}:${kept.gid} ${octal(kept.mode)})`);
   }
 }
 
 /**
- * Stream the format's rewrite into a temporary file in the same folder, give it the
- * original's mode, owner and times, sync it, then rename it over the original: at every
- * moment the path holds either the old file or the complete new one. A temporary file
- * left by a killed run is removed by the next normalize run (walk.ts tempMark). The
- * temporary file and the rename go through the folder the walk found, held open.
+ * Stream the format's rewrite of the planned bytes (the file with `patches` laid over)
+ * into a temporary file in the same folder, give it the original's owner, mode, extended
+ * attributes and times, sync it, then rename it over the original: at every moment the
+ * path holds either the old file or the complete new one. The temporary file and the
+ * rename go through the folder the walk found, held open. Just before the rename, the
+ * file (through the handle the rewrite read, and through its name) must still be the one
+ * planned; if it was written or replaced meanwhile the rewrite is discarded. A temporary
+ * file left by a killed run is removed by the next normalize run (walk.ts tempMark).
  */
-async function rewriteFile(file: Target, before: BigIntStats, how: FormatRewrite, mtime: Date): Promise<void> {
-  const folder = await folderOf(file);
-  const at = (name: FilePath) => (folder ? folder.at(name) : joinPath(dirOf(file.path), name));
-  const temp = at(tempName(baseOf(file.path), process.pid, tempMark(process.pid, baseOf(file.path))));
-  const path = at(baseOf(file.path));
-  const mode = Number(before.mode) & 0o7777;
-  const out = await open(temp, 'wx', mode).catch(async (e) => {
-    await folder?.close();
-    throw e;
-  });
+async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, times: Times): Promise<void> {
+  // A symlink named on the command line: rewrite the file it points to, not replace the link.
+  const target: Target = file.walked ? file : { path: fromBytes(await realpath(file.path, { encoding: 'buffer' })), walked: false, id: file.id };
+  const folder = await folderOf(target);
   try {
-    await withReader(file, folder, (r) => how.write(r, (chunk) => writeAll(out, chunk, null)));
-    await out.chmod(mode);
-    const made = await out.stat();
-    if (made.uid !== Number(before.uid) || made.gid !== Number(before.gid)) await chown(temp, Number(before.uid), Number(before.gid));
-    await out.utimes(before.atime, mtime);
-    await out.sync();
-    await out.close();
-    await pause();
-    await hold('before-rename');
-    if (folder && !(await folder.holds())) throw moved();
-    await rename(temp, path);
-  } catch (e) {
-    await out.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw e;
+    const at = (name: FilePath) => (folder ? folder.at(name) : joinPath(dirOf(target.path), name));
+    const name = baseOf(target.path);
+    const src = await openFile(target, readFlags(target.walked), folder);
+    try {
+      if (!sameVersion(await src.stat({ bigint: true }), version)) throw changed();
+      const temp = at(tempName(name, process.pid, tempMark(process.pid, name)));
+      const out = await open(temp, 'wx', Number(version.mode) & 0o777);
+      try {
+        const planned = new PatchedSource(new FileSource(src, Number(version.size)), [...patches].sort((a, b) => a.offset - b.offset));
+        await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null));
+        await keepMetadata(src, out, version);
+        await restoreTimes(out, times);
+        await out.sync();
+        await out.close();
+        await pause();
+        await hold('before-rename');
+        if (folder && !(await folder.holds())) throw moved();
+        const held = await src.stat({ bigint: true });
+        const named = await lstat(at(name), { bigint: true });
+        if (!sameVersion(held, version) || !sameVersion(named, version)) {
+          throw new NotWritten('changed on disk while it was being rewritten (written, or replaced by another file); the rewrite was discarded, run unstamp on it again');
+        }
+        await rename(temp, at(name));
+      } catch (e) {
+        await out.close().catch(() => undefined);
+        await rm(temp, { force: true });
+        throw e;
+      }
+    } finally {
+      await src.close();
+    }
   } finally {
     await folder?.close();
   }

@@ -200,6 +200,41 @@ export async function streamPatched(
   }
 }
 
+/**
+ * A source read as if `patches` (sorted by offset, none overlapping) were written: a
+ * whole-file rewrite reads the planned bytes through it, so the original is not touched
+ * before the rename.
+ */
+export class PatchedSource implements ByteSource {
+  constructor(
+    private readonly base: ByteSource,
+    private readonly patches: readonly Patch[],
+  ) {}
+
+  get size(): number {
+    return this.base.size;
+  }
+
+  async readAt(offset: number, length: number): Promise<Buffer> {
+    const chunk = await this.base.readAt(offset, length);
+    // Binary search: a zip rewrite reads each central record on its own, among tens of thousands of patches.
+    let lo = 0;
+    let hi = this.patches.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.patches[mid].offset + this.patches[mid].bytes.length <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.patches.length && this.patches[i].offset < offset + length; i++) {
+      const p = this.patches[i];
+      const from = Math.max(p.offset, offset);
+      const to = Math.min(p.offset + p.bytes.length, offset + length);
+      p.bytes.copy(chunk, from - offset, from - p.offset, to - p.offset);
+    }
+    return chunk;
+  }
+}
+
 /** Turn derived fields into patches, stage by stage, one streaming pass per stage. */
 async function resolveDerived(plan: Plan, source: ByteSource): Promise<void> {
   const stages = [...new Set(plan.derived.map((d) => d.stage))].sort((a, b) => a - b);
