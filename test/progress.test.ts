@@ -8,9 +8,9 @@ import { bin, cli, have, samples, tempDir } from './helpers.js';
 
 const BAR = /unstamp [\u2588\u2591]+ \d+% \| \d+\/\d+ files \| [\d.]+\/[\d.]+ MiB \| ETA \d+s/;
 
-/** Run the CLI on a pseudo-terminal, slowed so the run outlasts the bar's 300 ms delay. */
+/** Run the CLI on a pseudo-terminal, slowed (3 ms a write, about 300 writes) so the run outlasts the bar's 300 ms delay. */
 function onTty(args: string[], env: Record<string, string> = {}): { code: number; screen: string } {
-  const vars = { NODE_OPTIONS: '', CI: '', UNSTAMP_DEBUG_WRITE_DELAY_MS: '15', ...env };
+  const vars = { NODE_OPTIONS: '', CI: '', UNSTAMP_DEBUG_WRITE_DELAY_MS: '3', ...env };
   const assign = Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join(' ');
   const cmd = `env ${assign} '${process.execPath}' '${bin}' ${args.map((a) => `'${a}'`).join(' ')}`;
   const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
@@ -37,14 +37,16 @@ for (const [what, args, env] of [
   ['CI set', [], { CI: 'true' }],
 ] as const) {
   t.test(`no bar with ${what}`, { skip: !have('script') && 'util-linux script not installed' }, async (t) => {
+    const began = Date.now();
     const r = onTty([...args, '--epoch', '0', '-j', '1', tree(t)], env);
+    t.ok(Date.now() - began > 300, 'the run outlasted the 300 ms before a bar would show');
     t.equal(r.code, 0);
     t.notMatch(r.screen, / files \| .* MiB \| ETA /);
   });
 }
 
 t.test('no bar when stderr is not a terminal', async (t) => {
-  const r = cli(['--epoch', '0', '-j', '1', tree(t)], { env: { UNSTAMP_DEBUG_WRITE_DELAY_MS: '15' } });
+  const r = cli(['--epoch', '0', '-j', '1', tree(t)], { env: { UNSTAMP_DEBUG_WRITE_DELAY_MS: '3' } });
   t.equal(r.code, 0);
   t.notMatch(r.stderr, / files \| .* MiB \| ETA /);
   t.equal(r.stderr, '');

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bin, cli, samples, sha256, tempDir } from './helpers.js';
+import { alive } from '../src/core/walk.js';
 
 const GZ = path.join(samples, 'gzip/gnu/a/hello.txt.gz');
 const JAR = path.join(samples, 'zip/jar/a/demo.jar');
@@ -125,16 +126,6 @@ t.test('a folder swapped for a symlink just before a rewrite renames: the rename
     t.same(readdirSync(path.join(tree, 'moved')), ['x.jar'], 'no temporary file is left');
   }
 });
-
-/** Whether a process with this pid exists in this PID namespace. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const temporaries = (dir: string) => readdirSync(dir).filter((n) => /\.unstamp-\d+-[0-9a-f]{12}\.tmp$/.test(n));
 

@@ -75,7 +75,8 @@ export function tempMark(pid: number, target: FilePath): string {
   return createHash('sha256').update(`unstamp temporary file\0${origin}\0${pid}\0`).update(toBytes(target)).digest('hex').slice(0, 12);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists in this PID namespace. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
