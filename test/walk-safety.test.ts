@@ -39,15 +39,15 @@ async function reached(marker: string, run: Promise<Child>): Promise<void> {
   }
 }
 
-/** tree/in/in.gz inside the tree, outside/out.gz next to it, both needing normalization. */
-function layout(t: Parameters<typeof tempDir>[0]): { dir: string; tree: string; outside: string } {
+/** `src` copied to tree/<inside> and outside/<outsideName>, side by side in a new folder (default: tree/in/in.gz, outside/out.gz). */
+function layout(t: Parameters<typeof tempDir>[0], src = GZ, inside = 'in/in.gz', outsideName = 'out.gz'): { dir: string; tree: string; outside: string } {
   const dir = tempDir(t);
   const tree = path.join(dir, 'tree');
   const outside = path.join(dir, 'outside');
-  mkdirSync(path.join(tree, 'in'), { recursive: true });
+  mkdirSync(path.dirname(path.join(tree, inside)), { recursive: true });
   mkdirSync(outside);
-  cpSync(GZ, path.join(tree, 'in', 'in.gz'));
-  cpSync(GZ, path.join(outside, 'out.gz'));
+  cpSync(src, path.join(tree, inside));
+  cpSync(src, path.join(outside, outsideName));
   return { dir, tree, outside };
 }
 
@@ -101,13 +101,7 @@ t.test('a folder swapped for a symlink after the walk leads nowhere', async (t) 
 });
 
 t.test('a folder swapped for a symlink just before a rewrite renames: the rename stays in the folder the walk found', async (t) => {
-  const dir = tempDir(t);
-  const tree = path.join(dir, 'tree');
-  const outside = path.join(dir, 'outside');
-  mkdirSync(path.join(tree, 'sub'), { recursive: true });
-  mkdirSync(outside);
-  cpSync(JAR, path.join(tree, 'sub', 'x.jar'));
-  cpSync(JAR, path.join(outside, 'x.jar'));
+  const { dir, tree, outside } = layout(t, JAR, 'sub/x.jar', 'x.jar');
   const expected = path.join(dir, 'expected.jar');
   cpSync(JAR, expected);
   t.equal(cli(['--epoch', '0', '--zip-order', 'name', expected]).code, 0);
