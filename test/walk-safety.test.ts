@@ -148,7 +148,10 @@ t.test('a temporary file left by a killed rewrite: kept by check and --exclude, 
   const marker = path.join(tempDir(t), 'rename');
   const run = start(['--epoch', '0', '--zip-order', 'name', dir], { UNSTAMP_DEBUG_BEFORE_RENAME: marker });
   await reached(marker, run);
-  process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
+  const victim = Number(readFileSync(marker, 'utf8'));
+  // Never kill(0) or a negative pid: that is this whole process group.
+  if (!(victim > 0)) throw new Error(`the hook's marker holds no pid: ${JSON.stringify(readFileSync(marker, 'utf8'))}`);
+  process.kill(victim, 'SIGKILL');
   await run;
   const [temp] = temporaries(dir);
   t.ok(temp, 'the killed rewrite left its temporary file');

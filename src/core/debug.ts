@@ -1,6 +1,6 @@
 // Test hooks, never set in normal use.
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** The moments a race test can stop a run at, each through its own variable. */
@@ -19,6 +19,10 @@ const VARIABLES = {
 export async function hold(point: keyof typeof VARIABLES): Promise<void> {
   const marker = process.env[VARIABLES[point]];
   if (!marker) return;
-  if (!existsSync(`${marker}.go`)) await writeFile(marker, String(process.pid));
+  // Written beside it and renamed: a test that sees the marker also sees the pid in it.
+  if (!existsSync(`${marker}.go`)) {
+    await writeFile(`${marker}.part`, String(process.pid));
+    await rename(`${marker}.part`, marker);
+  }
   while (!existsSync(`${marker}.go`)) await delay(10);
 }
