@@ -2,6 +2,7 @@
 // symlinked folder, a folder swapped for a symlink after the walk leads nowhere, and
 // unstamp deletes no file it did not write.
 import t from 'tap';
+import type { Test } from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -139,13 +140,18 @@ t.test('no run deletes a file named like a temporary file that unstamp cannot pr
   t.notMatch(r.stderr, /removed/);
 });
 
-t.test('a temporary file left by a killed rewrite: kept by check and --exclude, removed and reported by the next run', async (t) => {
+/** x.jar in a folder of its own to rewrite (--zip-order name), what it becomes run alone, and a marker path for the before-rename hook. */
+function rewriteCase(t: Test): { dir: string; expected: string; marker: string } {
   const dir = tempDir(t);
   cpSync(JAR, path.join(dir, 'x.jar'));
   const expected = path.join(tempDir(t), 'x.jar');
   cpSync(JAR, expected);
   t.equal(cli(['--epoch', '0', '--zip-order', 'name', expected]).code, 0);
-  const marker = path.join(tempDir(t), 'rename');
+  return { dir, expected, marker: path.join(tempDir(t), 'rename') };
+}
+
+t.test('a temporary file left by a killed rewrite: kept by check and --exclude, removed and reported by the next run', async (t) => {
+  const { dir, expected, marker } = rewriteCase(t);
   const run = start(['--epoch', '0', '--zip-order', 'name', dir], { UNSTAMP_DEBUG_BEFORE_RENAME: marker });
   await reached(marker, run);
   const victim = Number(readFileSync(marker, 'utf8'));
@@ -170,12 +176,7 @@ t.test('a temporary file left by a killed rewrite: kept by check and --exclude, 
 t.test('a check in another PID namespace leaves the temporary file of a live rewrite alone', async (t) => {
   const unshare = ['unshare', '--pid', '--fork', '--mount-proc', 'sh', '-c', 'echo 4194200 > /proc/sys/kernel/ns_last_pid; "$@"; exit $?', 'sh'];
   if (process.getuid?.() !== 0 || spawnSync(unshare[0], [...unshare.slice(1), 'true']).status !== 0) return t.skip('needs root and unshare');
-  const dir = tempDir(t);
-  cpSync(JAR, path.join(dir, 'x.jar'));
-  const expected = path.join(tempDir(t), 'x.jar');
-  cpSync(JAR, expected);
-  t.equal(cli(['--epoch', '0', '--zip-order', 'name', expected]).code, 0);
-  const marker = path.join(tempDir(t), 'rename');
+  const { dir, expected, marker } = rewriteCase(t);
   // The rewrite runs in a PID namespace of its own (a container), stopped before its rename.
   const run = start(['--epoch', '0', '--zip-order', 'name', dir], { UNSTAMP_DEBUG_BEFORE_RENAME: marker }, [...unshare, process.execPath, bin]);
   await reached(marker, run);
