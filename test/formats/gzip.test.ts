@@ -44,6 +44,25 @@ for (const c of pairs) {
   });
 }
 
+t.test('an MTIME of 0 ("no time stored", gzip -n) stays 0 whatever the epoch, with or without --clamp', async (t) => {
+  const dir = copySample(t, 'gzip/gnu-n');
+  const a = path.join(dir, 'a', 'hello.txt.gz');
+  const before = readFileSync(a);
+  t.equal(before.readUInt32LE(4), 0, 'gzip -n stored no time');
+  for (const args of [['--epoch', '1700000000'], ['--epoch', '1700000000', '--clamp']]) {
+    t.equal(cli(['check', ...args, a]).code, 0, `check ${args.join(' ')}: nothing to change`);
+    const r = cli([...args, a]);
+    t.equal(r.code, 0, r.stderr);
+    t.ok(readFileSync(a).equals(before), `${args.join(' ')}: the file keeps every byte`);
+  }
+  // A stored time still becomes the epoch: only 0 is special.
+  const stamped = copySample(t, 'gzip/gnu');
+  const g = path.join(stamped, 'a', 'hello.txt.gz');
+  t.not(readFileSync(g).readUInt32LE(4), 0);
+  t.equal(cli(['--epoch', '1700000000', g]).code, 0);
+  t.equal(readFileSync(g).readUInt32LE(4), 1700000000, 'a non-zero MTIME is set to the epoch');
+});
+
 t.test('multi-member file: only the first member header is rewritten (documented limit)', async (t) => {
   const dir = copySample(t, 'gzip/multi');
   const a = path.join(dir, 'a', 'multi.gz');

@@ -9,10 +9,11 @@ export const gzip: Format = {
   plan: planGzip,
   regions: async (r) => (await import('./regions.js')).gzipRegions(r),
   fields: [
-    { field: 'MTIME (first member)', value: 'the epoch; 0 means "no timestamp", as `gzip -n` writes (--clamp: only if newer)' },
+    { field: 'MTIME (first member)', value: 'the epoch (--clamp: only if newer)' },
     { field: 'FHCRC (if FLG.FHCRC is set)', value: 'recomputed over the patched header' },
   ],
   leftAlone: [
+    'an MTIME of 0 ("no time stored", as `gzip -n`, `tar czf` and Python\'s gzip with mtime=0 write) stays 0, whatever the epoch',
     'FNAME, FCOMMENT and FEXTRA are kept (the file size never changes)',
     'XFL and OS bytes',
     'members after the first in a multi-member file',

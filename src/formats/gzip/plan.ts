@@ -23,7 +23,9 @@ export async function planGzip(ctx: PlanContext): Promise<void> {
   if (flg & S.FLG_RESERVED) throw new FormatError(`gzip flags at 0x3 are ${hex(flg)}: reserved bits 0xe0 are set`, reader.base + S.OFF_FLG);
 
   const mtime = h.readUInt32LE(S.OFF_MTIME);
-  const value = ctx.time(mtime);
+  // 0 means "no time stored" (gzip -n, tar czf, Python's gzip with mtime=0): nothing to
+  // normalize, and writing the epoch there would invent a time, so it stays 0.
+  const value = mtime === 0 ? 0 : ctx.time(mtime);
   ctx.patch({ offset: S.OFF_MTIME, oldBytes: h.subarray(4, 8), bytes: u32le(value), field: 'MTIME', old: renderMtime(mtime), new: renderMtime(value) });
 
   let pos = S.HEADER_SIZE;
