@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { cli, copySample, have, samples, sh, sha256, tempDir, expectRefused, type Corrupt } from '../helpers.js';
@@ -61,6 +61,55 @@ t.test('an MTIME of 0 ("no time stored", gzip -n) stays 0 whatever the epoch, wi
   t.not(readFileSync(g).readUInt32LE(4), 0);
   t.equal(cli(['--epoch', '1700000000', g]).code, 0);
   t.equal(readFileSync(g).readUInt32LE(4), 1700000000, 'a non-zero MTIME is set to the epoch');
+});
+
+t.test('--gzip-name drop: two gzip runs over temporary names become identical, shorter, and still valid', { skip: !have('gzip') && 'gzip is not installed' }, async (t) => {
+  // The same content compressed twice by GNU gzip under the temporary names a build step
+  // gives its input: FNAME (and MTIME) differ.
+  const dir = tempDir(t);
+  const payload = readFileSync(path.join(samples, 'gzip/gnu/a/hello.txt.gz'));
+  const files = ['a/tmp.Xy12ab.txt', 'b/tmp.Q9zz70.txt'].map((rel, i) => {
+    const src = path.join(dir, rel);
+    mkdirSync(path.dirname(src), { recursive: true });
+    writeFileSync(src, gunzipSync(payload));
+    utimesSync(src, 1600000000 + i * 86400, 1600000000 + i * 86400);
+    t.equal(sh('gzip', [src]).code, 0, `gzip ${rel}`);
+    return `${src}.gz`;
+  });
+  const [a, b] = files;
+  const before = files.map((f) => readFileSync(f));
+  t.not(sha256(a), sha256(b), 'the two differ before');
+  t.equal(cli(['--epoch', '0', dir]).code, 0);
+  t.not(sha256(a), sha256(b), 'without --gzip-name drop the names still differ');
+  t.equal(cli(['check', '--gzip-name', 'drop', dir]).code, 1, 'check sees the names');
+  const r = cli(['-v', '--gzip-name', 'drop', dir]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /FNAME\/FCOMMENT: FNAME "tmp\.Xy12ab\.txt" -> dropped/);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  const after = readFileSync(a);
+  t.equal(after.length, before[0].length - 'tmp.Xy12ab.txt'.length - 1, 'shorter by the name and its NUL');
+  t.equal(after[3] & 0x08, 0, 'FLG.FNAME cleared');
+  t.ok(gunzipSync(after).equals(gunzipSync(payload)), 'the same payload');
+  t.equal(sh('gzip', ['-t', a]).code, 0, 'gzip -t accepts it');
+  t.notOk(after.includes('tmp.Xy12ab'), 'the name is nowhere in the file');
+  t.equal(JSON.parse(cli(['--json', '--gzip-name', 'drop', dir]).stdout).summary.bytesChanged, 0, 'second run changes 0 bytes');
+});
+
+t.test('--gzip-name drop with FEXTRA, FCOMMENT and FHCRC (zlib): the header CRC is recomputed for the shorter header', async (t) => {
+  const dir = copySample(t, 'gzip/zlib-full');
+  const a = path.join(dir, 'a', 'full.gz');
+  const before = readFileSync(a);
+  const r = cli(['-v', '--gzip-name', 'drop', dir]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /FNAME "full\.txt", FCOMMENT \(14 bytes\) -> dropped/);
+  const after = readFileSync(a);
+  t.equal(after.length, before.length - 'full.txt'.length - 1 - 'sample comment'.length - 1);
+  t.equal(after[3] & 0x18, 0, 'FNAME and FCOMMENT flags cleared');
+  t.equal(after[3] & 0x06, before[3] & 0x06, 'FEXTRA and FHCRC kept');
+  // zlib checks FHCRC against the header it reads.
+  t.ok(gunzipSync(after).equals(gunzipSync(before)), 'zlib accepts the header CRC and gives the same payload');
+  t.equal(sha256(a), sha256(path.join(dir, 'b', 'full.gz')), 'the pair is identical');
+  if (have('gzip')) t.equal(sh('gzip', ['-t', a]).code, 0, 'gzip -t accepts it');
 });
 
 t.test('multi-member file: only the first member header is rewritten (documented limit)', async (t) => {

@@ -1,5 +1,6 @@
 import type { Format } from '../../core/format.js';
 import { planGzip } from './plan.js';
+import { dropName } from './rewrite.js';
 import { ID1, ID2 } from './spec.js';
 
 export const gzip: Format = {
@@ -7,6 +8,15 @@ export const gzip: Format = {
   title: 'gzip (RFC 1952)',
   detect: (head) => head.length >= 2 && head[0] === ID1 && head[1] === ID2,
   plan: planGzip,
+  options: [
+    {
+      name: 'gzip-name',
+      describe: '"drop" removes the stored original file name and comment (FNAME, FCOMMENT), which differ when the input had a temporary name: the file gets shorter (temporary file and atomic rename; compressed data copied as it is); "keep" leaves them',
+      choices: ['keep', 'drop'],
+      default: 'keep',
+    },
+  ],
+  rewrite: dropName,
   regions: async (r) => (await import('./regions.js')).gzipRegions(r),
   fields: [
     { field: 'MTIME (first member)', value: 'the epoch (--clamp: only if newer)' },
@@ -14,7 +24,7 @@ export const gzip: Format = {
   ],
   leftAlone: [
     'an MTIME of 0 ("no time stored", as `gzip -n`, `tar czf` and Python\'s gzip with mtime=0 write) stays 0, whatever the epoch',
-    'FNAME, FCOMMENT and FEXTRA are kept (the file size never changes)',
+    'FNAME and FCOMMENT are kept unless --gzip-name drop; FEXTRA is kept',
     'XFL and OS bytes',
     'members after the first in a multi-member file',
   ],
