@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { FormatError, hex } from '../../core/errors.js';
+import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
@@ -236,6 +236,10 @@ export async function readEnd(r: RangeReader): Promise<End> {
 export async function planZip(ctx: PlanContext): Promise<void> {
   const r = ctx.reader;
   const end = await readEnd(r);
+  const cdStart = end.prefix + end.cdOffset;
+  if (cdStart >= S.APK_SIG_BLOCK_MAGIC.length && (await r.read(cdStart - S.APK_SIG_BLOCK_MAGIC.length, S.APK_SIG_BLOCK_MAGIC.length, 'APK Signing Block magic')).equals(S.APK_SIG_BLOCK_MAGIC)) {
+    throw new SkipFile(`signed (APK Signing Block before the central directory at ${hex(cdStart)}; its signatures cover every entry): normalize before signing`);
+  }
   if (end.prefix > 0) ctx.note(`${end.prefix} bytes before the archive (self-extractor stub or appended zip) kept`);
   if (end.junk > 0) ctx.note(`${end.junk} bytes after the end of central directory record (appended to the archive) kept`);
   const dos = (date: number, time: number) => {

@@ -82,3 +82,10 @@ export const DATA_DESCRIPTOR_SIGNATURE = 0x08074b50;
 export const METHOD_STORED = 0;
 /** Derived CRCs run after everything inside their member: deeper members first. */
 export const CRC_STAGE_BASE = 100;
+
+/**
+ * APK Signing Block (APK Signature Scheme v2 and later): just before the central
+ * directory, ending in its size (uint64) and this 16-byte magic. Its signatures cover the
+ * entries and the central directory, so any change breaks them.
+ */
+export const APK_SIG_BLOCK_MAGIC = Buffer.from('APK Sig Block 42', 'latin1');
