@@ -50,3 +50,34 @@ t.test('a v2/v3-signed APK is skipped untouched and still verifies; a v1-only on
   t.equal(cli(['--epoch', '0', plain]).code, 0);
   t.equal(cli(['check', '--epoch', '0', plain]).code, 0, 'the unsigned one is normalized');
 });
+
+t.test('zipaligned APKs: the zero padding in local extra fields is kept, the pair becomes identical and stays aligned', { skip: ['zip', 'zipalign', 'unzip'].some((x) => !have(x)) && 'zip, zipalign or unzip is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  // Two builds of the same files at different times; stored (-0) entries with names of
+  // odd lengths, so zipalign has to pad their local headers.
+  const built = ['a', 'b'].map((side, i) => {
+    const src = path.join(dir, `src-${side}`);
+    mkdirSync(path.join(src, 'res'), { recursive: true });
+    writeFileSync(path.join(src, 'AndroidManifest.xml'), 'manifest');
+    writeFileSync(path.join(src, 'res', 'ab.txt'), 'hello');
+    writeFileSync(path.join(src, 'res', 'abcde.bin'), Buffer.alloc(300, 7));
+    for (const f of ['AndroidManifest.xml', 'res/ab.txt', 'res/abcde.bin']) sh('touch', ['-d', `@${1600000000 + i * 86400}`, path.join(src, f)]);
+    t.equal(sh('zip', ['-q', '-0', '-X', 'unaligned.apk', 'AndroidManifest.xml', 'res/ab.txt', 'res/abcde.bin'], src).code, 0);
+    const out = path.join(dir, `${side}.apk`);
+    t.equal(sh('zipalign', ['-p', '4', path.join(src, 'unaligned.apk'), out]).code, 0, `zipalign ${side}`);
+    return out;
+  });
+  const [a, b] = built;
+  const padded = readFileSync(a);
+  t.not(padded.length, readFileSync(path.join(dir, 'src-a', 'unaligned.apk')).length, 'zipalign added padding');
+  t.notOk(padded.equals(readFileSync(b)), 'the two builds differ before');
+  const r = cli(['--epoch', '0', a, b]);
+  t.equal(r.code, 0, r.stderr);
+  t.ok(readFileSync(a).equals(readFileSync(b)), 'byte-identical after');
+  t.equal(readFileSync(a).length, padded.length, 'same size: the padding is kept');
+  for (const f of built) {
+    t.equal(sh('zipalign', ['-c', '-p', '4', f]).code, 0, `zipalign -c -p 4 accepts ${path.basename(f)}`);
+    t.equal(sh('unzip', ['-tq', f]).code, 0, `unzip -t accepts ${path.basename(f)}`);
+  }
+  t.equal(JSON.parse(cli(['--json', '--epoch', '0', a, b]).stdout).summary.bytesChanged, 0, 'second run changes 0 bytes');
+});

@@ -43,7 +43,7 @@ export const zip: Format = {
   leftAlone: [
     'compressed data (compressed nested archives are listed by explain, not normalized), sizes, names, member order, comments, prefixed data, bytes appended after the archive',
     'the DOS time of entries encrypted with a data descriptor (it is the password check byte)',
-    'unknown extra fields',
+    'unknown extra fields, and zipalign\'s zero padding at the end of a local extra field (an aligned APK stays aligned)',
     'an APK signed with APK Signature Scheme v2 or later (an APK Signing Block before the central directory): skipped whole, as any change breaks its signatures',
   ],
 };

@@ -55,6 +55,8 @@ function planExtra(ctx: PlanContext, extra: Buffer, at: number, w: Where): void 
   };
   let pos = 0;
   while (pos < extra.length) {
+    // zipalign pads a local extra field with zero bytes to align the data after it.
+    if (pos + 4 > extra.length && w.side === 'local' && extra.subarray(pos).every((b) => b === 0)) break;
     if (pos + 4 > extra.length) throw new FormatError(`${w.entry}: ${w.side} extra field at ${hex(at + pos)}: ${extra.length - pos} stray bytes, not a header`, ctx.reader.base + at + pos);
     const id = extra.readUInt16LE(pos);
     const size = extra.readUInt16LE(pos + 2);
