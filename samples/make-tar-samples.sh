@@ -65,7 +65,7 @@ LONGDIR=a-directory-whose-name-is-long-enough/that-the-path-of-the-file-inside
 LONGFILE=$LONGDIR/does-not-fit-the-100-byte-name-field-of-a-ustar-header.txt
 LONG=(hello.txt "$LONGDIR" "$LONGFILE" longlink.txt)
 
-VARIANTS=(gnu oldgnu ustar v7 pax gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax nested)
+VARIANTS=(gnu oldgnu ustar v7 pax gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax nested big-ids)
 
 die() { echo "make-tar-samples: $*" >&2; exit 1; }
 
@@ -191,6 +191,23 @@ build_nested() {
   at tar -b 1 --format=gnu -cf demo.tar hello.txt libdemo.a hello.txt.gz
 }
 pair nested build_nested demo.tar
+
+# --- ids too large for the octal fields, names in pax records ---------------------------------
+# uid/gid over 2097151 (7 octal digits): GNU format stores them base-256, pax
+# and bsdtar in uid/gid records. --pax-option puts uname/gname records
+# (GNU tar otherwise writes them for names over 32 bytes or not ASCII).
+BIG_A=3000000:3000001 BIG_B=4000000:4000001
+NAME_A=builder-a NAME_B=builder-b
+build_big_ids() {
+  local big=$BIG_A name=$NAME_A
+  [ "$SIDE" = b ] && big=$BIG_B name=$NAME_B
+  chown -h "$big" hello.txt run.sh sub sub/nested.txt
+  at tar -b 1 --format=gnu -cf gnu-big.tar hello.txt run.sh sub
+  at tar -b 1 --format=pax -cf pax-big.tar hello.txt run.sh sub
+  at bsdtar -b 1 --format pax -cf bsdtar-big.tar hello.txt run.sh sub
+  at tar -b 1 --format=pax --pax-option="uname:=$name,gname:=$name" -cf pax-names.tar hello.txt sub
+}
+pair big-ids build_big_ids gnu-big.tar pax-big.tar bsdtar-big.tar pax-names.tar
 
 # --- oracle: GNU tar's own reproducible output ------------------------------------------------
 REPRO=(--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0)
