@@ -186,7 +186,11 @@ export async function* walkTar(reader: RangeReader): AsyncGenerator<TarHeader, T
     if (size > room) {
       throw new FormatError(`tar header at ${hex(at)}: size ${size} runs past the end of the file (${room} bytes left after the header)`, base + at + S.size.offset);
     }
-    const next = dataStart + Math.min(blocks(size), room);
+    // GNU tar reads whole blocks: data whose padding is cut short is an unexpected end of file.
+    if (blocks(size) > room) {
+      throw new FormatError(`tar header at ${hex(at)}: the data (${size} bytes) and its padding to ${S.BLOCK} bytes run past the end of the file (${room} bytes left after the header)`, base + at + S.size.offset);
+    }
+    const next = dataStart + blocks(size);
     const h: TarHeader = { at, raw, flavor, type, kind, size, dataStart, next, label: '', path: headerPath(raw, flavor), records: [], sparse: false };
     if (kind === 'pax' || kind === 'global') {
       const data = await readMeta(reader, dataStart, size, `pax extended header data`);
