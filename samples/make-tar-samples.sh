@@ -206,8 +206,11 @@ build_big_ids() {
   at tar -b 1 --format=pax -cf pax-big.tar hello.txt run.sh sub
   at bsdtar -b 1 --format pax -cf bsdtar-big.tar hello.txt run.sh sub
   at tar -b 1 --format=pax --pax-option="uname:=$name,gname:=$name" -cf pax-names.tar hello.txt sub
+  # Names over 32 bytes, which GNU tar stores in pax records by itself.
+  local long="$name-a-user-name-longer-than-32-bytes"
+  at tar -b 1 --format=pax --pax-option="uname:=$long,gname:=$long" -cf pax-long-names.tar hello.txt
 }
-pair big-ids build_big_ids gnu-big.tar pax-big.tar bsdtar-big.tar pax-names.tar
+pair big-ids build_big_ids gnu-big.tar pax-big.tar bsdtar-big.tar pax-names.tar pax-long-names.tar
 
 # --- oracle: GNU tar's own reproducible output ------------------------------------------------
 REPRO=(--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0)

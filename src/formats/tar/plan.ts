@@ -135,24 +135,39 @@ function planPaxId(ctx: PlanContext, h: TarHeader, r: PaxRecord): void {
   });
 }
 
+/** Python's tarfile reads at most this many digits of a record's length field. */
+const MAX_LENGTH_DIGITS = 20;
+
 /**
- * uname/gname: an empty value, which GNU tar and libarchive read as "no name" (the
- * numeric id is used), as --numeric-owner leaves them. The record keeps its length: the
- * bytes the name took go to leading zeros of the decimal length field, which every
- * reader parses as the same number ("17 uname=alice\n" -> "000000017 uname=\n").
+ * uname/gname: an empty value, which GNU tar, libarchive and Python read as "no name"
+ * (the numeric id is used), as --numeric-owner leaves them. The record keeps its length:
+ * the bytes the name took go to leading zeros of the decimal length field, which every
+ * reader parses as the same number ("17 uname=alice\n" -> "000000017 uname=\n"). A name
+ * so long that the field would pass 20 digits (Python's limit) turns the record into a
+ * POSIX `comment`, whose value every reader ignores: the header's emptied field then
+ * stands, with the same meaning.
  */
 function planPaxName(ctx: PlanContext, h: TarHeader, r: PaxRecord, raw: Buffer): void {
   const length = r.end - r.start;
   const body = Buffer.from(` ${r.key}=\n`, 'utf8');
-  const text = String(length).padStart(length - body.length, '0');
-  const bytes = Buffer.concat([Buffer.from(text, 'latin1'), body]);
+  let bytes: Buffer;
+  let now: string;
+  if (length - body.length <= MAX_LENGTH_DIGITS) {
+    const text = String(length).padStart(length - body.length, '0');
+    bytes = Buffer.concat([Buffer.from(text, 'latin1'), body]);
+    now = `"" (empty; length field ${text})`;
+  } else {
+    const filler = '0'.repeat(length - String(length).length - ' comment=\n'.length);
+    bytes = Buffer.from(`${length} comment=${filler}\n`, 'latin1');
+    now = `"" (the record becomes a comment of ${filler.length} zeros; the header's empty ${r.key} stands)`;
+  }
   ctx.patch({
     offset: r.start,
     oldBytes: raw,
     bytes,
     field: `tar ${h.label}: pax ${r.key}`,
     old: JSON.stringify(Buffer.from(r.value, 'latin1').toString('utf8')),
-    new: `"" (empty; length field ${text})`,
+    new: now,
   });
 }
 
