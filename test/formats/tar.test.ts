@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test as Tap } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -36,7 +36,7 @@ function must(cmd: string, args: string[]): Buffer {
 }
 
 /** What the tools read: GNU tar's and bsdtar's listings (names, types, modes, links) and every regular entry's bytes. */
-function payload(archive: string, nested: PairCase['nested'] = {}): { names: string[]; modes: string[]; data: Record<string, string> } {
+function payload(t: Tap, archive: string, nested: PairCase['nested'] = {}): { names: string[]; modes: string[]; data: Record<string, string> } {
   const names = must('tar', ['-tf', archive]).toString().split('\n').filter(Boolean);
   t.same(must('bsdtar', ['-tf', archive]).toString().split('\n').filter(Boolean).map((n) => n.replace(/\/$/, '')), names.map((n) => n.replace(/\/$/, '')), `bsdtar lists what GNU tar lists in ${path.basename(archive)}`);
   // Mode and type column, and the link targets, of the verbose listing: what unstamp keeps.
@@ -66,14 +66,14 @@ for (const c of pairs) {
       const a = path.join(dir, 'a', file);
       const b = path.join(dir, 'b', file);
       t.not(sha256(a), sha256(b), 'the two builds differ before');
-      const before = payload(a, c.nested);
-      t.same(payload(b, c.nested), before, 'both builds hold the same entries');
+      const before = payload(t, a, c.nested);
+      t.same(payload(t, b, c.nested), before, 'both builds hold the same entries');
 
       t.equal(cli(['check', dir]).code, 1, 'check exits 1 before');
       const run = cli([dir]);
       t.equal(run.code, 0, run.stderr);
       t.equal(sha256(a), sha256(b), 'byte-identical after');
-      t.same(payload(a, c.nested), before, 'same names, modes, links and contents after');
+      t.same(payload(t, a, c.nested), before, 'same names, modes, links and contents after');
       t.equal(readFileSync(a).length, readFileSync(path.join(samples, c.dir, 'a', file)).length, 'size unchanged');
 
       // GNU tar reads every time (pax records included) as the epoch and every owner as 0.
