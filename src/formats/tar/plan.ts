@@ -15,6 +15,11 @@ function normalTime(ctx: PlanContext, v: bigint): bigint {
 }
 
 const renderBig = (v: bigint) => (v >= -MAX && v <= MAX ? renderTime(Number(v)) : String(v));
+/** A pax time as stored, with its date: "1577934245.123456789 (2020-01-02 03:04:05 UTC)". */
+const renderPax = (text: string, v: bigint) => {
+  const date = /\((.*)\)$/.exec(renderBig(v));
+  return date ? `${text} (${date[1]})` : text;
+};
 const renderId = (v: bigint) => String(v);
 const renderOctal = (v: number) => `0o${v.toString(8)}`;
 
@@ -118,8 +123,8 @@ function planPaxTime(ctx: PlanContext, h: TarHeader, r: PaxRecord): void {
     oldBytes: Buffer.from(r.value, 'latin1'),
     bytes: Buffer.from(text, 'latin1'),
     field: `tar ${h.label}: pax ${r.key}`,
-    old: `${r.value} (${renderBig(old)})`,
-    new: `${text} (${renderBig(keep ? old : now)})`,
+    old: renderPax(r.value, old),
+    new: renderPax(text, keep ? old : now),
   });
 }
 
