@@ -38,7 +38,7 @@
 # unshare, cc. The script is idempotent: it deletes samples/tar/<variants>,
 # samples/tar/oracle and samples/tar/VERSIONS.txt and recreates them.
 set -euo pipefail
-export LC_ALL=C TZ=UTC
+export LC_ALL=C TZ=UTC TMPDIR=/tmp
 umask 022
 unset SOURCE_DATE_EPOCH TAR_OPTIONS GZIP
 
@@ -65,7 +65,7 @@ LONGDIR=a-directory-whose-name-is-long-enough/that-the-path-of-the-file-inside
 LONGFILE=$LONGDIR/does-not-fit-the-100-byte-name-field-of-a-ustar-header.txt
 LONG=(hello.txt "$LONGDIR" "$LONGFILE" longlink.txt)
 
-VARIANTS=(gnu oldgnu ustar v7 pax gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax nested big-ids)
+VARIANTS=(gnu oldgnu ustar v7 pax pax-global gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax nested big-ids)
 
 die() { echo "make-tar-samples: $*" >&2; exit 1; }
 
@@ -155,6 +155,9 @@ build_ustar()   { at tar -b 1 --format=ustar -cf demo.tar "${FILES[@]}"; }
 build_v7()      { at tar -b 1 --format=v7 -cf demo.tar hello.txt data.bin run.sh sub sub/nested.txt hard.txt link.txt; }
 # pax: an x header per entry with mtime (fraction), atime, ctime.
 build_pax()     { at tar -b 1 --format=pax -cf demo.tar "${FILES[@]}"; }
+# A global extended header ('g', named $TMPDIR/GlobalHead.<n>) before the entries: GNU tar
+# writes one for --pax-option keyword=value, with the clock as its mtime.
+build_pax_global() { at tar -b 1 --format=pax --pax-option='comment=unstamp tar sample' -cf demo.tar hello.txt sub; }
 build_gnu_long() { at tar -b 1 --format=gnu -cf demo.tar "${LONG[@]}"; }
 build_pax_long() { at tar -b 1 --format=pax -cf demo.tar "${LONG[@]}"; }
 # A level-0 incremental dump: dumpdir ('D') entries, and atime/ctime in every GNU header.
@@ -171,6 +174,7 @@ pair oldgnu          build_oldgnu          demo.tar
 pair ustar           build_ustar           demo.tar
 pair v7              build_v7              demo.tar
 pair pax             build_pax             demo.tar
+pair pax-global      build_pax_global      demo.tar
 pair gnu-long        build_gnu_long        demo.tar
 pair pax-long        build_pax_long        demo.tar
 pair gnu-incremental build_gnu_incremental demo.tar

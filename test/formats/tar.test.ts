@@ -17,6 +17,7 @@ const pairs: PairCase[] = [
   { dir: 'tar/ustar', files: ['demo.tar'] },
   { dir: 'tar/v7', files: ['demo.tar'] },
   { dir: 'tar/pax', files: ['demo.tar'] },
+  { dir: 'tar/pax-global', files: ['demo.tar'] },
   { dir: 'tar/gnu-long', files: ['demo.tar'] },
   { dir: 'tar/pax-long', files: ['demo.tar'] },
   { dir: 'tar/gnu-incremental', files: ['demo.tar'] },
