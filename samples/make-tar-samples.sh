@@ -65,7 +65,7 @@ LONGDIR=a-directory-whose-name-is-long-enough/that-the-path-of-the-file-inside
 LONGFILE=$LONGDIR/does-not-fit-the-100-byte-name-field-of-a-ustar-header.txt
 LONG=(hello.txt "$LONGDIR" "$LONGFILE" longlink.txt)
 
-VARIANTS=(gnu oldgnu ustar v7 pax pax-global gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax nested big-ids)
+VARIANTS=(gnu oldgnu ustar v7 pax pax-global posixly-correct gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax nested big-ids)
 
 die() { echo "make-tar-samples: $*" >&2; exit 1; }
 
@@ -90,6 +90,15 @@ at() {
   epoch=$(date -u -d "$CLOCK UTC" +%s)
   local_clock=$(TZ=$ZTZ date -d "@$epoch" '+%Y-%m-%d %H:%M:%S')
   env TZ="$ZTZ" NO_FAKE_STAT=1 FAKE_CTIME="$epoch" LD_PRELOAD="$SHIM" faketime -f "$local_clock" "$@"
+}
+
+# pidns 'COMMAND': run the shell COMMAND (at() available) in a new PID namespace after
+# $PID_SKIP short-lived processes, so GNU tar gets a fixed PID of this side's own (two
+# digits on both sides): the names it makes up with its PID differ between a and b
+# but not between reruns.
+pidns() {
+  unshare --pid --fork env CLOCK="$CLOCK" ZTZ="$ZTZ" SHIM="$SHIM" SKIP="$PID_SKIP" \
+    bash -c "$(declare -f at); for ((i = 0; i < SKIP; i++)); do /bin/true; done; $1"
 }
 
 for v in "${VARIANTS[@]}" oracle; do rm -rf "${T:?}/$v"; done
@@ -126,8 +135,8 @@ make_inputs() {
 }
 
 side_vars() {
-  if [ "$1" = a ]; then CLOCK=$CLOCK_A MTIME=$MTIME_A OWNER=$OWNER_A ZTZ=$TZ_A
-  else CLOCK=$CLOCK_B MTIME=$MTIME_B OWNER=$OWNER_B ZTZ=$TZ_B; fi
+  if [ "$1" = a ]; then CLOCK=$CLOCK_A MTIME=$MTIME_A OWNER=$OWNER_A ZTZ=$TZ_A PID_SKIP=8
+  else CLOCK=$CLOCK_B MTIME=$MTIME_B OWNER=$OWNER_B ZTZ=$TZ_B PID_SKIP=18; fi
 }
 
 # pair VARIANT FUNCTION FILE...: for a, then b: fresh inputs in $W, FUNCTION in $W, FILEs to samples/tar/VARIANT/SIDE/.
@@ -165,9 +174,13 @@ build_gnu_incremental() { at tar -b 1 --format=gnu --listed-incremental=snar -cf
 # Sparse files: GNU 'S' headers, and pax GNU.sparse 1.0 (the map at the start of the data).
 build_sparse() {
   at tar -b 1 --format=gnu -S -cf gnu-sparse.tar hello.txt sparse.bin
-  # GNU tar names the pax sparse entry ./GNUSparseFile.<pid>/sparse.bin: a new PID
-  # namespace gives it the same pid in every build (unstamp keeps names).
-  unshare --pid --fork bash -c "$(declare -f at); CLOCK='$CLOCK' ZTZ='$ZTZ' SHIM='$SHIM'; at tar -b 1 --format=pax -S -cf pax-sparse.tar hello.txt sparse.bin"
+  # GNU tar names the pax sparse entry ./GNUSparseFile.<pid>/sparse.bin.
+  pidns "at tar -b 1 --format=pax -S -cf pax-sparse.tar hello.txt sparse.bin"
+}
+# POSIXLY_CORRECT: pax headers named %d/PaxHeaders.<pid>/%f (POSIX's default, and older
+# GNU tar's), a global header named $TMPDIR/GlobalHead.<pid>.<n>.
+build_posixly_correct() {
+  pidns "POSIXLY_CORRECT=1 at tar -b 1 --format=pax --pax-option='comment=unstamp tar sample' -cf demo.tar hello.txt sub"
 }
 pair gnu             build_gnu             demo.tar
 pair oldgnu          build_oldgnu          demo.tar
@@ -179,6 +192,7 @@ pair gnu-long        build_gnu_long        demo.tar
 pair pax-long        build_pax_long        demo.tar
 pair gnu-incremental build_gnu_incremental demo.tar
 pair sparse          build_sparse          gnu-sparse.tar pax-sparse.tar
+pair posixly-correct build_posixly_correct demo.tar
 
 # --- bsdtar (libarchive) ----------------------------------------------------------------
 # Default: ustar headers, pax x headers only where needed (the long path and link).

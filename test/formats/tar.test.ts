@@ -18,6 +18,7 @@ const pairs: PairCase[] = [
   { dir: 'tar/v7', files: ['demo.tar'] },
   { dir: 'tar/pax', files: ['demo.tar'] },
   { dir: 'tar/pax-global', files: ['demo.tar'] },
+  { dir: 'tar/posixly-correct', files: ['demo.tar'] },
   { dir: 'tar/gnu-long', files: ['demo.tar'] },
   { dir: 'tar/pax-long', files: ['demo.tar'] },
   { dir: 'tar/gnu-incremental', files: ['demo.tar'] },

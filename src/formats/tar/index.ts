@@ -19,11 +19,11 @@ export const tar: Format = {
     { field: 'pax records mtime, atime, ctime, LIBARCHIVE.creationtime, SCHILY.*time, LIBARCHIVE.*time', value: 'the epoch zero-padded to the same width, fraction digits zeroed (1700000000.123456789 -> 0000000000.000000000); --clamp: only if newer' },
     { field: 'pax records uid, gid', value: '0 padded with zeros to the same width (1000 -> 0000)' },
     { field: 'pax records uname, gname', value: 'empty; the record keeps its length through leading zeros in its length field (17 uname=alice -> 000000017 uname=); a name too long for that (over 20 digits) makes the record a POSIX comment of zeros, which readers ignore, so the emptied header field stands' },
+    { field: 'the process ID in names GNU tar makes up: pax headers (PaxHeaders.<pid>, under POSIXLY_CORRECT and in older versions), global headers (GlobalHead.<pid>.<n>), pax sparse files (GNUSparseFile.<pid>)', value: 'zeros of the same width (readers take the real names from the pax records)' },
     { field: 'entries of a known format (a .jar, an .a, a .gz, a nested tar)', value: 'normalized in place by their own handler' },
   ],
   leftAlone: [
     'mode, names, link targets and member order; every other pax record (path, size, xattrs, SCHILY.dev/ino/nlink)',
-    'the names of pax headers (GNU tar before 1.32 put its PID in them: PaxHeaders.<pid>)',
     'sparse entries\' data (not planned as a file); bytes after the end-of-archive marker',
     'refused, file untouched: a pax time with too few digits to hold the epoch at the same length',
   ],

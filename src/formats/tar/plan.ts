@@ -67,6 +67,25 @@ class HeaderPlan {
     this.write(f, Buffer.alloc(f.size), field, JSON.stringify(old), '"" (empty)');
   }
 
+  /**
+   * A made-up name's PID digits zeroed, in the name field or (ustar) the prefix field,
+   * whichever holds them; the field keeps its length.
+   */
+  pid(pattern: RegExp): void {
+    for (const [f, field] of [[S.name, 'name'], [S.prefix, 'prefix']] as const) {
+      if (f === S.prefix && this.h.flavor !== 'ustar') continue;
+      const old = cString(this.h.raw, f);
+      const m = pattern.exec(old);
+      if (!m) continue;
+      const at = m.index + m[1].length + m[2].length;
+      const now = old.slice(0, at) + '0'.repeat(m[3].length) + old.slice(at + m[3].length);
+      const bytes = Buffer.from(this.h.raw.subarray(f.offset, f.offset + f.size));
+      bytes.write(now, 0, 'latin1');
+      this.write(f, bytes, `${field} (process ID of the writer)`, JSON.stringify(old), JSON.stringify(now));
+      return;
+    }
+  }
+
   checksum(): void {
     const f = S.chksum;
     const old = parseNumber(this.h.raw, f);
@@ -88,6 +107,10 @@ function planHeader(ctx: PlanContext, h: TarHeader): void {
       p.number(S.devminor, 'devminor', () => 0n, renderId);
     }
   }
+  if (h.kind === 'pax') p.pid(S.PID_IN_PAX_NAME);
+  if (h.kind === 'global') p.pid(S.PID_IN_GLOBAL_NAME);
+  // A pax sparse file (GNU.sparse.* records) is stored under a made-up name; GNU.sparse.name has the real one.
+  if (h.kind === 'entry' && h.sparse && h.type !== S.GNUTYPE_SPARSE) p.pid(S.PID_IN_SPARSE_NAME);
   // GNU incremental dumps store atime and ctime where ustar has its path prefix.
   if (h.flavor === 'gnu') {
     p.number(S.gnuAtime, 'atime', (v) => normalTime(ctx, v), renderBig);

@@ -78,5 +78,15 @@ export const PAX_NAMES = new Set(['uname', 'gname']);
 /** pax keywords of GNU sparse files: the entry's data is a sparse map and pieces, not the file. */
 export const PAX_SPARSE = /^GNU\.sparse\./;
 
+/**
+ * Names GNU tar makes up with its process ID: pax extended headers ("%d/PaxHeaders.%p/%f",
+ * POSIX's default, which GNU tar uses under POSIXLY_CORRECT and older versions always),
+ * global headers ("$TMPDIR/GlobalHead.%p.%n") and pax sparse files ("GNUSparseFile.%p").
+ * Readers ignore these names (the records give the real ones); the PID digits are zeroed.
+ */
+export const PID_IN_PAX_NAME = /(^|\/)(PaxHeaders\.)(\d+)(?=\/)/;
+export const PID_IN_GLOBAL_NAME = /(^|\/)(GlobalHead\.)(\d+)(?=\.\d+$)/;
+export const PID_IN_SPARSE_NAME = /(^|\/)(GNUSparseFile\.)(\d+)(?=\/)/;
+
 /** What GNU tar's reproducible flags (--owner=0 --group=0 --numeric-owner --mtime) write. */
 export const DETERMINISTIC_ID = 0;

@@ -205,6 +205,8 @@ export async function* walkTar(reader: RangeReader): AsyncGenerator<TarHeader, T
             pending.size = Number(r.value);
           }
           if (S.PAX_SPARSE.test(r.key)) pending.sparse = true;
+          // A pax sparse file's header holds a made-up name; GNU tar takes this one.
+          if (r.key === 'GNU.sparse.name' && r.value !== '') pending.path = Buffer.from(r.value, 'latin1').toString('utf8');
         }
         h.label = `pax header ${stored}`;
       } else {
