@@ -216,7 +216,7 @@ export async function planTar(ctx: PlanContext): Promise<void> {
       const end = step.value;
       if (end.note) ctx.note(end.note);
       const after = ctx.reader.size - end.end;
-      if (after > 0 && !end.note?.includes('left alone')) ctx.note(`${after} bytes after the end-of-archive marker (block padding or appended data) are left alone`);
+      if (after > 0 && !end.restNoted) ctx.note(`${after} bytes after the end-of-archive marker (block padding or appended data)`);
       break;
     }
     const h = step.value;
@@ -229,6 +229,6 @@ export async function planTar(ctx: PlanContext): Promise<void> {
     }
     await ctx.member(h.dataStart, h.size, h.path);
   }
-  if (sparse > 0) ctx.note(`${sparse} sparse ${sparse === 1 ? 'entry' : 'entries'}: the data is stored in pieces, not planned as a file of its own`);
-  ctx.note('mode, names, link targets, member order and pax records other than times and owners are kept');
+  if (sparse > 0) ctx.note(`${sparse} sparse ${sparse === 1 ? 'entry' : 'entries'}: the data is a map and pieces, not planned as a file of its own`);
+  ctx.note('modes, names, link targets, entry order, and pax records other than times and owners');
 }

@@ -47,6 +47,8 @@ export interface TarEnd {
   note?: string;
   /** Where the end marker ends: what follows is left alone. */
   end: number;
+  /** The note already speaks of what follows the end. */
+  restNoted?: boolean;
 }
 
 /** pax and GNU long-name data larger than this is refused rather than held in memory. */
@@ -170,7 +172,7 @@ export async function* walkTar(reader: RangeReader): AsyncGenerator<TarHeader, T
       if (left < 2 * S.BLOCK) return { at, end: at + S.BLOCK, note: 'the archive ends with one zero block, not two (GNU tar accepts this)' };
       const second = await reader.read(at + S.BLOCK, S.BLOCK, 'tar end-of-archive marker');
       if (isZeroBlock(second)) return { at, end: at + 2 * S.BLOCK };
-      return { at, end: at + S.BLOCK, note: `a lone zero block at ${hex(at)} ends the archive, as GNU tar reads it; the ${left - S.BLOCK} bytes after it are left alone` };
+      return { at, end: at + S.BLOCK, note: `a lone zero block at ${hex(at)} ends the archive, as GNU tar reads it; the ${left - S.BLOCK} bytes after it are not examined`, restNoted: true };
     }
     const flavor = checkHeader(raw, at, base);
     const type = raw.toString('latin1', S.typeflag.offset, S.typeflag.offset + 1);
