@@ -252,3 +252,25 @@ t.test('a v7-looking block with a bad checksum is not taken for a tar', async (t
   t.same([f.status, f.reason], ['skipped', 'unknown format'], 'no format claims it');
   t.ok(readFileSync(file).equals(b), 'untouched');
 });
+
+t.test('an archive that ends without its end-of-archive marker, or with one zero block, is normalized with a note, as GNU tar reads it', { skip: !tools && 'GNU tar and bsdtar are needed' }, async (t) => {
+  const whole = readFileSync(path.join(samples, 'tar/ustar/a/demo.tar'));
+  // The ustar sample's marker starts at 0x1a00 (6656): after the last entry's data.
+  t.ok(whole.subarray(6656, 7680).every((x) => x === 0) && whole.length === 7680, 'the sample ends with its two zero blocks');
+  const dir = tempDir(t);
+  const cases = [
+    { file: 'noend.tar', bytes: whole.subarray(0, 6656), note: /the archive ends without the two zero blocks of an end-of-archive marker/ },
+    { file: 'onezero.tar', bytes: whole.subarray(0, 7168), note: /the archive ends with one zero block, not two/ },
+  ];
+  for (const c of cases) {
+    const file = path.join(dir, c.file);
+    writeFileSync(file, c.bytes);
+    t.match(cli(['explain', file]).stdout, c.note, `${c.file}: the note says how it ends`);
+    const before = must('tar', ['-tf', file]).toString();
+    t.equal(cli([file]).code, 0, `${c.file}: normalized`);
+    t.equal(readFileSync(file).length, c.bytes.length, 'size unchanged');
+    t.equal(must('tar', ['-tf', file]).toString(), before, 'GNU tar lists the same entries');
+    t.equal(sh('bsdtar', ['-tf', file]).code, 0, 'bsdtar reads it');
+    t.equal(cli(['check', file]).code, 0, 'clean after');
+  }
+});
