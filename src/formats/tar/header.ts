@@ -32,9 +32,8 @@ export function parseNumber(h: Buffer, f: S.Field): NumberField | undefined {
   while (i < f.size && h[f.offset + i] >= 0x30 && h[f.offset + i] <= 0x37) i++;
   const digits = i - at;
   for (; i < f.size; i++) if (h[f.offset + i] !== 0x20 && h[f.offset + i] !== 0) return undefined;
-  // A digit run cut short by a NUL and followed by more digits is not a number.
+  // Blank: NULs or spaces only (checked above).
   if (digits === 0) {
-    // Blank: NULs or spaces only (checked above), possibly after leading spaces.
     return { value: undefined, base256: false, digitsAt: at, digits: 0 };
   }
   return { value: BigInt(`0o${h.toString('latin1', f.offset + at, f.offset + at + digits)}`), base256: false, digitsAt: at, digits };
@@ -42,26 +41,21 @@ export function parseNumber(h: Buffer, f: S.Field): NumberField | undefined {
 
 /**
  * The field with `value` written in the field's own encoding: octal in the same digits
- * (spaces and terminators kept) when it fits, else base-256 over the whole field, which
- * GNU tar and libarchive read. Undefined if it fits neither.
+ * (spaces and terminators kept) when it fits; else octal over the whole field with a NUL
+ * terminator, as GNU tar writes it; else base-256 over the whole field, which GNU tar and
+ * libarchive read. Undefined if it fits none.
  */
 export function encodeNumber(h: Buffer, f: S.Field, old: NumberField, value: bigint): Buffer | undefined {
   const out = Buffer.from(h.subarray(f.offset, f.offset + f.size));
-  if (!old.base256 && old.digits > 0 && value >= 0n) {
-    const text = value.toString(8);
-    if (text.length <= old.digits) {
-      out.write(text.padStart(old.digits, '0'), old.digitsAt, 'latin1');
-      return out;
-    }
+  const text = value >= 0n ? value.toString(8) : '';
+  if (value >= 0n && !old.base256 && old.digits > 0 && text.length <= old.digits) {
+    out.write(text.padStart(old.digits, '0'), old.digitsAt, 'latin1');
+    return out;
   }
-  if (old.base256 && value >= 0n) {
-    // A base-256 field written back in octal when it fits: digits, then a NUL terminator.
-    const text = value.toString(8);
-    if (text.length <= f.size - 1) {
-      out.fill(0);
-      out.write(text.padStart(f.size - 1, '0'), 0, 'latin1');
-      return out;
-    }
+  if (value >= 0n && text.length <= f.size - 1) {
+    out.fill(0);
+    out.write(text.padStart(f.size - 1, '0'), 0, 'latin1');
+    return out;
   }
   const bits = BigInt((f.size - 1) * 8 + 7);
   if (value >= 1n << bits || value < -(1n << bits)) return undefined;

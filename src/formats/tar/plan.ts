@@ -56,7 +56,7 @@ class HeaderPlan {
     if (n.value === undefined) return;
     const value = next(n.value);
     const bytes = value === n.value ? Buffer.from(this.h.raw.subarray(f.offset, f.offset + f.size)) : encodeNumber(this.h.raw, f, n, value);
-    // Only reached for values wider than the field (0 and the epoch always fit).
+    // Only reached for a value wider than base-256 over the field (0 and the epoch always fit).
     if (!bytes) throw new FormatError(`tar header at ${hex(this.h.at)}: ${field} cannot hold ${value}`, this.ctx.reader.base + this.h.at + f.offset);
     this.write(f, bytes, field, render(n.value), render(value));
   }
