@@ -34,7 +34,7 @@
 # --owner=0 --group=0 --numeric-owner --mtime=@0); unstamp must turn plain
 # into repro byte for byte.
 #
-# Tools: GNU tar, bsdtar (libarchive-tools), GNU ar, gzip, faketime,
+# Tools: GNU tar, bsdtar (libarchive-tools), GNU ar, gzip, OpenJDK 17 jar, faketime,
 # unshare, cc. The script is idempotent: it deletes samples/tar/<variants>,
 # samples/tar/oracle and samples/tar/VERSIONS.txt and recreates them.
 set -euo pipefail
@@ -47,6 +47,8 @@ T="$HERE/tar"
 BUILD=/tmp/unstamp-tar-build
 W="$BUILD/w"
 SHIM="$BUILD/fake-ctime.so"
+JAR=jar
+[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/jar ] && JAR=/usr/lib/jvm/java-17-openjdk-amd64/bin/jar
 
 CLOCK_A='2021-03-04 05:06:07'
 CLOCK_B='2023-09-10 11:12:13'
@@ -70,7 +72,7 @@ VARIANTS=(gnu oldgnu ustar v7 pax pax-global posixly-correct gnu-long pax-long g
 die() { echo "make-tar-samples: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (chown, mknod)"
-for tool in tar bsdtar ar gzip faketime unshare cc cmp; do
+for tool in tar bsdtar ar gzip "$JAR" faketime unshare cc cmp; do
   command -v "$tool" >/dev/null || die "missing tool: $tool (see the header of this script)"
 done
 
@@ -201,12 +203,14 @@ build_bsdtar_pax() { at bsdtar -b 1 --format pax -cf demo.tar "${FILES[@]}"; }
 pair bsdtar     build_bsdtar     demo.tar
 pair bsdtar-pax build_bsdtar_pax demo.tar
 
-# --- nested: a static library (ar rcU: dates, owners) and a gzip (MTIME) inside a tar -----
+# --- nested: a static library (ar rcU: dates, owners), a gzip (MTIME) and a jar (DOS times,
+# the clock on META-INF/) inside a tar --------------------------------------------------------
 build_nested() {
   at ar rcU libdemo.a hello.txt data.bin
   at gzip -c hello.txt > hello.txt.gz
-  stamp libdemo.a hello.txt.gz
-  at tar -b 1 --format=gnu -cf demo.tar hello.txt libdemo.a hello.txt.gz
+  at "$JAR" cf demo.jar hello.txt run.sh
+  stamp libdemo.a hello.txt.gz demo.jar
+  at tar -b 1 --format=gnu -cf demo.tar hello.txt libdemo.a hello.txt.gz demo.jar
 }
 pair nested build_nested demo.tar
 
@@ -251,6 +255,7 @@ done
   echo "bsdtar: $(bsdtar --version)"
   echo "ar: $(ar --version | head -1)"
   echo "gzip: $(gzip --version | head -1)"
+  echo "jar: $("$JAR" --version 2>&1 | head -1) ($(readlink -f "$(command -v "$JAR")"))"
   echo "faketime: $(faketime --version 2>&1 | grep -m1 Version | sed 's/^faketime: //')"
 } > "$T/VERSIONS.txt"
 

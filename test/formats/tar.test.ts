@@ -9,7 +9,7 @@ interface PairCase {
   dir: string;
   files: string[];
   /** Entries that are another format unstamp normalizes: compared by their decoded payload. */
-  nested?: Record<string, 'ar' | 'gzip'>;
+  nested?: Record<string, 'ar' | 'gzip' | 'zip'>;
 }
 
 const pairs: PairCase[] = [
@@ -27,7 +27,7 @@ const pairs: PairCase[] = [
   { dir: 'tar/bsdtar', files: ['demo.tar'] },
   { dir: 'tar/bsdtar-pax', files: ['demo.tar'] },
   { dir: 'tar/big-ids', files: ['gnu-big.tar', 'pax-big.tar', 'bsdtar-big.tar', 'pax-names.tar', 'pax-long-names.tar'] },
-  { dir: 'tar/nested', files: ['demo.tar'], nested: { 'libdemo.a': 'ar', 'hello.txt.gz': 'gzip' } },
+  { dir: 'tar/nested', files: ['demo.tar'], nested: { 'libdemo.a': 'ar', 'hello.txt.gz': 'gzip', 'demo.jar': 'zip' } },
 ];
 
 const tools = have('tar') && have('bsdtar');
@@ -57,6 +57,12 @@ function payload(t: Tap, archive: string, nested: PairCase['nested'] = {}): { na
     let bytes = must('tar', ['-xOf', archive, n]);
     const kind = nested[path.basename(n)];
     if (kind === 'gzip') bytes = gunzipSync(bytes);
+    if (kind === 'zip') {
+      const jar = path.join(dir, `member-${path.basename(n)}`);
+      writeFileSync(jar, bytes);
+      const members = must('unzip', ['-Z1', jar]).toString().split('\n').filter(Boolean);
+      bytes = Buffer.concat(members.map((m) => Buffer.concat([Buffer.from(`${m}\n`), must('unzip', ['-p', jar, m])])));
+    }
     if (kind === 'ar') {
       const lib = path.join(dir, `member-${path.basename(n)}`);
       writeFileSync(lib, bytes);
