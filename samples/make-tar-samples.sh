@@ -36,7 +36,8 @@
 #
 # Tools: GNU tar, bsdtar (libarchive-tools), GNU ar, gzip, OpenJDK 17 jar, faketime,
 # unshare, cc. The script is idempotent: it deletes samples/tar/<variants>,
-# samples/tar/oracle and samples/tar/VERSIONS.txt and recreates them.
+# samples/tar/oracle and samples/tar/VERSIONS.txt and recreates them; samples/tar/README.md
+# is never modified.
 set -euo pipefail
 export LC_ALL=C TZ=UTC TMPDIR=/tmp
 umask 022
