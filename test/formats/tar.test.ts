@@ -99,6 +99,15 @@ for (const c of pairs) {
       t.equal(bsd.length, listing.length);
       for (const line of bsd) t.match(line, /^\S+ +\d+ 0 +0 .* Jan  1  1970 /, `bsdtar reads the epoch and owner 0: ${line}`);
 
+      if (have('python3')) {
+        // A third reader: Python's tarfile, every member with mtime 0, ids 0, no names.
+        const py = sh('python3', ['-c', 'import sys, tarfile\nfor m in tarfile.open(sys.argv[1]): print(int(m.mtime), m.uid, m.gid, repr(m.uname), repr(m.gname))', a]);
+        t.equal(py.code, 0, py.stderr);
+        const rows = py.stdout.toString().split('\n').filter(Boolean);
+        t.equal(rows.length, listing.length, 'Python lists as many entries as GNU tar');
+        for (const row of rows) t.equal(row, "0 0 0 '' ''", 'Python reads mtime 0, owner 0 and no names');
+      }
+
       const again = cli(['--json', dir]);
       t.equal(again.code, 0);
       t.equal(JSON.parse(again.stdout).summary.bytesChanged, 0, 'second run changes 0 bytes');
