@@ -68,7 +68,7 @@ LONGDIR=a-directory-whose-name-is-long-enough/that-the-path-of-the-file-inside
 LONGFILE=$LONGDIR/does-not-fit-the-100-byte-name-field-of-a-ustar-header.txt
 LONG=(hello.txt "$LONGDIR" "$LONGFILE" longlink.txt)
 
-VARIANTS=(gnu oldgnu ustar v7 pax pax-global posixly-correct gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax nested big-ids)
+VARIANTS=(gnu oldgnu ustar v7 pax pax-global posixly-correct gnu-long pax-long gnu-incremental sparse bsdtar bsdtar-pax bsdtar-gnutar nested big-ids)
 
 die() { echo "make-tar-samples: $*" >&2; exit 1; }
 
@@ -201,8 +201,11 @@ pair posixly-correct build_posixly_correct demo.tar
 # Default: ustar headers, pax x headers only where needed (the long path and link).
 build_bsdtar()     { at bsdtar -b 1 -cf demo.tar "${FILES[@]}" "${LONG[@]:1}"; }
 build_bsdtar_pax() { at bsdtar -b 1 --format pax -cf demo.tar "${FILES[@]}"; }
-pair bsdtar     build_bsdtar     demo.tar
-pair bsdtar-pax build_bsdtar_pax demo.tar
+# libarchive's GNU writer: GNU magic, L/K entries for the long path and link (their gname "wheel").
+build_bsdtar_gnutar() { at bsdtar -b 1 --format gnutar -cf demo.tar "${FILES[@]}" "${LONG[@]:1}"; }
+pair bsdtar        build_bsdtar        demo.tar
+pair bsdtar-pax    build_bsdtar_pax    demo.tar
+pair bsdtar-gnutar build_bsdtar_gnutar demo.tar
 
 # --- nested: a static library (ar rcU: dates, owners), a gzip (MTIME) and a jar (DOS times,
 # the clock on META-INF/) inside a tar --------------------------------------------------------

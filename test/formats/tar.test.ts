@@ -26,6 +26,7 @@ const pairs: PairCase[] = [
   { dir: 'tar/sparse', files: ['gnu-sparse.tar', 'pax-sparse.tar'] },
   { dir: 'tar/bsdtar', files: ['demo.tar'] },
   { dir: 'tar/bsdtar-pax', files: ['demo.tar'] },
+  { dir: 'tar/bsdtar-gnutar', files: ['demo.tar'] },
   { dir: 'tar/big-ids', files: ['gnu-big.tar', 'pax-big.tar', 'bsdtar-big.tar', 'pax-names.tar', 'pax-long-names.tar'] },
   { dir: 'tar/nested', files: ['demo.tar'], nested: { 'libdemo.a': 'ar', 'hello.txt.gz': 'gzip', 'demo.jar': 'zip' } },
 ];
