@@ -9,7 +9,8 @@
 # Every pair samples/cpio/<variant>/{a,b}/<file> is the same archiver command
 # run twice on two copies (cp -a) of one input tree. Each copy lives on a tmpfs
 # of its own, so the two builds see different device numbers (st_dev) and
-# different inode numbers. Between a and b only the nondeterministic inputs
+# different inode numbers (build b copies each tree twice and archives the
+# second copy). Between a and b only the nondeterministic inputs
 # change:
 #
 #                       build a                          build b
@@ -133,9 +134,12 @@ mkdir -p "$BUILD/master/early/kernel/x86/microcode"
 printf 'stand-in for a CPU microcode update\n' > "$BUILD/master/early/kernel/x86/microcode/GenuineIntel.bin"
 
 # tree NAME: a fresh copy of master tree NAME in $BUILD/$SIDE/NAME, stamped; prints its path.
+# Each tmpfs numbers its inodes from the same start, so build b copies the tree
+# once more first (and throws that copy away): its inode numbers differ too.
 tree() {
   local dir="$BUILD/$SIDE/$1"
   rm -rf "$dir"
+  if [ "$SIDE" = b ]; then cp -a "$BUILD/master/$1" "$dir.spare"; fi
   cp -a "$BUILD/master/$1" "$dir"
   ( cd "$dir" && stamp )
   echo "$dir"
