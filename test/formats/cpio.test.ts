@@ -292,6 +292,9 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 const notesAt = h.find((x) => newc.toString('latin1', x + 110, x + 122) === 'notes.txt.gz')!;
 const crcNotes = newcHeaders(crc).find((x) => crc.toString('latin1', x + 110, x + 122) === 'notes.txt.gz')!;
 const binTrailer = bin.indexOf('TRAILER!!!') - 26;
+const secondNamesize = parseInt(newc.toString('latin1', h[1] + 94, h[1] + 102), 16);
+// odc has no padding: the second header follows the first entry's name and data.
+const odcSecond = 76 + parseInt(odc.toString('latin1', 59, 65), 8) + parseInt(odc.toString('latin1', 65, 76), 8);
 
 const corrupt: Corrupt[] = [
   { name: 'name past the end', bytes: put(newc.subarray(0, trailer + 200), trailer + 94, '00000400'), message: new RegExp(`cpio header at ${hex(trailer)}: c_namesize 1024 runs past the end of the archive`) },
@@ -301,10 +304,10 @@ const corrupt: Corrupt[] = [
   { name: 'truncated before the trailer', bytes: newc.subarray(0, trailer), message: new RegExp(`cpio archive ends at ${hex(trailer)} without a TRAILER!!! entry`) },
   { name: 'truncated inside the trailer header', bytes: newc.subarray(0, trailer + 50), message: new RegExp(`cpio header at ${hex(trailer)} is truncated: 50 bytes left, a newc header takes 110`) },
   { name: 'bad hex digit', bytes: put(newc, h[1] + 46, 'ZZZZZZZZ'), message: /c_mtime "ZZZZZZZZ" is not 8 hexadecimal digits/ },
-  { name: 'name without its NUL', bytes: put(newc, h[0] + 110 + 3, 'X'), message: /the name \(c_namesize 4\) does not end with a NUL/ },
+  { name: 'name without its NUL', bytes: put(newc, h[1] + 110 + secondNamesize - 1, 'X'), message: new RegExp(`cpio header at ${hex(h[1])}: the name \\(c_namesize ${secondNamesize}\\) does not end with a NUL`) },
   { name: 'c_namesize 0', bytes: put(newc, h[1] + 94, '00000000'), message: /c_namesize is 0/ },
   { name: 'crc checksum wrong', bytes: put(crc, crcNotes + 102, '00000001'), message: new RegExp(`cpio entry "notes.txt.gz" at ${hex(crcNotes)}: c_check 0x1 does not match the sum of its data bytes 0x[0-9a-f]+`) },
-  { name: 'odc: bad octal digit', bytes: put(odc, 65, '0000000009x'), message: /cpio header at 0x0: c_filesize "0000000009x" is not 11 octal digits/ },
+  { name: 'odc: bad octal digit', bytes: put(odc, odcSecond + 65, '0000000009x'), message: new RegExp(`cpio header at ${hex(odcSecond)}: c_filesize "0000000009x" is not 11 octal digits`) },
   { name: 'odc: truncated', bytes: odc.subarray(0, odc.indexOf('TRAILER!!!') - 76), message: /cpio archive ends at 0x[0-9a-f]+ without a TRAILER!!! entry/ },
   { name: 'bin: truncated in the trailer', bytes: bin.subarray(0, binTrailer + 10), message: new RegExp(`cpio header at ${hex(binTrailer)} is truncated: 10 bytes left, a bin header takes 26`) },
 ];
@@ -312,6 +315,23 @@ const corrupt: Corrupt[] = [
 for (const c of corrupt) {
   t.test(`corrupt archive (${c.name}) exits 3 and is left untouched`, async (t) => expectRefused(t, { ...c, file: 'bad.cpio' }, 'cpio/gnu-newc/b/demo.cpio'));
 }
+
+t.test('a file that only begins like a cpio archive is not taken for one', async (t) => {
+  const dir = tempDir(t);
+  const f = path.join(dir, 'dates.csv');
+  const text = Buffer.from('070701,070702,070707\n'.repeat(8));
+  writeFileSync(f, text);
+  const r = cli(['-v', f]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^skipped +\S+dates\.csv: unknown format$/m);
+  t.ok(readFileSync(f).equals(text), 'untouched');
+  // A first header with a broken digit is no archive either: the magic alone does not decide.
+  const broken = path.join(dir, 'broken.cpio');
+  writeFileSync(broken, put(newc, 46, 'ZZZZZZZZ'));
+  const b = cli(['-v', broken]);
+  t.equal(b.code, 0, 'not refused as a broken archive');
+  t.match(b.stdout, /broken\.cpio: unknown format/);
+});
 
 t.test('bytes after the trailer that are not an archive are left alone, with a note', async (t) => {
   const dir = tempDir(t);

@@ -1,19 +1,20 @@
 import type { Format } from '../../core/format.js';
-import { kindOf } from './header.js';
+import { kindOf, readField } from './header.js';
 import { planCpio } from './plan.js';
-import { BIN } from './spec.js';
 
 /**
- * The ASCII variants by their six-digit magic; the binary one by its two-byte magic, and
- * only if its name ends with a NUL where c_namesize says (two bytes alone are too loose).
+ * By the magic, and the first header must hold numbers in its variant's digits and a name
+ * that ends with a NUL where c_namesize says: a text file that happens to begin with
+ * "070701" is no archive, and refusing it as a broken one would fail the run.
  */
 function detect(head: Buffer): boolean {
   const kind = kindOf(head);
   if (!kind) return false;
-  if (kind.layout !== BIN) return true;
-  if (head.length < BIN.headerSize) return false;
-  const namesize = kind.le ? head.readUInt16LE(BIN.c_namesize.offset) : head.readUInt16BE(BIN.c_namesize.offset);
-  const nul = BIN.headerSize + namesize - 1;
+  const l = kind.layout;
+  if (head.length < l.headerSize) return false;
+  if (l.fields.some((f) => f.name !== 'c_magic' && readField(kind, head, f) === undefined)) return false;
+  const namesize = readField(kind, head, l.c_namesize)!;
+  const nul = l.headerSize + namesize - 1;
   return namesize > 0 && (nul >= head.length || head[nul] === 0);
 }
 
