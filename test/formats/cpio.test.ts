@@ -254,6 +254,32 @@ t.test('explain a b: a difference left in an entry is located in its data', { sk
   t.equal(r.code, 1, 'a pair that still differs');
   t.match(r.stdout, new RegExp(`0x${at.toString(16)}\\.\\.0x${(at + 1).toString(16)} \\(1 byte\\) +entry init \\(data\\) at offset 0x[0-9a-f]+`));
   t.match(r.stdout, /entry etc\/hostname c_mtime: a 1577934245 \(2020-01-02 03:04:05 UTC\), b 1654589350 \(2022-06-07 08:09:10 UTC\) -> 0/, 'the fields unstamp fixes are listed');
+
+  // A mode that differs (kept by unstamp) is named by its header field.
+  const header = bytes.indexOf('etc/hostname') - 110;
+  t.equal(bytes.toString('latin1', header + 14, header + 22), '000081A4', 'etc/hostname: mode 0644');
+  bytes.write('000081B4', header + 14, 'latin1');
+  writeFileSync(b, bytes);
+  const m = cli(['explain', path.join(dir, 'a', 'initramfs.cpio'), b]);
+  t.match(m.stdout, new RegExp(`0x${(header + 20).toString(16)}\\.\\.0x${(header + 21).toString(16)} \\(1 byte\\) +entry etc/hostname \\(header\\) > entry etc/hostname c_mode`));
+});
+
+t.test('inode numbers that do not fit: 65535 entries of the old binary format are renumbered, 65536 refused', { skip: !tools && 'cpio is not installed' }, async (t) => {
+  // GNU cpio writes every name given, the same file again and again: entries with c_nlink 1.
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'empty'), '');
+  for (const n of [65535, 65536]) {
+    const r = spawnSync('sh', ['-c', `yes empty | head -${n} | cpio --quiet -o -H bin > many-${n}.cpio`], { cwd: dir });
+    t.equal(r.status, 0, `cpio wrote ${n} entries`);
+  }
+  const fits = path.join(dir, 'many-65535.cpio');
+  const r = cli([fits]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(run('cpio', ['-t', '--quiet'], readFileSync(fits)).stdout.split('\n').filter(Boolean).length, 65535, 'cpio -t lists every entry');
+  const bytes = readFileSync(fits);
+  const lastIno = bytes.readUInt16LE(bytes.indexOf('TRAILER!!!') - 26 - 32 + 4);
+  t.equal(lastIno, 65535, 'the last entry got number 65535');
+  expectRefused(t, { name: 'too many', bytes: readFileSync(path.join(dir, 'many-65536.cpio')), file: 'many.cpio', message: /cpio entry "empty" at 0x1fffe0: renumbering needs inode 65536, more than the bin c_ino holds \(65535\)/ });
 });
 
 t.test('strip-nondeterminism fixes only c_mtime: its two builds still differ', { skip: !have('strip-nondeterminism') && 'strip-nondeterminism is not installed' }, async (t) => {
