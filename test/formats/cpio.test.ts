@@ -264,6 +264,25 @@ t.test('explain a b: a difference left in an entry is located in its data', { sk
   t.match(m.stdout, new RegExp(`0x${(header + 20).toString(16)}\\.\\.0x${(header + 21).toString(16)} \\(1 byte\\) +entry etc/hostname \\(header\\) > entry etc/hostname c_mode`));
 });
 
+t.test('initramfs with an early archive in front: both archives normalized, each numbered from 1, explained past the first trailer', { skip: !tools && 'cpio is not installed' }, async (t) => {
+  const dir = copySample(t, 'cpio/initramfs-early');
+  const a = path.join(dir, 'a', 'initramfs.cpio');
+  const b = path.join(dir, 'b', 'initramfs.cpio');
+  t.equal(archiveStarts(readFileSync(a)).length, 2, 'two archives');
+  const bytes = readFileSync(b);
+  const at = bytes.indexOf('exec /bin/sh');
+  bytes[at] = 0x58;
+  writeFileSync(b, bytes);
+  const e = cli(['explain', a, b]);
+  t.match(e.stdout, /entry kernel\/x86\/microcode\/GenuineIntel\.bin c_mtime: a 1577934245/, 'the first archive');
+  t.match(e.stdout, /entry bin\/sh c_mtime: a 1577934245/, 'the second archive');
+  t.match(e.stdout, new RegExp(`0x${at.toString(16)}\\.\\.0x${(at + 1).toString(16)} \\(1 byte\\) +entry init \\(data\\)`), 'a difference in the second archive is located');
+  const r = cli(['-v', a]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal([...r.stdout.matchAll(/entry \. c_ino: \d+ -> 1$/gm)].length, 2, 'each archive numbers its entries from 1');
+  t.equal([...r.stdout.matchAll(/trailer TRAILER!!! /g)].length, 0, 'both trailers were already as GNU cpio writes them');
+});
+
 t.test('inode numbers that do not fit: 65535 entries of the old binary format are renumbered, 65536 refused', { skip: !tools && 'cpio is not installed' }, async (t) => {
   // GNU cpio writes every name given, the same file again and again: entries with c_nlink 1.
   const dir = tempDir(t);
