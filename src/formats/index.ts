@@ -9,4 +9,4 @@ import { pe } from './pe/index.js';
 import { zip } from './zip/index.js';
 
 /** Every handler, in detection order. The core takes this list; it names no format itself. */
-export const allFormats: readonly Format[] = [ar, cpio, gzip, macho, pdb, pe, zip, coff];
+export const allFormats: readonly Format[] = [ar, gzip, macho, pdb, pe, zip, cpio, coff];
