@@ -161,6 +161,11 @@ export interface Region {
   member?: boolean;
   /** The bytes are a raw deflate stream: differences inside are looked for in the inflated data. */
   deflate?: boolean;
+  /**
+   * The bytes are a zlib stream (RFC 1950: header, deflate data, Adler-32) after a header of
+   * `skip` bytes of their own (an ELF Elf_Chdr): looked into like `deflate`.
+   */
+  zlib?: { skip: number };
   /** The bytes are computed from other bytes (a CRC, a checksum): says from what, as the likely cause. */
   derivedFrom?: string;
 }

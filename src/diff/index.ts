@@ -3,7 +3,7 @@
 // the fields that differ and that unstamp fixes, and the bytes that would still differ,
 // located in the file's structure with a likely cause.
 import { open, stat } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
+import { inflateRawSync, inflateSync } from 'node:zlib';
 import { run, type EngineOptions, type FileResult } from '../core/engine.js';
 import { UsageError, hex } from '../core/errors.js';
 import type { Format } from '../core/format.js';
@@ -158,10 +158,17 @@ interface Inflated {
   consumed: number;
 }
 
-function inflate(buf: Buffer): Inflated | undefined {
+/** Whether a region is compressed data to look into: a raw deflate stream, or a zlib stream after `skip` bytes. */
+const compressed = (r: Placed): boolean => r.deflate === true || r.zlib !== undefined;
+
+/** The region's stream inflated; `consumed` counts from the region's start (a header before a zlib stream included). */
+function inflate(buf: Buffer, region: Placed): Inflated | undefined {
+  const skip = region.zlib?.skip ?? 0;
   try {
-    const r = inflateRawSync(buf, { maxOutputLength: MAX_INFLATED, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    return { data: r.buffer, consumed: r.engine.bytesWritten };
+    const opts = { maxOutputLength: MAX_INFLATED, info: true };
+    const body = buf.subarray(skip);
+    const r = (region.zlib ? inflateSync(body, opts) : inflateRawSync(body, opts)) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    return { data: r.buffer, consumed: skip + r.engine.bytesWritten };
   } catch {
     return undefined;
   }
@@ -172,8 +179,8 @@ type InflatedPair = { a: Inflated; b: Inflated } | { why: string };
 
 async function inflatePair(sa: ByteSource, sb: ByteSource, ra: Placed, rb: Placed): Promise<InflatedPair> {
   if (ra.end - ra.start > MAX_DEFLATED || rb.end - rb.start > MAX_DEFLATED) return { why: `inside compressed data (${ra.label}) too large to inflate here` };
-  const a = inflate(await readRegion(sa, ra.start, ra.end));
-  const b = inflate(await readRegion(sb, rb.start, rb.end));
+  const a = inflate(await readRegion(sa, ra.start, ra.end), ra);
+  const b = inflate(await readRegion(sb, rb.start, rb.end), rb);
   return a && b ? { a, b } : { why: `inside compressed data (${ra.label}) that does not inflate` };
 }
 
@@ -344,8 +351,8 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
   if (text.length > 0) return text;
   const innerA = c.chainA[c.chainA.length - 1];
   if (innerA?.derivedFrom) return [{ kind: 'derived', text: `${innerA.label}: ${innerA.derivedFrom}, which differs` }];
-  const deflateA = [...c.chainA].reverse().find((r) => r.deflate);
-  const deflateB = [...c.chainB].reverse().find((r) => r.deflate);
+  const deflateA = [...c.chainA].reverse().find(compressed);
+  const deflateB = [...c.chainB].reverse().find(compressed);
   if (deflateA && deflateB) {
     const key = `${deflateA.start}:${deflateB.start}`;
     let seen = c.deflateSeen.get(key);
@@ -357,7 +364,7 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
     // Past the end of the stream: data of another kind (a second gzip member, say).
     const end = seen.pair ? deflateA.start + Math.min(seen.pair.a.consumed, seen.pair.b.consumed) : Infinity;
     if (range.start >= end) {
-      const what = `after the deflate stream of ${deflateA.label} ends (at +${hex(end - deflateA.start)}): data that is not part of it (in a gzip file, a further member, whose header unstamp leaves alone)`;
+      const what = `after the ${deflateA.zlib ? 'zlib' : 'deflate'} stream of ${deflateA.label} ends (at +${hex(end - deflateA.start)}): data that is not part of it (in a gzip file, a further member, whose header unstamp leaves alone)`;
       const after = binaryCauses(w);
       return after.length > 0 ? after.map((x) => ({ kind: x.kind, text: `${what}; ${x.text}` })) : [{ kind: 'unknown', text: what }];
     }

@@ -7,6 +7,7 @@ export const elf: Format = {
   title: 'ELF executables, shared objects and relocatable objects, 32/64-bit, either byte order',
   detect: (head) => head.length >= 4 && head.subarray(0, 4).equals(ELFMAG),
   plan: planElf,
+  regions: async (r) => (await import('./regions.js')).elfRegions(r),
   fields: [],
   leftAlone: [
     'ELF has no timestamp, owner or random field: files are checked and reported clean',

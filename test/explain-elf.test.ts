@@ -1,0 +1,108 @@
+// `unstamp explain a b` on ELF: located by section and address (checked against
+// llvm-readelf), the build ID as derived, compressed DWARF inflated to look inside, and
+// objects inside ar archives. Real builds: samples/elf/stamp (samples/make-elf-samples.sh)
+// and gcc runs made here in two build directories.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cli, have, output, samples, tempDir } from './helpers.js';
+
+interface Remaining {
+  offset: number;
+  length: number;
+  location: string;
+  locationB?: string;
+  cause: string;
+  causes: { kind: string; text: string }[];
+  symbol?: { name: string; offset: number };
+}
+interface Pair {
+  format?: string;
+  identicalAfter: boolean;
+  remaining: Remaining[];
+  remainingRanges: number;
+}
+
+function explain(a: string, b: string, extra: string[] = []): { pair: Pair; code: number; text: string } {
+  const r = cli(['explain', '--json', ...extra, a, b]);
+  const j = JSON.parse(r.stdout) as { pairs: Pair[]; exitCode: number };
+  return { pair: j.pairs[0], code: r.code, text: cli(['explain', ...extra, a, b]).stdout };
+}
+
+/** Section name -> [address, offset, size] from llvm-readelf -S. */
+function sections(file: string): Map<string, [number, number, number]> {
+  const m = new Map<string, [number, number, number]>();
+  for (const x of output('llvm-readelf', ['-S', '-W', file]).matchAll(/\]\s+(\S+)\s+\S+\s+([0-9a-f]{8,16})\s+([0-9a-f]{6,})\s+([0-9a-f]{6,})/g)) {
+    m.set(x[1], [Number.parseInt(x[2], 16), Number.parseInt(x[3], 16), Number.parseInt(x[4], 16)]);
+  }
+  return m;
+}
+
+const stampA = path.join(samples, 'elf/stamp/a/stamp');
+const stampB = path.join(samples, 'elf/stamp/b/stamp');
+
+t.test('__DATE__ and __FILE__ in an ELF executable: section and address, build ID derived', async (t) => {
+  const { pair, code } = explain(stampA, stampB);
+  t.equal(code, 1);
+  t.equal(pair.format, 'elf');
+  const date = pair.remaining.find((r) => r.cause === '__DATE__')!;
+  const file = pair.remaining.find((r) => r.cause === 'build path')!;
+  t.match(date.causes[0].text, /"Mar  4 2021" vs "Sep 10 2023"/);
+  t.match(file.causes[0].text, /"\/tmp\/unstamp-elf\/a\/stamp\.c" vs "\/tmp\/unstamp-elf\/b\/stamp\.c"/);
+  const id = pair.remaining.find((r) => r.cause === 'derived')!;
+  t.match(id.location, /^section \.note\.gnu\.build-id \(build ID\) at address 0x/);
+  t.match(id.causes[0].text, /the build ID, a hash the linker computed from the linked content, which differs/);
+  t.equal(pair.remaining.length, 3, 'nothing else differs');
+  const bytes = readFileSync(stampA);
+  t.equal(date.offset, bytes.indexOf('Mar  4 2021'));
+  if (!have('llvm-readelf')) return t.skip('the addresses are checked with llvm-readelf');
+  const s = sections(stampA);
+  const [addr, off, size] = s.get('.rodata')!;
+  t.ok(date.offset >= off && date.offset < off + size, 'the date lies in .rodata');
+  t.match(date.location, new RegExp(`^section \\.rodata at address 0x${(addr + date.offset - off).toString(16)}\\b`));
+  const [idAddr, idOff] = s.get('.note.gnu.build-id')!;
+  t.equal(id.location, `section .note.gnu.build-id (build ID) at address 0x${(idAddr + id.offset - idOff).toString(16)}`);
+});
+
+/** gcc -c of `source` in two build directories (same command line, different paths). */
+function buildTwice(t: Parameters<typeof tempDir>[0], source: string, args: string[], out: string): { a: string; b: string } {
+  const dir = tempDir(t);
+  for (const side of ['a', 'b']) {
+    const w = path.join(dir, side, 'a/deep/build/directory/for/the/compressed/debug/sections');
+    mkdirSync(w, { recursive: true });
+    cpSync(path.join(samples, 'elf/src', source), path.join(w, source));
+    const r = spawnSync('gcc', [...args, '-c', source, '-o', out], { cwd: w, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    cpSync(path.join(w, out), path.join(dir, side, out));
+  }
+  return { a: path.join(dir, 'a', out), b: path.join(dir, 'b', out) };
+}
+
+t.test('compressed DWARF (SHF_COMPRESSED, zlib): the build directory found in the inflated section', async (t) => {
+  if (!have('gcc')) return t.skip('needs gcc');
+  const { a, b } = buildTwice(t, 'hello.c', ['-O1', '-g', '-gdwarf-4', '-gz=zlib'], 'hello.o');
+  if (have('llvm-readelf')) t.match(output('llvm-readelf', ['-S', '-W', a]), /\.debug_str\s+PROGBITS\s+.*\s[A-Z]*C[A-Z]*\s+\d+\s+\d+\s+\d+/, '.debug_str is compressed');
+  const { pair } = explain(a, b);
+  const str = pair.remaining.find((r) => r.location.startsWith('section .debug_str (zlib-compressed)'))!;
+  t.ok(str, 'a range in the compressed .debug_str');
+  t.equal(str.cause, 'build path');
+  t.match(str.causes[0].text, /^inflated data of section \.debug_str \(zlib-compressed\) differs at \+0x[0-9a-f]+: an absolute path \(build directory\): "[^"]*\/a\/a\/deep\/build\/[^"]*" vs "[^"]*\/b\/a\/deep\/build\/[^"]*"/);
+});
+
+t.test('an ELF object inside an ar archive: member, then section', async (t) => {
+  const dir = tempDir(t);
+  cpSync(path.join(samples, 'elf/gcc-x86_64'), dir, { recursive: true });
+  const b = path.join(dir, 'b/libgreet.a');
+  const bytes = readFileSync(b);
+  // The first byte of greet.o's .text, inside the archive (the member data starts after its header).
+  const member = bytes.indexOf('\x7fELF');
+  const text = have('llvm-readelf') ? sections(path.join(samples, 'elf/gcc-x86_64/a/greet.o')).get('.text')! : undefined;
+  const at = member + (text ? text[1] : 0x40) + 1;
+  bytes[at] ^= 0xff;
+  writeFileSync(b, bytes);
+  const { pair } = explain(path.join(dir, 'a/libgreet.a'), b);
+  t.equal(pair.remainingRanges, 1);
+  t.equal(pair.remaining[0].offset, at);
+  t.match(pair.remaining[0].location, /^member greet\.o \(data\) > section \.text at offset 0x1\b/);
+});
