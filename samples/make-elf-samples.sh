@@ -26,7 +26,8 @@
 #               libgreet.so: ELFCLASS64, big-endian
 #   mips        clang --target=mips-linux-gnu: greet.o: ELFCLASS32, big-endian
 #   stamp       gcc -O1 of src/stamp.c given by its absolute path: __DATE__
-#               and __FILE__ in two data objects; a and b differ after
+#               and __FILE__ in two data objects, the day of __DATE__ folded
+#               into the code of build_day(); a and b differ after
 #               normalization (for `unstamp explain`)
 #
 # Tools: gcc (Debian 12), clang and ld.lld (Debian LLVM 14), GNU ar, faketime;

@@ -53,7 +53,11 @@ t.test('__DATE__ and __FILE__ in an ELF executable: section and address, build I
   const id = pair.remaining.find((r) => r.cause === 'derived')!;
   t.match(id.location, /^section \.note\.gnu\.build-id \(build ID\) at address 0x/);
   t.match(id.causes[0].text, /the build ID, a hash the linker computed from the linked content, which differs/);
-  t.equal(pair.remaining.length, 3, 'nothing else differs');
+  // The day folded into the code of build_day() (and of report(), where it is inlined).
+  const inCode = pair.remaining.filter((r) => r.location.startsWith('section .text'));
+  t.same(inCode.map((r) => r.symbol?.name), ['build_day', 'report']);
+  t.match(inCode[0].location, /^section \.text at address 0x[0-9a-f]+ > function build_day\+0x[0-9a-f]+$/);
+  t.equal(pair.remaining.length, 5, 'nothing else differs');
   const bytes = readFileSync(stampA);
   t.equal(date.offset, bytes.indexOf('Mar  4 2021'));
   if (!have('llvm-readelf')) return t.skip('the addresses are checked with llvm-readelf');
@@ -61,6 +65,17 @@ t.test('__DATE__ and __FILE__ in an ELF executable: section and address, build I
   const [addr, off, size] = s.get('.rodata')!;
   t.ok(date.offset >= off && date.offset < off + size, 'the date lies in .rodata');
   t.match(date.location, new RegExp(`^section \\.rodata at address 0x${(addr + date.offset - off).toString(16)}\\b`));
+  // The data objects that hold them, checked against llvm-nm's addresses and sizes.
+  if (have('llvm-nm')) {
+    const nm = output('llvm-nm', ['--print-size', stampA]);
+    for (const [range, name] of [[date, 'build_date'], [file, 'build_file']] as const) {
+      const m = new RegExp(`^([0-9a-f]+) ([0-9a-f]+) R ${name}$`, 'm').exec(nm)!;
+      const start = Number.parseInt(m[1], 16) - addr + off;
+      t.ok(range.offset >= start && range.offset < start + Number.parseInt(m[2], 16), `${name} holds the range`);
+      t.same(range.symbol, { name, offset: range.offset - start });
+      t.match(range.location, new RegExp(`^section \\.rodata at address 0x[0-9a-f]+ > object ${name}\\+0x${(range.offset - start).toString(16)}$`));
+    }
+  }
   const [idAddr, idOff] = s.get('.note.gnu.build-id')!;
   t.equal(id.location, `section .note.gnu.build-id (build ID) at address 0x${(idAddr + id.offset - idOff).toString(16)}`);
 });
@@ -105,4 +120,23 @@ t.test('an ELF object inside an ar archive: member, then section', async (t) => 
   t.equal(pair.remainingRanges, 1);
   t.equal(pair.remaining[0].offset, at);
   t.match(pair.remaining[0].location, /^member greet\.o \(data\) > section \.text at offset 0x1\b/);
+});
+
+t.test('C++ functions are named demangled (llvm-cxxfilt or c++filt), raw in neither case lost', async (t) => {
+  const missing = ['g++', 'faketime'].filter((x) => !have(x));
+  if (missing.length > 0) return t.skip(`needs ${missing.join(', ')}`);
+  const dir = tempDir(t);
+  const src = path.join(dir, 'day.cpp');
+  writeFileSync(src, 'namespace stamp { int day(int x) { return x + (__DATE__[5] - \'0\'); } }\nint main() { return stamp::day(1); }\n');
+  for (const [side, clock] of [['a', '2030-01-02 03:04:05'], ['b', '2030-01-09 03:04:05']]) {
+    const r = spawnSync('faketime', ['-f', clock, 'g++', '-O1', '-c', src, '-o', path.join(dir, `${side}.o`)], { env: { ...process.env, TZ: 'UTC' }, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+  }
+  const { pair } = explain(path.join(dir, 'a.o'), path.join(dir, 'b.o'));
+  const demangled = have('llvm-cxxfilt') || have('c++filt');
+  const name = demangled ? 'stamp::day(int)' : '_ZN5stamp3dayEi';
+  const inDay = pair.remaining.find((r) => r.symbol?.name === name);
+  t.ok(inDay, `a range in ${name}: ${JSON.stringify(pair.remaining.map((r) => r.location))}`);
+  t.match(inDay!.location, new RegExp(`^section \\.text at offset 0x[0-9a-f]+ > function ${name.replace(/[()]/g, '\\$&')}\\+0x[0-9a-f]+$`));
+  if (have('llvm-nm')) t.match(output('llvm-nm', [path.join(dir, 'a.o')]), /T _ZN5stamp3dayEi/, 'the symbol table has the mangled name');
 });

@@ -170,6 +170,18 @@ export interface Region {
   derivedFrom?: string;
 }
 
+/**
+ * A function or data object of a program, for `explain <a> <b>`: bytes [start, end) of
+ * the reader handed to `symbols` (file offsets, not addresses), and its name as the
+ * symbol table has it (mangled; `explain` demangles when it can).
+ */
+export interface FormatSymbol {
+  name: string;
+  start: number;
+  end: number;
+  kind: 'function' | 'object';
+}
+
 export interface Format {
   /** Short name used by --formats and in reports. */
   name: string;
@@ -190,4 +202,6 @@ export interface Format {
   rewrite?: FormatRewrite;
   /** The file's structure as named spans, for `explain <a> <b>`; read-only, never part of a plan. */
   regions?(reader: RangeReader): Promise<Region[]>;
+  /** The functions and data objects the file's symbol tables place, for `explain`; read-only. */
+  symbols?(reader: RangeReader): Promise<FormatSymbol[]>;
 }

@@ -12,7 +12,8 @@ import { BufferSource, FileSource, MAX_READ, RangeReader, type ByteSource } from
 import { fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from '../core/paths.js';
 import { binaryCauses, showBytes, textCauses, type Cause, type CauseKind } from './causes.js';
 import { comparePatched, fixedFields, readPatched, sortedPatches, type DiffRange, type FixedField } from './compare.js';
-import { Locator, type Placed } from './locate.js';
+import { Demangler } from './demangle.js';
+import { Locator, locationLabel, type Location, type Placed } from './locate.js';
 
 export type { Cause, CauseKind } from './causes.js';
 export type { FixedField } from './compare.js';
@@ -37,6 +38,8 @@ export interface Remaining {
   /** Where in a's structure; `locationB` only when b's structure says something else. */
   location: string;
   locationB?: string;
+  /** The function or data object the range starts in (demangled when a demangler is installed), and the offset in it. */
+  symbol?: { name: string; offset: number };
   /** The likely causes, most specific first; kinds joined with " + " in `cause`. */
   cause: string;
   causes: Cause[];
@@ -228,7 +231,7 @@ interface PairInput {
   planB?: Plan;
 }
 
-async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairResult> {
+async function comparePair(input: PairInput, opts: DiffOptions, demangler: Demangler): Promise<PairResult> {
   const { resultA: ra, resultB: rb, planA, planB } = input;
   const ap = reportPath(input.pathA);
   const bp = reportPath(input.pathB);
@@ -275,6 +278,7 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
       const derivedA = new Set(planA?.derived.map((d) => d.offset));
       const derivedB = new Set(planB?.derived.map((d) => d.offset));
       const deflateSeen: RangeContext['deflateSeen'] = new Map();
+      const located: [Remaining, Location, Location][] = [];
       for (const range of cmp.ranges) {
         const where = await la.locate(range.start, range.end);
         const whereB = await lb.locate(range.start, range.end);
@@ -285,17 +289,32 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
         const offset = Math.max(0, range.start - CONTEXT);
         const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
         const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith });
-        out.remaining.push({
+        const entry: Remaining = {
           offset: range.start,
           length: range.end - range.start,
           differingBytes: range.bytes,
           location: where.label,
-          ...(whereB.label !== where.label ? { locationB: whereB.label } : {}),
           cause: causes.length > 0 ? [...new Set(causes.map((c) => c.kind))].join(' + ') : 'unknown',
           causes: causes.length > 0 ? causes : [{ kind: 'unknown', text: 'no known pattern in these bytes' }],
           ...showBytes(wa.subarray(w.from, w.to), wb.subarray(w.from, w.to)),
-        });
+        };
+        out.remaining.push(entry);
+        located.push([entry, where, whereB]);
       }
+      // Symbol names demangled in one run of the demangler for the pair, then the labels made.
+      demangler.add(located.flatMap(([, x, y]) => [x.symbol?.name, y.symbol?.name].filter((n): n is string => n !== undefined)));
+      for (const [entry, where, whereB] of located) {
+        const name = (raw: string) => demangler.name(raw);
+        entry.location = locationLabel(where, name);
+        const labelB = locationLabel(whereB, name);
+        if (labelB !== entry.location) entry.locationB = labelB;
+        if (where.symbol) entry.symbol = { name: name(where.symbol.name), offset: where.symbol.offset };
+      }
+      // Key order as documented: location, locationB, symbol, then the causes.
+      out.remaining = out.remaining.map((e) => {
+        const { offset, length, differingBytes, location, locationB, symbol, ...rest } = e;
+        return { offset, length, differingBytes, location, ...(locationB !== undefined ? { locationB } : {}), ...(symbol ? { symbol } : {}), ...rest };
+      });
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -400,6 +419,7 @@ export async function explainDiff(a: FilePath, b: FilePath, opts: DiffOptions): 
     errors: [],
     summary: { pairs: 0, identicalBefore: 0, identicalAfter: 0, differ: 0, onlyInA: 0, onlyInB: 0, failed: 0, seconds: 0 },
   };
+  const demangler = new Demangler();
   const sideA = await planSide(a, opts);
   const sideB = await planSide(b, opts);
 
@@ -434,6 +454,7 @@ export async function explainDiff(a: FilePath, b: FilePath, opts: DiffOptions): 
     const pair = await comparePair(
       { rel: directories ? rel : undefined, pathA: ea.path, pathB: eb.path, resultA: ea.result, resultB: eb.result, planA: ea.plan, planB: eb.plan },
       opts,
+      demangler,
     );
     report.pairs.push(pair);
     opts.onPair?.(pair);

@@ -8,6 +8,7 @@ export const elf: Format = {
   detect: (head) => head.length >= 4 && head.subarray(0, 4).equals(ELFMAG),
   plan: planElf,
   regions: async (r) => (await import('./regions.js')).elfRegions(r),
+  symbols: async (r) => (await import('./symbols.js')).elfSymbols(r),
   fields: [],
   leftAlone: [
     'ELF has no timestamp, owner or random field: files are checked and reported clean',
