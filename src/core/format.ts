@@ -168,6 +168,11 @@ export interface Region {
   zlib?: { skip: number };
   /** The bytes are computed from other bytes (a CRC, a checksum): says from what, as the likely cause. */
   derivedFrom?: string;
+  /**
+   * The bytes are the contents of the archive member of this name (a zip or ar member, a
+   * fat slice by its CPU type): `explain` pairs the members of a and b by it.
+   */
+  entry?: string;
 }
 
 /**

@@ -2,7 +2,7 @@
 // __DATE__ or __TIME__ put there, an ISO date, an absolute build path, a GUID, a Unix
 // time in a field unstamp does not know. Pure functions over two windows of bytes.
 
-export type CauseKind = '__DATE__' | '__TIME__' | '__TIMESTAMP__' | 'ISO date' | 'build path' | 'GUID' | 'timestamp' | 'derived' | 'field' | 'compressed archive' | 'unknown';
+export type CauseKind = 'reordered' | '__DATE__' | '__TIME__' | '__TIMESTAMP__' | 'ISO date' | 'build path' | 'GUID' | 'timestamp' | 'derived' | 'field' | 'compressed archive' | 'unknown';
 
 export interface Cause {
   kind: CauseKind;

@@ -14,6 +14,7 @@ import { binaryCauses, showBytes, textCauses, type Cause, type CauseKind } from 
 import { comparePatched, fixedFields, readPatched, sortedPatches, type DiffRange, type FixedField } from './compare.js';
 import { Demangler } from './demangle.js';
 import { Locator, locationLabel, type Location, type Placed } from './locate.js';
+import { blockReordering, memberReordering, reorderText, symbolReordering, type Reordering } from './reorder.js';
 
 export type { Cause, CauseKind } from './causes.js';
 export type { FixedField } from './compare.js';
@@ -70,6 +71,8 @@ export interface PairResult {
   /** A side unstamp did not plan (unknown format, a PDB without its PE, a signed image): compared as it is. */
   skipped?: { a?: string; b?: string };
   error?: { side: 'a' | 'b'; message: string; offset?: number };
+  /** The differing bytes are the same content in another order: what moved, and the sentence that says so. */
+  reordered?: { what: Reordering['what']; moved: string[]; text: string };
 }
 
 export interface DiffReport {
@@ -278,7 +281,17 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
       const derivedA = new Set(planA?.derived.map((d) => d.offset));
       const derivedB = new Set(planB?.derived.map((d) => d.offset));
       const deflateSeen: RangeContext['deflateSeen'] = new Map();
-      const located: [Remaining, Location, Location][] = [];
+      // Each range with where it lies on both sides, and the caller of moved code it lies in (named once demangled).
+      const located: [Remaining, Location, Location, string | undefined][] = [];
+      const contents = async (side: 'a' | 'b', r: Placed) => memberContents(side === 'a' ? sa : sb, side === 'a' ? pa : pb, r);
+      const reorder =
+        (await memberReordering(await la.entries(), await lb.entries(), contents, ra.format)) ??
+        (await findReordering(
+          { source: sa, patches: pa, symbols: await la.symbols() },
+          { source: sb, patches: pb, symbols: await lb.symbols() },
+          cmp.ranges[0].start,
+          (cmp.last ?? cmp.ranges[cmp.ranges.length - 1]).end,
+        ));
       for (const range of cmp.ranges) {
         const where = await la.locate(range.start, range.end);
         const whereB = await lb.locate(range.start, range.end);
@@ -288,7 +301,9 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
         const wb = await readPatched(sb, pb, range.start - CONTEXT, end + CONTEXT);
         const offset = Math.max(0, range.start - CONTEXT);
         const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
-        const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith });
+        let causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith });
+        let adjusted: string | undefined;
+        if (reorder) ({ causes, adjusted } = reorderCauses(reorder, where, whereB, causes));
         const entry: Remaining = {
           offset: range.start,
           length: range.end - range.start,
@@ -299,12 +314,22 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
           ...showBytes(wa.subarray(w.from, w.to), wb.subarray(w.from, w.to)),
         };
         out.remaining.push(entry);
-        located.push([entry, where, whereB]);
+        located.push([entry, where, whereB, adjusted]);
       }
       // Symbol names demangled in one run of the demangler for the pair, then the labels made.
-      demangler.add(located.flatMap(([, x, y]) => [x.symbol?.name, y.symbol?.name].filter((n): n is string => n !== undefined)));
+      demangler.add([...located.flatMap(([, x, y]) => [x.symbol?.name, y.symbol?.name].filter((n): n is string => n !== undefined)), ...(reorder?.moved ?? []), ...(reorder?.adjusted ?? [])]);
+      const name = (raw: string) => demangler.name(raw);
+      if (reorder) {
+        const text = reorderText(reorder, name);
+        out.reordered = { what: reorder.what, moved: reorder.moved.map(name), text };
+        for (const [entry, , , adjusted] of located) {
+          if (entry.cause === 'reordered') entry.causes = [{ kind: 'reordered', text }];
+          else if (adjusted !== undefined) {
+            entry.causes = [{ kind: 'derived', text: `derived from the reordering: ${name(adjusted)} is the same code in a and b but for the addresses of the moved code it calls or refers to` }];
+          }
+        }
+      }
       for (const [entry, where, whereB] of located) {
-        const name = (raw: string) => demangler.name(raw);
         entry.location = locationLabel(where, name);
         const labelB = locationLabel(whereB, name);
         if (labelB !== entry.location) entry.locationB = labelB;
@@ -321,6 +346,55 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
     out.error = { side: 'a', message: err.code ? `${err.syscall ?? 'read'} failed: ${err.code}` : String(err.message ?? e) };
   }
   return out;
+}
+
+/** A member's bytes as unstamp would leave them: patched, inflated if compressed (bounded); undefined if not readable. */
+async function memberContents(source: ByteSource, patches: readonly Patch[], r: Placed): Promise<Buffer | undefined> {
+  if (r.end - r.start > MAX_DEFLATED) return undefined;
+  const raw = await readPatched(source, patches, r.start, r.end);
+  if (!compressed(r)) return raw;
+  return inflate(raw, r)?.data;
+}
+
+/** Both sides' symbols: a reordering of functions, else of content blocks over [start, end). */
+async function findReordering(a: Parameters<typeof symbolReordering>[0], b: Parameters<typeof symbolReordering>[1], start: number, end: number): Promise<Reordering | undefined> {
+  if (a.symbols.length > 0 && b.symbols.length > 0) {
+    const bySymbol = await symbolReordering(a, b);
+    if (bySymbol) return bySymbol;
+  }
+  return a.source.size === b.source.size ? blockReordering(a, b, start, end) : undefined;
+}
+
+/**
+ * The causes of a range once a reordering is known: in a function that moved, the
+ * reordering (its sentence is filled in once names are demangled); in one that did not
+ * move but differs in addresses, derived from it; elsewhere, a range nothing else
+ * explains most likely holds addresses or offsets of the moved code.
+ */
+function reorderCauses(r: Reordering, where: Location, whereB: Location, causes: Cause[]): { causes: Cause[]; adjusted?: string } {
+  const reordered: Cause[] = [{ kind: 'reordered', text: 'the same content in another order' }];
+  const a = where.symbol?.name;
+  const b = whereB.symbol?.name;
+  const moved = new Set(r.moved);
+  if (r.what === 'functions' && ((a && moved.has(a)) || (b && moved.has(b)))) return { causes: reordered };
+  if (r.what === 'members') {
+    const ea = where.chain.find((x) => x.entry !== undefined)?.entry ?? memberOf(where);
+    const eb = whereB.chain.find((x) => x.entry !== undefined)?.entry ?? memberOf(whereB);
+    if ((ea && moved.has(ea)) || (eb && moved.has(eb))) return { causes: reordered };
+  }
+  const adjusted = [a, b].find((n) => n !== undefined && r.adjusted.has(n));
+  if (adjusted) return { causes: [{ kind: 'derived', text: 'derived from the reordering' }], adjusted };
+  // A guess from the shape of a few bytes (a time, a GUID) does not stand against a reordering.
+  if (causes.some((c) => c.kind !== 'unknown' && c.kind !== 'timestamp' && c.kind !== 'GUID')) return { causes };
+  if (r.what === 'content blocks') return { causes: reordered };
+  const what = r.what === 'members' ? 'offsets or names of the moved members' : 'addresses, offsets or sizes of the moved code';
+  return { causes: [{ kind: 'derived', text: `derived from the reordering (most likely): this part of the file records ${what}` }] };
+}
+
+/** The member a header region belongs to ("member x.o (header)"): headers carry no entry of their own. */
+function memberOf(l: Location): string | undefined {
+  const m = /^member (.+) \((?:header|local header|central directory entry|data descriptor|BSD name|padding)\)$/.exec(l.chain.find((x) => x.label.startsWith('member '))?.label ?? '');
+  return m?.[1];
 }
 
 interface RangeContext {

@@ -101,6 +101,11 @@ export class Locator {
     return { chain: out, symbols: level.symbols };
   }
 
+  /** The archive members of the file (not of its members), in file order. */
+  async entries(): Promise<Placed[]> {
+    return (await this.structure(0, this.source.size, 0)).regions.filter((r) => r.entry !== undefined).sort((x, y) => x.start - y.start);
+  }
+
   /** Every function and data object of the file (not of its members), absolute offsets. */
   async symbols(): Promise<PlacedSymbol[]> {
     return (await this.structure(0, this.source.size, 0)).symbols;

@@ -47,6 +47,7 @@ export function detailLines(p: PairResult): string[] {
       lines.push(`    ${pad(at, 10)}  ${f.field}: a ${f.a}, b ${f.b} -> ${f.new}`);
     }
   }
+  if (p.reordered) lines.push(`  reordered ${p.reordered.what}: ${p.reordered.text}`);
   if (p.remainingRanges > 0) {
     lines.push(`  bytes that still differ after normalization (${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')}):`);
     for (const r of p.remaining) {
@@ -54,7 +55,11 @@ export function detailLines(p: PairResult): string[] {
       const size = r.differingBytes === r.length ? plural(r.length, 'byte') : `${plural(r.length, 'byte')}, ${r.differingBytes} ${r.differingBytes === 1 ? 'differs' : 'differ'}`;
       lines.push(`    ${span} (${size})  ${r.location}`);
       if (r.locationB !== undefined) lines.push(`      in b: ${r.locationB}`);
-      for (const c of r.causes) lines.push(`      cause: ${c.kind === 'unknown' ? 'unknown' : c.kind}: ${c.text}`);
+      for (const c of r.causes) {
+        // The reordering's sentence is said once, above.
+        const text = c.kind === 'reordered' && p.reordered ? `part of the reordering above (${p.reordered.what})` : c.text;
+        lines.push(`      cause: ${c.kind === 'unknown' ? 'unknown' : c.kind}: ${text}`);
+      }
       lines.push(`      a: ${r.a}`);
       lines.push(`      b: ${r.b}`);
     }
