@@ -3,16 +3,17 @@
 // the fields that differ and that unstamp fixes, and the bytes that would still differ,
 // located in the file's structure with a likely cause.
 import { open, stat } from 'node:fs/promises';
-import { inflateRawSync, inflateSync } from 'node:zlib';
 import { run, type EngineOptions, type FileResult } from '../core/engine.js';
 import { UsageError, hex } from '../core/errors.js';
 import type { Format } from '../core/format.js';
 import { detectFormat, type Patch, type Plan } from '../core/plan.js';
-import { BufferSource, FileSource, MAX_READ, RangeReader, type ByteSource } from '../core/reader.js';
+import { BufferSource, FileSource, RangeReader, type ByteSource } from '../core/reader.js';
 import { fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from '../core/paths.js';
 import { binaryCauses, showBytes, textCauses, type Cause, type CauseKind } from './causes.js';
 import { comparePatched, fixedFields, readPatched, sortedPatches, type DiffRange, type FixedField } from './compare.js';
 import { Demangler } from './demangle.js';
+import { compareMembers, layoutMoved, type ByMember } from './members.js';
+import { MAX_DEFLATED, compressed, inflate, memberContents, readRegion, type Inflated } from './inflate.js';
 import { Locator, locationLabel, type Location, type Placed } from './locate.js';
 import { blockReordering, memberReordering, reorderText, symbolReordering, type Reordering } from './reorder.js';
 
@@ -27,9 +28,6 @@ export const GAP = 8;
 const CONTEXT = 160;
 /** Bytes of a range that cause recognition reads (the start of a long range). */
 const MAX_LOOK = 4096;
-/** A deflate stream is inflated to look inside only up to these sizes. */
-const MAX_DEFLATED = 16 << 20;
-const MAX_INFLATED = 32 << 20;
 
 export interface Remaining {
   offset: number;
@@ -73,6 +71,8 @@ export interface PairResult {
   error?: { side: 'a' | 'b'; message: string; offset?: number };
   /** The differing bytes are the same content in another order: what moved, and the sentence that says so. */
   reordered?: { what: Reordering['what']; moved: string[]; text: string };
+  /** The archive's members lie at other offsets in a and b: compared by name, contents with contents. */
+  byMember?: ByMember;
 }
 
 export interface DiffReport {
@@ -149,35 +149,6 @@ async function withSources<T>(a: FilePath, b: FilePath, fn: (sa: ByteSource, sb:
 /** Patches that overlap [start, end). */
 function overlapping(patches: readonly Patch[], start: number, end: number): Patch[] {
   return patches.filter((p) => p.offset < end && p.offset + p.bytes.length > start);
-}
-
-/** Read a whole region (bounded by MAX_DEFLATED) through the source, in reads the reader allows. */
-async function readRegion(source: ByteSource, start: number, end: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let pos = start; pos < end; pos += MAX_READ) parts.push(await source.readAt(pos, Math.min(MAX_READ, end - pos)));
-  return Buffer.concat(parts);
-}
-
-interface Inflated {
-  data: Buffer;
-  /** Compressed bytes the stream took; anything after it in the region is other data. */
-  consumed: number;
-}
-
-/** Whether a region is compressed data to look into: a raw deflate stream, or a zlib stream after `skip` bytes. */
-const compressed = (r: Placed): boolean => r.deflate === true || r.zlib !== undefined;
-
-/** The region's stream inflated; `consumed` counts from the region's start (a header before a zlib stream included). */
-function inflate(buf: Buffer, region: Placed): Inflated | undefined {
-  const skip = region.zlib?.skip ?? 0;
-  try {
-    const opts = { maxOutputLength: MAX_INFLATED, info: true };
-    const body = buf.subarray(skip);
-    const r = (region.zlib ? inflateSync(body, opts) : inflateRawSync(body, opts)) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    return { data: r.buffer, consumed: skip + r.engine.bytesWritten };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Both sides of a deflate region inflated, or why not. */
@@ -275,17 +246,48 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
       out.identicalAfter = sa.size === sb.size && cmp.totalRanges === 0;
       out.remainingRanges = cmp.totalRanges;
       out.remainingBytes = cmp.totalBytes;
-      if (cmp.ranges.length === 0) return;
+      if (out.identicalAfter) return;
       const la = new Locator(sa, opts.locateWith);
       const lb = new Locator(sb, opts.locateWith);
+      const contents = async (side: 'a' | 'b', r: Placed) => memberContents(side === 'a' ? sa : sb, side === 'a' ? pa : pb, r);
+      const entriesA = await la.entries();
+      const entriesB = await lb.entries();
+      if (entriesA.length > 0 && entriesB.length > 0 && layoutMoved(entriesA, entriesB)) {
+        // An offset-aligned comparison only holds for files whose structure does not move.
+        const m = await compareMembers({ source: sa, patches: pa, locator: la, entries: entriesA }, { source: sb, patches: pb, locator: lb, entries: entriesB }, { gap: GAP, keep: MAX_RANGES, context: CONTEXT });
+        out.byMember = m.byMember;
+        out.remainingRanges = m.totalRanges;
+        out.remainingBytes = m.totalBytes;
+        const reorder = await memberReordering(entriesA, entriesB, contents, ra.format);
+        if (reorder) out.reordered = { what: reorder.what, moved: reorder.moved, text: reorderText(reorder) };
+        demangler.add(m.ranges.flatMap((r) => [r.where.symbol?.name, r.whereB.symbol?.name].filter((n): n is string => n !== undefined)));
+        const name = (raw: string) => demangler.name(raw);
+        out.remaining = m.ranges.map((r) => {
+          const location = locationLabel(r.where, name);
+          const locationB = locationLabel(r.whereB, name);
+          return {
+            offset: r.offset,
+            length: r.length,
+            differingBytes: r.differingBytes,
+            location,
+            ...(locationB !== location ? { locationB } : {}),
+            ...(r.where.symbol ? { symbol: { name: name(r.where.symbol.name), offset: r.where.symbol.offset } } : {}),
+            cause: [...new Set(r.causes.map((c) => c.kind))].join(' + '),
+            causes: r.causes,
+            a: r.a,
+            b: r.b,
+          };
+        });
+        return;
+      }
+      if (cmp.ranges.length === 0) return;
       const derivedA = new Set(planA?.derived.map((d) => d.offset));
       const derivedB = new Set(planB?.derived.map((d) => d.offset));
       const deflateSeen: RangeContext['deflateSeen'] = new Map();
       // Each range with where it lies on both sides, and the caller of moved code it lies in (named once demangled).
       const located: [Remaining, Location, Location, string | undefined][] = [];
-      const contents = async (side: 'a' | 'b', r: Placed) => memberContents(side === 'a' ? sa : sb, side === 'a' ? pa : pb, r);
       const reorder =
-        (await memberReordering(await la.entries(), await lb.entries(), contents, ra.format)) ??
+        (await memberReordering(entriesA, entriesB, contents, ra.format)) ??
         (await findReordering(
           { source: sa, patches: pa, symbols: await la.symbols() },
           { source: sb, patches: pb, symbols: await lb.symbols() },
@@ -346,14 +348,6 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
     out.error = { side: 'a', message: err.code ? `${err.syscall ?? 'read'} failed: ${err.code}` : String(err.message ?? e) };
   }
   return out;
-}
-
-/** A member's bytes as unstamp would leave them: patched, inflated if compressed (bounded); undefined if not readable. */
-async function memberContents(source: ByteSource, patches: readonly Patch[], r: Placed): Promise<Buffer | undefined> {
-  if (r.end - r.start > MAX_DEFLATED) return undefined;
-  const raw = await readPatched(source, patches, r.start, r.end);
-  if (!compressed(r)) return raw;
-  return inflate(raw, r)?.data;
 }
 
 /** Both sides' symbols: a reordering of functions, else of content blocks over [start, end). */
