@@ -139,4 +139,17 @@ t.test('C++ functions are named demangled (llvm-cxxfilt or c++filt), raw in neit
   t.ok(inDay, `a range in ${name}: ${JSON.stringify(pair.remaining.map((r) => r.location))}`);
   t.match(inDay!.location, new RegExp(`^section \\.text at offset 0x[0-9a-f]+ > function ${name.replace(/[()]/g, '\\$&')}\\+0x[0-9a-f]+$`));
   if (have('llvm-nm')) t.match(output('llvm-nm', [path.join(dir, 'a.o')]), /T _ZN5stamp3dayEi/, 'the symbol table has the mangled name');
+  // Without a demangler on PATH: the raw name, nothing lost.
+  const bare = JSON.parse(cli(['explain', '--json', path.join(dir, 'a.o'), path.join(dir, 'b.o')], { env: { PATH: path.join(dir, 'no-tools') } }).stdout).pairs[0] as Pair;
+  t.ok(bare.remaining.some((r) => r.symbol?.name === '_ZN5stamp3dayEi' && /> function _ZN5stamp3dayEi\+0x/.test(r.location)), 'raw name without a demangler');
+});
+
+t.test('Demangler: Itanium C++, Rust legacy and v0 names in one run; C names untouched', async (t) => {
+  if (!have('llvm-cxxfilt')) return t.skip('needs llvm-cxxfilt');
+  const { Demangler } = await import('../src/diff/demangle.js');
+  const d = new Demangler();
+  const names = ['_ZN5stamp3dayEi', '_ZN4core3fmt5Write9write_fmt17h0123456789abcdefE', '_RNvCs15kBYyAo9fc_7mycrate4main', 'derive_Clone', 'main'];
+  d.add(names);
+  t.same(names.map((n) => d.name(n)), ['stamp::day(int)', 'core::fmt::Write::write_fmt::h0123456789abcdef', 'mycrate::main', 'derive_Clone', 'main']);
+  t.equal(d.name('_ZN3fooEv'), '_ZN3fooEv', 'a name not added yet stays raw');
 });
