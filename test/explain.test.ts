@@ -355,10 +355,20 @@ t.test('files of no known format are compared as they are; different sizes are s
   const b = path.join(samples, 'zip/python/b/demo.zip');
   const r = cli(['explain', a, b]);
   t.equal(r.code, 1);
-  t.match(r.stdout, /\[zip, 1148 vs 843 bytes\]: sizes differ \(1148 vs 843 bytes\)/);
-  t.match(r.stdout, /sizes differ: a is 1148 bytes, b is 843; bytes were compared up to the shorter one/);
-  const q = json([a, b]).pairs[0];
+  t.match(r.stdout, /\[zip, 1148 vs 843 bytes\]: sizes differ \(1148 vs 843 bytes\); compared member by member: 0 of 5 members differ after normalization$/m);
+  // Two archivers: the members lie elsewhere, so they are compared by name, and hold the same bytes.
+  t.match(r.stdout, /every member holds the same bytes: the archives differ in their headers, tables or compression/);
+  t.notMatch(r.stdout, /bytes were compared up to the shorter one/);
+  const q = json([a, b]).pairs[0] as Pair & { byMember?: { compared: number; differ: string[] } };
   t.same([q.sizeA, q.sizeB, q.identicalAfter], [1148, 843, false]);
+  t.same(q.byMember, { compared: 5, differ: [], onlyInA: [], onlyInB: [] });
+  t.same(q.remaining, []);
+
+  // A file of no known format of another size: compared up to the shorter one.
+  const dir2 = tempDir(t);
+  writeFileSync(path.join(dir2, 'x'), 'abcdef\n');
+  writeFileSync(path.join(dir2, 'y'), 'abcdefgh\n');
+  t.match(cli(['explain', path.join(dir2, 'x'), path.join(dir2, 'y')]).stdout, /sizes differ: a is 7 bytes, b is 9; bytes were compared up to the shorter one/);
 });
 
 t.test('causes recognized from bytes', async (t) => {
@@ -374,6 +384,8 @@ t.test('causes recognized from bytes', async (t) => {
   t.same(at(s('Nov 24 2026'), s('Nov 25 2026')), ['__DATE__']);
   t.same(at(s('v 12:34:56'), s('v 08:09:10')), ['__TIME__']);
   t.same(at(s('Sun Sep 16 01:03:52 1973'), s('Sun Sep 16 01:04:52 1973')), ['__TIMESTAMP__']);
+  t.same(at(s('on Thu Mar 04 05:06:07 UTC 2021 -->'), s('on Sun Sep 10 11:12:13 UTC 2023 -->')), ['date'], 'date(1), Java Date.toString()');
+  t.same(at(s('built on Thursday, March 4, 2021'), s('built on Sunday, September 10, 2023')), ['date'], 'a date in words');
   t.same(at(s('2026-11-24T12:34:56Z'), s('2026-11-25T12:34:56Z')), ['ISO date']);
   t.same(at(s('/home/ci/build-1234/src/x.c'), s('/home/ci/build-9876/src/x.c')), ['build path']);
   t.same(at(Buffer.from('\0C:\\work\\a1\\x.c\0', 'utf16le'), Buffer.from('\0C:\\work\\b2\\x.c\0', 'utf16le')), ['build path'], 'UTF-16 (Windows) paths');

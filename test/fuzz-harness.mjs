@@ -42,7 +42,7 @@ export const root = path.resolve(here, '..');
 export const samplesDir = pristineSamples(root);
 
 /** Formats in the order the table lists them. */
-export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'cpio'];
+export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'cpio', 'elf'];
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -73,7 +73,7 @@ export function seedOf(rel, n) {
 
 /** Every sample file of the formats (the `a` side of each pair), sorted. */
 export function sampleFiles(dir = samplesDir) {
-  return ['ar', 'gzip', 'pe', 'macho', 'zip', 'cpio']
+  return ['ar', 'gzip', 'pe', 'macho', 'zip', 'cpio', 'elf']
     .flatMap((f) =>
       readdirSync(path.join(dir, f), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\/a$/.test(e.parentPath) && !/\.(c|txt|tbd|rc|py)$/.test(e.name))
@@ -129,6 +129,7 @@ function scan(m, b, off, len, depth = 0) {
     if (magic8 === '!<arch>\n' || magic8 === '!<thin>\n') return scanAr(m, b, off, len, depth);
     if (s[0] === 0x1f && s[1] === 0x8b) return scanGzip(m, b, off, len);
     if (/^07070[127]$/.test(s.toString('latin1', 0, 6)) || s.readUInt16LE(0) === 0o070707 || s.readUInt16BE(0) === 0o070707) return scanCpio(m, b, off, len, depth);
+    if (s[0] === 0x7f && s.toString('latin1', 1, 4) === 'ELF') return scanElf(m, b, off, len);
     if (s.length >= 0x40 && s.readUInt16LE(0) === 0x5a4d) return scanPe(m, b, off, len);
     if (MACHO_MAGICS.has(s.readUInt32BE(0))) return scanMacho(m, b, off, len);
     if ((s.readUInt32BE(0) === 0xcafebabe || s.readUInt32BE(0) === 0xcafebabf) && s.readUInt32BE(4) <= 64) return scanFat(m, b, off, len, depth);
@@ -230,6 +231,55 @@ function scanCpio(m, b, off, len, depth) {
       while (pos < end && b[pos] === 0) pos++;
       m.bound(pos);
     }
+  }
+}
+
+/** ELF: the header, the program and section header tables, each section's bytes. */
+function scanElf(m, b, off, len) {
+  m.formats.add('elf');
+  const is64 = b[off + 4] === 2;
+  const le = b[off + 5] === 1;
+  const word = is64 ? 8 : 4;
+  const W = (at) => (is64 ? u64(b, at, le) : u32(b, at, le));
+  const eh = is64 ? 64 : 52;
+  const f = is64
+    ? { phoff: 32, shoff: 40, sizes: 52, phnum: 56, shnum: 60, shstrndx: 62 }
+    : { phoff: 28, shoff: 32, sizes: 40, phnum: 44, shnum: 48, shstrndx: 50 };
+  m.region(off, off + eh);
+  [4, 5, 6, 16, eh].forEach((x) => m.bound(off + x));
+  m.num(off + f.phoff, word, le, 'e_phoff', off);
+  m.num(off + f.shoff, word, le, 'e_shoff', off);
+  for (let x = f.sizes; x < eh; x += 2) m.num(off + x, 2, le, `ELF header +${x}`, off);
+  const phoff = W(off + f.phoff) ?? 0;
+  const shoff = W(off + f.shoff) ?? 0;
+  const phnum = u16(b, off + f.phnum, le) ?? 0;
+  const shnum = u16(b, off + f.shnum, le) ?? 0;
+  const ph = is64 ? { size: 56, offset: 8, filesz: 32 } : { size: 32, offset: 4, filesz: 16 };
+  const sh = is64 ? { size: 64, offset: 24, size_: 32, link: 40 } : { size: 40, offset: 16, size_: 20, link: 24 };
+  m.bound(off + phoff);
+  m.bound(off + phoff + phnum * ph.size);
+  for (let i = 0; i < phnum && i < 64; i++) {
+    const at = off + phoff + i * ph.size;
+    if (at + ph.size > off + len) break;
+    m.region(at, at + ph.size);
+    m.num(at, 4, le, `program header ${i} p_type`, off);
+    m.num(at + ph.offset, word, le, `program header ${i} p_offset`, off);
+    m.num(at + ph.filesz, word, le, `program header ${i} p_filesz`, off);
+  }
+  m.bound(off + shoff);
+  m.bound(off + shoff + shnum * sh.size);
+  for (let i = 0; i < shnum && i < 256; i++) {
+    const at = off + shoff + i * sh.size;
+    if (at + sh.size > off + len) break;
+    m.region(at, at + sh.size);
+    m.num(at, 4, le, `section header ${i} sh_name`, off);
+    m.num(at + 4, 4, le, `section header ${i} sh_type`, off);
+    m.num(at + sh.offset, word, le, `section header ${i} sh_offset`, off);
+    m.num(at + sh.size_, word, le, `section header ${i} sh_size`, off);
+    m.num(at + sh.link, 4, le, `section header ${i} sh_link`, off);
+    const start = W(at + sh.offset) ?? 0;
+    m.bound(off + start);
+    m.bound(off + start + (W(at + sh.size_) ?? 0));
   }
 }
 
@@ -882,6 +932,7 @@ const TOOLS = {
   macho: { cmd: 'llvm-objdump', args: (f) => ['--macho', '--private-headers', f] },
   zip: { cmd: 'unzip', args: (f) => ['-tqq', f], warn: [1] },
   cpio: { cmd: 'cpio', args: (f) => ['-t', '--quiet', '-F', f] },
+  elf: { cmd: 'llvm-readobj', args: (f) => ['--file-headers', '--program-headers', '--sections', '--symbols', f] },
 };
 const RANK = { ok: 0, warn: 1, fail: 2 };
 
