@@ -31,6 +31,7 @@ export async function pngRegions(r: RangeReader): Promise<Region[]> {
     let label = `PNG chunk ${c.type}${c.type === 'IDAT' ? ` #${++idat}` : ''}`;
     if (WHAT[c.type]) label += ` (${WHAT[c.type]})`;
     let kind: Region['kind'];
+    let data = `${c.type} data`;
     if (c.type === 'tIME') kind = 'timestamp';
     else if (c.type === 'tEXt' || c.type === 'zTXt' || c.type === 'iTXt') {
       const head = await r.readUpTo(c.data, Math.min(c.length, S.MAX_KEYWORD + 1), 'PNG text keyword');
@@ -38,12 +39,13 @@ export async function pngRegions(r: RangeReader): Promise<Region[]> {
       if (nul > 0) {
         const keyword = head.toString('latin1', 0, nul);
         label = `PNG chunk ${c.type} ${JSON.stringify(keyword)}`;
+        data = `${c.type} ${JSON.stringify(keyword)} keyword and text`;
         if (S.isDateKeyword(keyword)) kind = 'timestamp';
       }
     }
     out.push({ start: c.offset, end: c.crcAt + S.CHUNK_CRC, label });
-    if (c.length > 0) out.push({ start: c.data, end: c.crcAt, label: `${label} data`, ...(kind ? { kind } : {}) });
-    out.push({ start: c.crcAt, end: c.crcAt + S.CHUNK_CRC, label: `${label} CRC`, derivedFrom: `computed from the ${c.type} chunk's type and data` });
+    if (c.length > 0) out.push({ start: c.data, end: c.crcAt, label: data, ...(kind ? { kind } : {}) });
+    out.push({ start: c.crcAt, end: c.crcAt + S.CHUNK_CRC, label: `${c.type} CRC`, derivedFrom: `computed from the ${c.type} chunk's type and data` });
   }
   if (trailing > 0) out.push({ start: r.size - trailing, end: r.size, label: 'bytes after the IEND chunk' });
   return out;

@@ -10,10 +10,10 @@ export async function uimageRegions(r: RangeReader): Promise<Region[]> {
   const end = Math.min(r.size, S.HEADER_SIZE + size);
   const out: Region[] = [
     { start: 0, end: S.HEADER_SIZE, label: 'uImage header' },
-    { start: S.OFF_HCRC, end: S.OFF_HCRC + 4, label: 'uImage header ih_hcrc', derivedFrom: 'computed from the uImage header' },
-    { start: S.OFF_TIME, end: S.OFF_TIME + 4, label: 'uImage header ih_time (creation time)', kind: 'timestamp' },
-    { start: S.OFF_DCRC, end: S.OFF_DCRC + 4, label: 'uImage header ih_dcrc', derivedFrom: 'computed from the image data' },
-    { start: S.OFF_NAME, end: S.OFF_NAME + S.NAME_SIZE, label: 'uImage header ih_name' },
+    { start: S.OFF_HCRC, end: S.OFF_HCRC + 4, label: 'ih_hcrc (header CRC)', derivedFrom: 'computed from the uImage header' },
+    { start: S.OFF_TIME, end: S.OFF_TIME + 4, label: 'ih_time (creation time)', kind: 'timestamp' },
+    { start: S.OFF_DCRC, end: S.OFF_DCRC + 4, label: 'ih_dcrc (data CRC)', derivedFrom: 'computed from the image data' },
+    { start: S.OFF_NAME, end: S.OFF_NAME + S.NAME_SIZE, label: 'ih_name' },
     { start: S.HEADER_SIZE, end, label: 'uImage data', rva: 0, rvaName: 'offset' },
   ];
   if (end < r.size) out.push({ start: end, end: r.size, label: 'bytes after the uImage data' });
