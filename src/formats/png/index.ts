@@ -19,6 +19,6 @@ export const png: Format = {
   leftAlone: [
     'image data (IDAT), every other chunk and text keyword',
     'a date value in a shape unstamp does not know, or that cannot hold the new time at its length (a one-digit RFC 1123 day), is noted and kept',
-    'bytes after IEND are kept',
+    'bytes after IEND',
   ],
 };
