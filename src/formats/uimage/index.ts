@@ -9,8 +9,8 @@ export const uimage: Format = {
   plan: planUimage,
   regions: async (r) => (await import('./regions.js')).uimageRegions(r),
   fields: [
-    { field: 'ih_time', value: 'the epoch (--clamp: only if newer); 0 (no time) stays 0' },
+    { field: 'ih_time', value: 'the epoch (--clamp: only if newer)' },
     { field: 'ih_hcrc', value: 'recomputed over the patched header' },
   ],
-  leftAlone: ['the image data and its CRC (ih_dcrc), load address, entry point, name', 'FIT images (a device tree, not this header) are not handled'],
+  leftAlone: ['an ih_time of 0 ("no time"): it stays 0', 'the image data and its CRC (ih_dcrc), load address, entry point, name', 'FIT images (a device tree, not this header): not handled'],
 };
