@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { cli, copySample, expectRefused, have, samples, sh, sha256, tempDir } from '../helpers.js';
@@ -159,4 +159,46 @@ t.test('bytes after IEND are kept and noted', async (t) => {
   t.match(e.stdout, /13 bytes after the IEND chunk kept as they are/);
   t.equal(cli([file]).code, 0);
   t.ok(readFileSync(file).subarray(-13).equals(Buffer.from('trailing junk')), 'the trailing bytes are kept');
+});
+
+t.test('a compressed date that compresses shorter (epoch 0) is padded to its length with empty deflate blocks; zlib reads it', async (t) => {
+  const dir = copySample(t, 'png/imagemagick-zip');
+  const a = path.join(dir, 'a', 'image.png');
+  const b = path.join(dir, 'b', 'image.png');
+  // "1970-01-01T00:00:00+00:00" deflates to 26 bytes at every level; the chunks hold 33.
+  t.equal(deflateSync('1970-01-01T00:00:00+00:00', { level: 9 }).length, 26);
+  const r = cli(['-v', '--epoch', '0', dir]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  const z = chunks(readFileSync(a)).filter((c) => c.type === 'zTXt');
+  t.equal(z.length, 2);
+  for (const c of z) {
+    const stream = c.data.subarray(c.data.indexOf(0) + 2);
+    t.equal(stream.length, 33, 'the chunk keeps its length');
+    t.equal(inflateSync(stream).toString(), '1970-01-01T00:00:00+00:00', 'Node zlib inflates it');
+    // Python's zlib module, a separate reader of the same stream, checks the Adler-32 too.
+    const py = sh('/usr/bin/python3', ['-c', 'import sys,zlib; sys.stdout.write(zlib.decompress(bytes.fromhex(sys.argv[1])).decode())', stream.toString('hex')]);
+    t.equal(py.stdout.toString(), '1970-01-01T00:00:00+00:00', 'Python zlib inflates it');
+  }
+  if (have('pngcheck')) t.match(sh('pngcheck', [a]).stdout.toString(), /invalid tIME year \(1970\)/, 'pngcheck: only its tIME year rule (every CRC good)');
+  t.equal(JSON.parse(cli(['--json', '--epoch', '0', dir]).stdout).summary.bytesChanged, 0, 'second run changes 0 bytes');
+});
+
+t.test('a PNG stored in a zip (as in jars and APKs) is normalized in place as a member', { skip: !have('zip') && 'zip is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  const zips = ['a', 'b'].map((side) => {
+    const src = path.join(dir, side);
+    cpSync(path.join(samples, 'png/imagemagick', side), src, { recursive: true });
+    const out = path.join(dir, `${side}.zip`);
+    t.equal(sh('zip', ['-0', '-X', '-q', out, 'image.png'], src).code, 0, `zip -0 ${side}`);
+    return out;
+  });
+  t.not(sha256(zips[0]), sha256(zips[1]));
+  const r = cli(['-v', '--epoch', String(EPOCH), ...zips]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /image\.png: tIME: 1614834367 .* -> 1700000000/);
+  t.equal(sha256(zips[0]), sha256(zips[1]), 'the two zips are byte-identical');
+  t.equal(sh('unzip', ['-tqq', zips[0]]).code, 0, 'unzip -t: the member CRC-32 was recomputed');
+  const png = sh('unzip', ['-p', zips[0], 'image.png']).stdout;
+  t.same([...chunks(png).find((c) => c.type === 'tIME')!.data], [0x07, 0xe7, 11, 14, 22, 13, 20], 'the member\'s tIME is the epoch');
 });
