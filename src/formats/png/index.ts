@@ -18,7 +18,7 @@ export const png: Format = {
   ],
   leftAlone: [
     'image data (IDAT), every other chunk and text keyword',
-    'dates and IDs inside an XMP packet (iTXt "XML:com.adobe.xmp", as GIMP writes) or an eXIf chunk',
+    'dates and IDs inside an XMP packet (iTXt "XML:com.adobe.xmp", as image editors write) or an eXIf chunk',
     'a date value in a shape unstamp does not know, or that cannot hold the new time at its length (a one-digit RFC 1123 day), is noted and kept',
     'bytes after IEND',
   ],
