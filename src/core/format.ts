@@ -173,6 +173,12 @@ export interface Region {
    * fat slice by its CPU type): `explain` pairs the members of a and b by it.
    */
   entry?: string;
+  /**
+   * What the format knows the span holds (a PNG tIME chunk, a uImage ih_time: "timestamp"):
+   * `explain` names a difference there by the region's label and this kind, rather than
+   * guessing from the bytes.
+   */
+  kind?: 'timestamp' | 'GUID' | 'build path';
 }
 
 /**

@@ -28,6 +28,8 @@ export interface Location {
   regions: string;
   /** " … through <where the range ends>" when it ends in another region. */
   through: string;
+  /** Every region that holds the last byte of the range, outermost first. */
+  chainEnd: Placed[];
 }
 
 /** The label of a location, with the symbol's name as `name` gives it (demangled). */
@@ -118,20 +120,18 @@ export class Locator {
 
   async locate(start: number, end: number): Promise<Location> {
     const { chain, symbols } = await this.walk(start);
+    const chainEnd = end - 1 > start ? await this.chain(end - 1) : chain;
     if (chain.length === 0) {
       const fallback = (await this.structure(0, this.source.size, 0)).fallback;
-      return { label: fallback, chain, regions: fallback, through: '' };
+      return { label: fallback, chain, chainEnd, regions: fallback, through: '' };
     }
     const regions = describe(chain, start);
     let through = '';
     const sym = holder(symbols, start);
     const symbol = sym ? { name: sym.name, offset: start - sym.start, kind: sym.kind, start: sym.start, end: sym.end } : undefined;
-    if (end - 1 > start) {
-      const last = await this.chain(end - 1);
-      const inner = chain[chain.length - 1];
-      if (inner && !last.includes(inner) && last.length > 0) through = ` … through ${describe(last, end - 1)}`;
-    }
-    const l = { chain, regions, through, ...(symbol ? { symbol } : {}) };
+    const inner = chain[chain.length - 1];
+    if (inner && !chainEnd.includes(inner) && chainEnd.length > 0) through = ` … through ${describe(chainEnd, end - 1)}`;
+    const l = { chain, chainEnd, regions, through, ...(symbol ? { symbol } : {}) };
     return { ...l, label: locationLabel(l) };
   }
 }

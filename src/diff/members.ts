@@ -73,7 +73,7 @@ function ranges(a: Buffer, b: Buffer, gap: number): DiffRange[] {
 /** A location inside compressed contents: the member's data region, then the offset in the inflated bytes. */
 function inflatedLocation(region: Placed, offset: number): Location {
   const label = `${region.label} > inflated data at offset ${hex(offset)}`;
-  return { label, chain: [region], regions: label, through: '' };
+  return { label, chain: [region], chainEnd: [region], regions: label, through: '' };
 }
 
 /**
