@@ -2,7 +2,8 @@ import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:f
 import { constants, type BigIntStats } from 'node:fs';
 import os from 'node:os';
 import pMap from 'p-map';
-import type { Format, FormatRewrite, PlanOptions } from './format.js';
+import type { Format, FormatRewrite, PlanOptions, RewriteChange, RewriteTools } from './format.js';
+import { rewriteTools } from './payload.js';
 import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
@@ -51,6 +52,8 @@ export interface EngineOptions extends PlanOptions {
   formats: readonly Format[];
   /** Also set the file's own mtime to the epoch (normalize only). */
   setMtime: boolean;
+  /** 'auto': a rewrite may decompress a payload, normalize it and compress it again; 'never': strictly in place. */
+  recompress: 'auto' | 'never';
   /** Called with each file's plan once it is built (explain of two builds compares them). */
   onPlan?: (path: FilePath, plan: Plan) => void;
 }
@@ -243,7 +246,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
 
   let plan: Plan;
   let published: Prepared['published'];
-  let rewrite: { how: FormatRewrite; why: string } | undefined;
+  let rewrite: { how: FormatRewrite; changes: RewriteChange[]; tools: RewriteTools } | undefined;
   try {
     try {
       if (!format) return { result: { ...result, reason: 'unknown format' } };
@@ -266,10 +269,12 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
         published = { values, keyAfter: link?.keyAfter?.(values) };
       }
       const how = format.rewrite;
-      const why = how?.wanted(opts.settings) ? await how.needed(RangeReader.of(source)) : undefined;
-      if (how && why !== undefined) {
-        if (before.nlink > 1n) plan.warnings.push(`${how.field} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
-        else rewrite = { how, why };
+      // The rewrite is asked about the planned bytes: what the in-place patches leave for it to do.
+      const tools = rewriteTools(opts.formats, opts, opts.recompress, plan.notes);
+      const wants = how ? await how.needed(RangeReader.of(new PatchedSource(source, changedPatches(plan))), tools) : [];
+      if (how && wants.length > 0) {
+        if (before.nlink > 1n) plan.warnings.push(`${wants.map((c) => c.field).join(', ')} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
+        else rewrite = { how, changes: wants, tools };
       }
     } finally {
       await fh.close();
@@ -289,7 +294,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
     new: p.new,
     changed: !p.bytes.equals(p.oldBytes),
   }));
-  if (rewrite) result.fields.push({ field: rewrite.how.field, offset: 0, old: rewrite.why, new: rewrite.how.result, changed: true });
+  if (rewrite) result.fields.push(...rewrite.changes.map((c) => ({ ...c, changed: true })));
   const changes = changedPatches(plan);
   result.bytesChanged = countChangedBytes(plan);
   if (changes.length === 0 && !rewrite) result.status = 'clean';
@@ -306,7 +311,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
     }
     // A rewrite carries the patches into its new file: the original is not written at all
     // before the rename, so a rewrite that fails (a full disk) leaves it as it was.
-    if (rewrite) await rewriteFile(file, version, changes, rewrite.how, times);
+    if (rewrite) await rewriteFile(file, version, changes, rewrite.how, rewrite.tools, times);
     else if (changes.length > 0) await applyPatches(file, version, changes, times);
     else await setTimes(file, times);
   };
@@ -422,7 +427,7 @@ async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntSta
  * planned; if it was written or replaced meanwhile the rewrite is discarded. A temporary
  * file left by a killed run is removed by the next normalize run (walk.ts tempMark).
  */
-async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, times: Times): Promise<void> {
+async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, tools: RewriteTools, times: Times): Promise<void> {
   // A symlink named on the command line: rewrite the file it points to, not replace the link.
   const target: Target = file.walked ? file : { path: fromBytes(await realpath(file.path, { encoding: 'buffer' })), walked: false, id: file.id };
   const folder = await folderOf(target);
@@ -436,7 +441,7 @@ async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['pa
       const out = await open(temp, 'wx', Number(version.mode) & 0o777);
       try {
         const planned = new PatchedSource(new FileSource(src, Number(version.size)), [...patches].sort((a, b) => a.offset - b.offset));
-        await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null));
+        await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null), tools);
         await keepMetadata(src, out, version);
         await restoreTimes(out, times);
         await out.sync();

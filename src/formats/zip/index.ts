@@ -24,11 +24,12 @@ export const zip: Format = {
     },
   ],
   rewrite: {
-    field: 'member order',
-    result: 'sorted by name',
-    wanted: (settings) => settings['zip-order'] === 'name',
-    needed: orderNeeded,
-    write: writeOrdered,
+    async needed(reader, tools) {
+      if (tools.settings['zip-order'] !== 'name') return [];
+      const why = await orderNeeded(reader);
+      return why === undefined ? [] : [{ field: 'member order', offset: 0, old: why, new: 'sorted by name' }];
+    },
+    write: (reader, out) => writeOrdered(reader, out),
   },
   regions: async (r) => (await import('./regions.js')).zipRegions(r),
   fields: [
