@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Regenerate the payload (recompress) sample pairs in samples/recompress/.
+#
+#   bash samples/make-recompress-samples.sh     (from any directory; as root: it chowns inputs)
+#
+# Every pair samples/recompress/<variant>/{a,b}/<file> is a compressed file whose payload
+# is a format unstamp knows, made twice by the same commands. Between a and b only the
+# nondeterministic inputs change:
+#
+#                       build a                          build b
+#   clock (faketime)    2021-03-04 05:06:07 UTC          2023-09-10 11:12:13 UTC
+#   input mtimes        2020-01-02 03:04:05 UTC          2022-06-07 08:09:10 UTC
+#   owner (chown)       1000:1000                        4321:8765
+#
+# Variants:
+#   a-gz-9     ar rcU (real times and owners) | gzip -9         XFL 2: recompressed at level 9
+#   a-gz-1     ar rcU                         | gzip -1         XFL 4: level 1
+#   zip-gz     zip (Info-ZIP, extra fields)  then gzip          XFL 0: level 6
+#   gz-gz      gzip -c of a file, gzipped again (a gzip inside a gzip)
+#   multi      two gzip members, the first an ar: the payload is left alone
+#
+# Tools: GNU ar, GNU gzip, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
+# The script is idempotent: it deletes samples/recompress and recreates it.
+set -euo pipefail
+export LC_ALL=C TZ=UTC
+umask 022
+unset SOURCE_DATE_EPOCH GZIP ZIP ZIPOPT
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="$HERE/recompress"
+W="$(mktemp -d /tmp/unstamp-recompress-build.XXXXXX)"
+trap 'rm -rf "$W"' EXIT
+
+CLOCK_a='2021-03-04 05:06:07'; CLOCK_b='2023-09-10 11:12:13'
+MTIME_a='2020-01-02 03:04:05 UTC'; MTIME_b='2022-06-07 08:09:10 UTC'
+OWNER_a='1000:1000'; OWNER_b='4321:8765'
+
+at() { local b=$1; shift; eval "NO_FAKE_STAT=1 faketime -f \"@\${CLOCK_$b}\" \"\$@\""; }
+
+# Fresh identical inputs with build b's mtimes and owner.
+inputs() {
+  local b=$1 d=$2
+  rm -rf "$d"; mkdir -p "$d"
+  printf 'hello from a member\n' > "$d/hello.txt"
+  printf 'second member, a little longer so that deflate has work to do %.0s\n' 1 2 3 4 5 6 7 8 > "$d/data.txt"
+  eval "touch -d \"\${MTIME_$b}\" \"$d/hello.txt\" \"$d/data.txt\""
+  eval "chown \"\${OWNER_$b}\" \"$d/hello.txt\" \"$d/data.txt\""
+}
+
+rm -rf "$OUT"
+for b in a b; do
+  in="$W/in-$b"
+  inputs "$b" "$in"
+  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi; do mkdir -p "$OUT/$v/$b"; done
+  (cd "$in" && at "$b" ar rcU lib.a hello.txt data.txt)
+  # gzip stores its input's mtime: that of a file the build just made, i.e. the clock.
+  eval "touch -d \"\${CLOCK_$b} UTC\" \"$in/lib.a\""
+  at "$b" gzip -9 -c "$in/lib.a" > "$OUT/a-gz-9/$b/lib.a.gz"
+  at "$b" gzip -1 -c "$in/lib.a" > "$OUT/a-gz-1/$b/lib.a.gz"
+  # ar read the inputs (relatime bumped their atime, which zip records): touch them again.
+  eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt\" \"$in/data.txt\""
+  (cd "$in" && at "$b" zip -q -X- bundle.zip hello.txt data.txt)
+  eval "touch -d \"\${CLOCK_$b} UTC\" \"$in/bundle.zip\""
+  at "$b" gzip -c "$in/bundle.zip" > "$OUT/zip-gz/$b/bundle.zip.gz"
+  at "$b" gzip -c "$in/hello.txt" > "$in/hello.txt.gz"
+  eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt.gz\""
+  at "$b" gzip -c "$in/hello.txt.gz" > "$OUT/gz-gz/$b/hello.txt.gz.gz"
+  { at "$b" gzip -c "$in/lib.a"; at "$b" gzip -c "$in/hello.txt"; } > "$OUT/multi/$b/lib.a.gz"
+done
+
+{
+  echo "# Tool versions used by samples/make-recompress-samples.sh"
+  echo "ar: $(ar --version | head -1)"
+  echo "gzip: $(gzip --version | head -1)"
+  echo "zip: $(zip -v | sed -n 2p | sed 's/^ *//')"
+  echo "faketime: $(dpkg-query -W -f '${Version}' faketime)"
+} > "$OUT/VERSIONS.txt"
+echo "made: $(cd "$OUT" && find . -type f | sort | tr '\n' ' ')"
