@@ -39,6 +39,8 @@ export interface FileResult {
   bytesChanged: number;
   notes: string[];
   warnings: string[];
+  /** Changes the settings kept from being made (--recompress never), when there are any. */
+  kept?: string[];
   /** Why a file was skipped. */
   reason?: string;
   error?: { message: string; offset?: number };
@@ -247,6 +249,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
   let plan: Plan;
   let published: Prepared['published'];
   let rewrite: { how: FormatRewrite; changes: RewriteChange[]; tools: RewriteTools } | undefined;
+  const kept: string[] = [];
   try {
     try {
       if (!format) return { result: { ...result, reason: 'unknown format' } };
@@ -270,7 +273,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
       }
       const how = format.rewrite;
       // The rewrite is asked about the planned bytes: what the in-place patches leave for it to do.
-      const tools = rewriteTools(opts.formats, opts, opts.recompress, plan.notes);
+      const tools = rewriteTools(opts.formats, opts, opts.recompress, { notes: plan.notes, kept });
       const wants = how ? await how.needed(RangeReader.of(new PatchedSource(source, changedPatches(plan))), tools) : [];
       if (how && wants.length > 0) {
         if (before.nlink > 1n) plan.warnings.push(`${wants.map((c) => c.field).join(', ')} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
@@ -287,6 +290,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
 
   result.notes = plan.notes;
   result.warnings = plan.warnings;
+  if (kept.length > 0) result.kept = kept;
   result.fields = plan.patches.map((p) => ({
     field: p.field,
     offset: p.offset,
@@ -618,7 +622,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
       const r = done[next];
       if (!r) continue;
       opts.onResult?.(r);
-      if (opts.keepDetails === false) done[next] = { ...r, fields: [], notes: [], warnings: [] };
+      if (opts.keepDetails === false) done[next] = { ...r, fields: [], notes: [], warnings: [], kept: undefined };
     }
   };
   const stopped = () => opts.signal?.aborted ?? false;

@@ -148,6 +148,8 @@ export interface NormalizedPayload {
   changes: RewriteChange[];
   /** What its format left alone (prefixed like the changes). */
   notes: string[];
+  /** Changes inside it that the settings kept from being made (prefixed like the changes). */
+  kept: string[];
   /** Size of the normalized bytes. */
   size: number;
   /** The normalized bytes, from the start, in chunks of at most 1 MiB. */
@@ -167,6 +169,11 @@ export interface RewriteTools {
   readonly recompress: 'auto' | 'never';
   /** Something seen and left alone (only kept from `needed`). */
   note(text: string): void;
+  /**
+   * A change the settings keep from being made (--recompress never): listed by -v and
+   * explain, so a user sees what the option costs (only kept from `needed`).
+   */
+  keep(text: string): void;
   /** The format that would claim these bytes (`head`: the first up to 512 bytes, `size`: the whole size), if any. */
   detect(head: Buffer, size: number): string | undefined;
   /**

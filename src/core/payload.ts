@@ -95,13 +95,14 @@ export function rewriteTools(
   formats: readonly Format[],
   options: PlanOptions & { settings: Readonly<Record<string, string>> },
   recompress: 'auto' | 'never',
-  notes: string[],
+  sink: { notes: string[]; kept: string[] },
   depth = 0,
 ): RewriteTools {
   const tools: RewriteTools = {
     settings: options.settings,
     recompress,
-    note: (text) => void notes.push(text),
+    note: (text) => void sink.notes.push(text),
+    keep: (text) => void sink.kept.push(text),
     detect: (head, size) => formats.find((f) => f.detect(head, size))?.name,
     normalize: (input, name) => normalizePayload(formats, options, recompress, depth, input, name),
   };
@@ -144,18 +145,20 @@ async function normalizePayload(
       // A payload that must not change (a signed file): kept as it is, and said so.
       if (!(e instanceof SkipFile)) throw e;
       const kept = source;
-      return { format: format.name, changes: [], notes: [`${label}: ${e.message}`], size: kept.size, chunks: () => chunksOf(kept), close: closeAll };
+      return { format: format.name, changes: [], notes: [`${label}: ${e.message}`], kept: [], size: kept.size, chunks: () => chunksOf(kept), close: closeAll };
     }
     const patches = changedPatches(plan).sort((a, b) => a.offset - b.offset);
     const changes: RewriteChange[] = patches.map((p) => ({ field: prefix(p.field), offset: p.offset, old: p.old, new: p.new }));
     notes.push(...plan.notes.map(prefix), ...plan.warnings.map(prefix));
+    const kept: string[] = [];
     let result: ByteSource = patches.length > 0 ? new PatchedSource(source, patches) : source;
     const how = format.rewrite;
     if (how) {
-      const innerNotes: string[] = [];
-      const inner = rewriteTools(formats, options, recompress, innerNotes, depth + 1);
+      const sink = { notes: [] as string[], kept: [] as string[] };
+      const inner = rewriteTools(formats, options, recompress, sink, depth + 1);
       const more = await how.needed(RangeReader.of(result), inner);
-      notes.push(...innerNotes.map(prefix));
+      notes.push(...sink.notes.map(prefix));
+      kept.push(...sink.kept.map(prefix));
       if (more.length > 0) {
         const out = new Scratch();
         owned.push(out);
@@ -165,7 +168,7 @@ async function normalizePayload(
       }
     }
     const final = result;
-    return { format: format.name, changes, notes, size: final.size, chunks: () => chunksOf(final), close: closeAll };
+    return { format: format.name, changes, notes, kept, size: final.size, chunks: () => chunksOf(final), close: closeAll };
   } catch (e) {
     await closeAll();
     // Offsets inside a payload are not offsets of the file: the caller names where it lies.

@@ -94,10 +94,12 @@ t.test('--recompress never: only the gzip header changes; what a recompress woul
   const before = readFileSync(a);
   const explain = cli(['explain', '--recompress', 'never', a]);
   t.equal(explain.code, 0, explain.stderr);
-  t.match(explain.stdout, /left alone: payload \(ar\): 8 fields would change \(payload \(ar\): member hello\.txt ar_date, .*\); kept: --recompress never/);
+  t.match(explain.stdout, /\n  kept: payload \(ar\): 8 fields would change \(payload \(ar\): member hello\.txt ar_date, .*\), not recompressed: --recompress never/);
   t.notMatch(explain.stdout, /recompressed at level/);
   const r = cli(['-v', '--recompress', 'never', a]);
   t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /\n    kept: payload \(ar\): 8 fields would change .*--recompress never/, '-v lists what was kept');
+  t.same(JSON.parse(cli(['--json', '--recompress', 'never', path.join(dir, 'b', 'lib.a.gz')]).stdout).files[0].kept, [explain.stdout.match(/kept: (.*)/)![1]], '--json has it as kept');
   const after = readFileSync(a);
   t.equal(after.length, before.length, 'same size: strictly in place');
   t.equal(after.readUInt32LE(4), 0, 'MTIME normalized');

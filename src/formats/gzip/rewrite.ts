@@ -104,9 +104,10 @@ export const gzipRewrite: FormatRewrite = {
     if (!payload) return changes;
     try {
       payload.notes.forEach((n) => tools.note(n));
+      payload.kept.forEach((k) => tools.keep(k));
       if (payload.changes.length === 0) return changes;
       if (tools.recompress === 'never') {
-        tools.note(`payload (${payload.format}): ${payload.changes.length} fields would change (${summary(payload.changes)}); kept: --recompress never`);
+        tools.keep(`payload (${payload.format}): ${payload.changes.length} fields would change (${summary(payload.changes)}), not recompressed: --recompress never`);
         return changes;
       }
       changes.push(...payload.changes);
