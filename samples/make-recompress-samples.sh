@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Regenerate the payload (recompress) sample pairs in samples/recompress/.
+# Regenerate the payload (recompress) sample pairs in samples/gzip-payload/.
 #
 #   bash samples/make-recompress-samples.sh     (from any directory; as root: it chowns inputs)
 #
-# Every pair samples/recompress/<variant>/{a,b}/<file> is a compressed file whose payload
+# Every pair samples/gzip-payload/<variant>/{a,b}/<file> is a compressed file whose payload
 # is a format unstamp knows, made twice by the same commands. Between a and b only the
 # nondeterministic inputs change:
 #
@@ -20,14 +20,14 @@
 #   multi      two gzip members, the first an ar: the payload is left alone
 #
 # Tools: GNU ar, GNU gzip, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
-# The script is idempotent: it deletes samples/recompress and recreates it.
+# The script is idempotent: it deletes samples/gzip-payload and recreates it.
 set -euo pipefail
 export LC_ALL=C TZ=UTC
 umask 022
 unset SOURCE_DATE_EPOCH GZIP ZIP ZIPOPT
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-OUT="$HERE/recompress"
+OUT="$HERE/gzip-payload"
 W="$(mktemp -d /tmp/unstamp-recompress-build.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
 

@@ -12,6 +12,9 @@
 //   - the file keeps its size (a gzip whose name --gzip-name drop removed gets shorter);
 //   - a refused file (status failed) is byte-for-byte untouched and its error names an offset;
 //   - a skipped or clean file is untouched;
+//   - a gzip whose payload is a known format (samples/gzip-payload) also gets 'payload'
+//     mutants: the payload inflated, mutated by its own structure map, deflated again
+//     behind the original header, so the recompress path meets broken payloads in valid gzips;
 //   - a normalized file is still accepted by an independent tool (ar t, gzip -t,
 //     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t) if the mutant was, and
 //     a second run reports it clean and changes nothing.
@@ -34,6 +37,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import pMap from 'p-map';
 import { pristineSamples } from './pristine-samples.mjs';
 
@@ -73,7 +77,7 @@ export function seedOf(rel, n) {
 
 /** Every sample file of the formats (the `a` side of each pair), sorted. */
 export function sampleFiles(dir = samplesDir) {
-  return ['ar', 'gzip', 'pe', 'macho', 'zip']
+  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip']
     .flatMap((f) =>
       readdirSync(path.join(dir, f), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\/a$/.test(e.parentPath) && !/\.(c|txt|tbd|rc|py)$/.test(e.name))
@@ -684,6 +688,7 @@ const KINDS = [
   ['ar-text', 10],
   ['field', 6],
   ['splice', 8],
+  ['payload', 30],
 ];
 const KIND_TOTAL = KINDS.reduce((n, [, w]) => n + w, 0);
 
@@ -708,7 +713,12 @@ function mutateOnce(sample, src, rnd, sizeKept) {
   const bounds = sample.boundList;
   let w = pick(KIND_TOTAL);
   let kind = KINDS.find(([, weight]) => (w -= weight) < 0)[0];
-  if (sizeKept && (kind.startsWith('truncate') || kind === 'splice')) kind = 'pointer';
+  if (sizeKept && (kind.startsWith('truncate') || kind === 'splice' || kind === 'payload')) kind = 'pointer';
+  if (kind === 'payload' && !sample.payload) kind = 'flip';
+  if (kind === 'payload') {
+    const inner = mutateOnce(sample.payload.sample, sample.payload.sample.bytes, rnd, false);
+    return { bytes: regzip(sample.payload.header, inner.bytes), kind: `payload ${inner.kind}`, what: `payload: ${inner.what}` };
+  }
   if (kind === 'ar-text' && map.texts.length === 0) kind = 'pointer';
   if ((kind === 'special' || kind === 'pointer') && map.nums.length === 0) kind = 'flip';
   if (kind === 'field' && sample.fields.length === 0) kind = 'special';
@@ -889,11 +899,41 @@ export async function prepareSamples(lib, { only } = {}) {
     }
     const planned = partner ? await planPair(lib, file, partner) : await lib.planFile(file, { epoch: 0 });
     const format = planned.format ?? 'unknown';
-    const fields = planned.fields.map((f) => f.offset).filter((x) => x >= 0 && x < bytes.length);
+    // A payload's fields lie in the decoded bytes, not in the file.
+    const fields = planned.fields.filter((f) => !f.field.startsWith('payload')).map((f) => f.offset).filter((x) => x >= 0 && x < bytes.length);
     const map = structureOf(bytes, fields);
-    out.push({ rel, file, bytes, format, fields, map, boundList: [...map.bounds].sort((a, b) => a - b), partner });
+    out.push({ rel, file, bytes, format, fields, map, boundList: [...map.bounds].sort((a, b) => a - b), partner, payload: payloadOf(bytes, planned) });
   }
   return out;
+}
+
+/** Where a gzip's compressed data starts, from its header. */
+function gzipDataStart(b) {
+  const flg = b[3];
+  let pos = 10;
+  if (flg & 4) pos += 2 + b.readUInt16LE(pos);
+  for (const bit of [8, 16]) if (flg & bit) pos = b.indexOf(0, pos) + 1;
+  return flg & 2 ? pos + 2 : pos;
+}
+
+/**
+ * A gzip whose payload unstamp rewrites (its plan lists payload fields): the inflated
+ * payload with its own structure map, for 'payload' mutants.
+ */
+function payloadOf(bytes, planned) {
+  if (planned.format !== 'gzip' || !planned.fields.some((f) => f.field.startsWith('payload ('))) return undefined;
+  const start = gzipDataStart(bytes);
+  const inflated = inflateRawSync(bytes.subarray(start, bytes.length - 8));
+  const map = structureOf(inflated, []);
+  return { header: bytes.subarray(0, start), sample: { bytes: inflated, map, boundList: [...map.bounds].sort((a, b) => a - b), fields: [] } };
+}
+
+/** A gzip of `data` behind `header`, with its own CRC-32 and ISIZE: a valid gzip of a broken payload. */
+function regzip(header, data) {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc32(data) >>> 0, 0);
+  trailer.writeUInt32LE(data.length % 2 ** 32, 4);
+  return Buffer.concat([header, deflateRawSync(data), trailer]);
 }
 
 async function planPair(lib, pdb, image) {
@@ -922,6 +962,8 @@ async function normalizeOnce(lib, sample, dir, file, opts) {
 
 /** Rewrites that move bytes: a zip's member order, a gzip header without its name (the file gets shorter). */
 const MOVES_BYTES = new Set(['member order', 'FNAME/FCOMMENT']);
+/** A recompressed payload: the file gets any size. */
+const recompressed = (fields) => fields.some((f) => f.changed && /^payload \([^)]*\): deflate data$/.test(f.field));
 
 /** The largest field unstamp rewrites: a free PDB block of 4096 bytes. */
 const MAX_FIELD = 4096;
@@ -932,7 +974,7 @@ const MAX_FIELD = 4096;
  * that reorders members moves everything, so it is not checked.
  */
 function strayChange(before, after, fields) {
-  if (fields.some((f) => f.changed && MOVES_BYTES.has(f.field))) return undefined;
+  if (fields.some((f) => f.changed && MOVES_BYTES.has(f.field)) || recompressed(fields)) return undefined;
   const starts = fields.filter((f) => f.changed).map((f) => f.offset).sort((a, b) => a - b);
   let k = -1;
   for (let p = 0; p < before.length; p++) {
@@ -970,7 +1012,9 @@ async function runMutant(lib, sample, n, ctx) {
     entry.status = r.status;
     const after = readFileSync(file);
     const shortened = r.status === 'normalized' && r.fields.some((f) => f.changed && f.field === 'FNAME/FCOMMENT');
-    if (shortened ? statSync(file).size >= bytes.length : statSync(file).size !== bytes.length) problem(`size changed from ${bytes.length} to ${statSync(file).size}`);
+    if (r.status === 'normalized' && recompressed(r.fields)) {
+      // Any size, but still a gzip of a payload unstamp now leaves alone (checked by the second run below).
+    } else if (shortened ? statSync(file).size >= bytes.length : statSync(file).size !== bytes.length) problem(`size changed from ${bytes.length} to ${statSync(file).size}`);
     if (r.status === 'failed') {
       const message = r.error?.message ?? '';
       if (message.startsWith('internal error')) problem(message);

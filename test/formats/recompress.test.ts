@@ -16,10 +16,10 @@ interface PairCase {
 }
 
 const pairs: PairCase[] = [
-  { dir: 'recompress/a-gz-9', file: 'lib.a.gz', payload: 'ar', level: 9, list: (f) => (have('ar') ? ['ar', 'tv', f] : undefined) },
-  { dir: 'recompress/a-gz-1', file: 'lib.a.gz', payload: 'ar', level: 1, list: (f) => (have('ar') ? ['ar', 'tv', f] : undefined) },
-  { dir: 'recompress/zip-gz', file: 'bundle.zip.gz', payload: 'zip', level: 6, list: (f) => (have('unzip') ? ['unzip', '-t', f] : undefined) },
-  { dir: 'recompress/gz-gz', file: 'hello.txt.gz.gz', payload: 'gzip', level: 6, list: (f) => (have('gzip') ? ['gzip', '-t', f] : undefined) },
+  { dir: 'gzip-payload/a-gz-9', file: 'lib.a.gz', payload: 'ar', level: 9, list: (f) => (have('ar') ? ['ar', 'tv', f] : undefined) },
+  { dir: 'gzip-payload/a-gz-1', file: 'lib.a.gz', payload: 'ar', level: 1, list: (f) => (have('ar') ? ['ar', 'tv', f] : undefined) },
+  { dir: 'gzip-payload/zip-gz', file: 'bundle.zip.gz', payload: 'zip', level: 6, list: (f) => (have('unzip') ? ['unzip', '-t', f] : undefined) },
+  { dir: 'gzip-payload/gz-gz', file: 'hello.txt.gz.gz', payload: 'gzip', level: 6, list: (f) => (have('gzip') ? ['gzip', '-t', f] : undefined) },
 ];
 
 /** The gzip's compressed data: after the header (FNAME only, as these samples have) and before the trailer. */
@@ -71,7 +71,7 @@ for (const c of pairs) {
 }
 
 t.test('an ar payload keeps every member: ar lists the same names and sizes, ar p the same bytes', { skip: !have('ar') && 'ar is not installed' }, async (t) => {
-  const dir = copySample(t, 'recompress/a-gz-9');
+  const dir = copySample(t, 'gzip-payload/a-gz-9');
   const a = path.join(dir, 'a', 'lib.a.gz');
   const tmp = tempDir(t);
   const unpack = (name: string) => {
@@ -89,7 +89,7 @@ t.test('an ar payload keeps every member: ar lists the same names and sizes, ar 
 });
 
 t.test('--recompress never: only the gzip header changes; what a recompress would change is noted', async (t) => {
-  const dir = copySample(t, 'recompress/a-gz-9');
+  const dir = copySample(t, 'gzip-payload/a-gz-9');
   const a = path.join(dir, 'a', 'lib.a.gz');
   const before = readFileSync(a);
   const explain = cli(['explain', '--recompress', 'never', a]);
@@ -109,14 +109,14 @@ t.test('--recompress never: only the gzip header changes; what a recompress woul
 });
 
 t.test('--recompress with an unknown value is a usage error (exit 2)', async (t) => {
-  const dir = copySample(t, 'recompress/a-gz-9');
+  const dir = copySample(t, 'gzip-payload/a-gz-9');
   const r = cli(['--recompress', 'sometimes', dir]);
   t.equal(r.code, 2);
   t.match(r.stderr, /recompress/);
 });
 
 t.test('--gzip-name drop and a recompressed payload in one rewrite', async (t) => {
-  const dir = copySample(t, 'recompress/a-gz-9');
+  const dir = copySample(t, 'gzip-payload/a-gz-9');
   const [a, b] = ['a', 'b'].map((s) => path.join(dir, s, 'lib.a.gz'));
   const before = readFileSync(a);
   t.ok(before[3] & 0x08, 'gzip stored FNAME');
@@ -134,7 +134,7 @@ t.test('--gzip-name drop and a recompressed payload in one rewrite', async (t) =
 });
 
 t.test('a multi-member gzip: the payload is left alone, with a note', async (t) => {
-  const dir = copySample(t, 'recompress/multi');
+  const dir = copySample(t, 'gzip-payload/multi');
   const a = path.join(dir, 'a', 'lib.a.gz');
   const before = readFileSync(a);
   const explain = cli(['explain', a]);
@@ -154,7 +154,7 @@ t.test('a payload no format claims is copied as it is: only its head is inflated
 });
 
 // Corrupt inputs whose payload is a known format: refused whole, the file untouched.
-const good = readFileSync(path.join(samples, 'recompress/a-gz-9/a/lib.a.gz'));
+const good = readFileSync(path.join(samples, 'gzip-payload/a-gz-9/a/lib.a.gz'));
 const payload = gunzipSync(good);
 const withTrailer = (crc: number) => {
   const b = Buffer.from(good);
@@ -164,7 +164,7 @@ const withTrailer = (crc: number) => {
 const brokenAr = Buffer.from(payload);
 brokenAr.write('XX', 8 + 58, 'latin1'); // ar_fmag of the first member header
 t.test('corrupt: bad CRC-32 in the trailer', async (t) =>
-  expectRefused(t, { name: 'bad crc', file: 'bad.a.gz', bytes: withTrailer(good.readUInt32LE(good.length - 8) ^ 1), message: /gzip trailer at 0x[0-9a-f]+: CRC-32 0x[0-9a-f]+ does not match the inflated data's 0x[0-9a-f]+/ }, 'recompress/a-gz-9/a/lib.a.gz'),
+  expectRefused(t, { name: 'bad crc', file: 'bad.a.gz', bytes: withTrailer(good.readUInt32LE(good.length - 8) ^ 1), message: /gzip trailer at 0x[0-9a-f]+: CRC-32 0x[0-9a-f]+ does not match the inflated data's 0x[0-9a-f]+/ }, 'gzip-payload/a-gz-9/a/lib.a.gz'),
 );
 t.test('corrupt: the deflate data truncated before its last block', async (t) => {
   const cut = Buffer.concat([good.subarray(0, good.length - 8 - 20), good.subarray(good.length - 8)]);
