@@ -963,7 +963,7 @@ async function normalizeOnce(lib, sample, dir, file, opts) {
 /** Rewrites that move bytes: a zip's member order, a gzip header without its name (the file gets shorter). */
 const MOVES_BYTES = new Set(['member order', 'FNAME/FCOMMENT']);
 /** A recompressed payload: the file gets any size. */
-const recompressed = (fields) => fields.some((f) => f.changed && /^payload \([^)]*\): deflate data$/.test(f.field));
+const recompressed = (fields) => fields.some((f) => f.changed && /\): deflate data$/.test(f.field));
 
 /** The largest field unstamp rewrites: a free PDB block of 4096 bytes. */
 const MAX_FIELD = 4096;
