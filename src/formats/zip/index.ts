@@ -45,7 +45,7 @@ export const zip: Format = {
     { field: 'members stored uncompressed (method 0) of a known format: a jar in a zip, a gzip, a PE', value: 'normalized in place, recursively; their CRC-32 recomputed in the local header, central directory and data descriptor' },
     {
       field: 'deflated members (method 8) whose content is a known format that changes (javadoc HTML, a .pyc, a PNG, a nested jar or .a); --recompress auto',
-      value: 'inflated, normalized like a file of their own, deflated again at the level the general purpose flag bits 1-2 name (0 -> 6, 1 -> 9, 2 and 3 -> 1); local header, data descriptor, CRC-32, sizes, central directory and end records rewritten to match, every other member copied as it is; in an aligned archive (every stored member at a multiple of 4, a .so at 4096) the recompressed member is padded in its local extra field so what follows stays aligned (temporary file and atomic rename)',
+      value: 'inflated, normalized like a file of their own, deflated again at the level the general purpose flag bits 1-2 name (0 -> 6, 1 -> 9, 2 and 3 -> 1); local header, data descriptor, CRC-32, sizes, central directory and end records rewritten to match, every other member copied as it is; in an aligned archive (every stored member at a multiple of 4, a .so at 4096) a stored member moved by it gets the least padding that aligns it again, as zipalign writes it (zero bytes at the end of its local extra field, or inside apksigner\'s 0xd935 field) (temporary file and atomic rename)',
     },
     { field: 'external attributes of entries made by Unix', value: 'file type kept; regular files 0644, or 0755 if the owner could execute; directories 0755; symlinks unchanged' },
   ],

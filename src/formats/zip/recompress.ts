@@ -158,16 +158,56 @@ export async function recompressNeeded(r: RangeReader, tools: RewriteTools): Pro
 }
 
 /**
- * The alignment stored members keep when members before them change size: zipalign puts
- * every stored member's data at a multiple of 4 (and a shared library's at a page, with
- * -p). If every stored member is so aligned, a recompressed member is padded (zero bytes
- * at the end of its local extra field, as zipalign pads) so that what follows it keeps
- * its alignment. 1: the archive is not aligned, no padding.
+ * Whether the archive is aligned as zipalign leaves it: every stored member's data at a
+ * multiple of 4 (a shared library's at a page, with -p). Then a stored member that a
+ * recompressed member before it moved gets its padding again (alignedLocal).
  */
-function alignmentOf(members: readonly Member[]): number {
+function isAligned(members: readonly Member[]): boolean {
   const stored = members.filter((m) => m.method === S.METHOD_STORED && m.csize > 0);
-  if (stored.length === 0 || !stored.every((m) => m.data % 4 === 0)) return 1;
-  return stored.some((m) => /\.so$/.test(m.name) && m.data % 4096 === 0) ? 4096 : 4;
+  return stored.length > 0 && stored.every((m) => m.data % 4 === 0);
+}
+
+/** The alignment zipalign -p gives a stored member: a page for a shared library already at one, else 4. */
+const alignmentOf = (m: Member) => (/\.so$/.test(m.name) && m.data % 4096 === 0 ? 4096 : 4);
+
+/** apksigner's alignment extra field: a 2-byte alignment, then zero padding. */
+const EXTRA_ALIGNMENT = 0xd935;
+
+/**
+ * The local header of stored member `m` moved to `at`, padded so its data is aligned
+ * again: the padding zipalign put at the end of the extra field (zero bytes), or inside
+ * apksigner's 0xd935 field, is replaced by the least that aligns, which is what zipalign
+ * itself writes, so a moved member comes out as an aligner would have written it there.
+ */
+function alignedLocal(m: Member, at: number): Buffer {
+  const n = m.local.readUInt16LE(S.lfh_name_length);
+  const extraAt = S.LOCAL_HEADER_SIZE + n;
+  const extra = m.local.subarray(extraAt);
+  let keep = extra.length;
+  let field: number | undefined;
+  for (let pos = 0; pos < extra.length; ) {
+    const rest = extra.subarray(pos);
+    if (rest.every((b) => b === 0)) {
+      keep = pos;
+      break;
+    }
+    if (pos + 4 > extra.length) break;
+    const size = extra.readUInt16LE(pos + 2);
+    if (extra.readUInt16LE(pos) === EXTRA_ALIGNMENT && pos + 4 + size === extra.length && size >= 2) {
+      field = pos;
+      keep = pos + 6;
+      break;
+    }
+    pos += 4 + size;
+  }
+  const base = at + extraAt + keep;
+  const align = alignmentOf(m);
+  const pad = (align - (base % align)) % align;
+  if (keep + pad > 0xffff) return m.local;
+  const header = Buffer.concat([m.local.subarray(0, extraAt + keep), Buffer.alloc(pad)]);
+  header.writeUInt16LE(keep + pad, S.lfh_extra_length);
+  if (field !== undefined) header.writeUInt16LE(2 + pad, extraAt + field + 2);
+  return header;
 }
 
 const byName = (a: Member, b: Member) => Buffer.compare(a.entry.name, b.entry.name);
@@ -186,7 +226,7 @@ async function copy(r: RangeReader, start: number, end: number, out: (chunk: Buf
 export async function writeRewritten(r: RangeReader, out: (chunk: Buffer) => Promise<void>, tools: RewriteTools, sorted: boolean): Promise<void> {
   const { members, end, cdStart, cdEnd } = await readArchive(r);
   const sequence = sorted ? [...members].sort(byName) : members;
-  const align = sorted ? 1 : alignmentOf(members);
+  const aligned = !sorted && isAligned(members);
   const first = members.length > 0 ? members[0].entry.local : cdStart;
   let pos = 0;
   const emit = async (chunk: Buffer) => {
@@ -195,12 +235,16 @@ export async function writeRewritten(r: RangeReader, out: (chunk: Buffer) => Pro
   };
   await copy(r, 0, first, emit);
   const placed = new Map<Member, { local: number; record: Buffer }>();
-  for (const [k, m] of sequence.entries()) {
+  for (const m of sequence) {
     const local = pos;
     const p = tools.recompress === 'auto' ? await normalizedMember(r, m, tools) : undefined;
     if (!p || p.changes.length === 0) {
       await p?.close();
-      await copy(r, m.entry.local, m.end, emit);
+      if (aligned && local !== m.entry.local && m.method === S.METHOD_STORED && m.csize > 0) {
+        // Moved by a recompressed member before it: aligned again, the rest copied.
+        await emit(alignedLocal(m, local));
+        await copy(r, m.data, m.end, emit);
+      } else await copy(r, m.entry.local, m.end, emit);
       placed.set(m, { local, record: m.entry.record });
       continue;
     }
@@ -217,13 +261,7 @@ export async function writeRewritten(r: RangeReader, out: (chunk: Buffer) => Pro
         header.writeUInt32LE(d.size, S.lfh_uncompressed_size);
       }
       if (d.compressedSize >= 0xffffffff || d.size >= 0xffffffff) throw new FormatError(`member ${m.name}: normalized, it no longer fits 32-bit sizes`, r.base + m.entry.local);
-      const next = sequence[k + 1]?.entry.local;
-      const written = local + header.length + d.compressedSize + descriptor.length;
-      const extraLength = header.readUInt16LE(S.lfh_extra_length);
-      let pad = next === undefined || align === 1 ? 0 : (((next - written) % align) + align) % align;
-      if (extraLength + pad > 0xffff) pad = 0;
-      header.writeUInt16LE(extraLength + pad, S.lfh_extra_length);
-      await emit(Buffer.concat([header, Buffer.alloc(pad)]));
+      await emit(header);
       for await (const c of chunksOf(deflated)) await emit(c);
       await emit(descriptor);
       const record = Buffer.from(m.entry.record);

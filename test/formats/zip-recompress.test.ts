@@ -1,0 +1,133 @@
+// Deflated zip members of a known format: inflated, normalized, deflated again. The
+// archives are made here with the real tools (ar, zip, jar, zipalign), twice, at
+// different times and owners.
+import t from 'tap';
+import { chownSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { cli, expectRefused, have, sh, sha256, tempDir } from '../helpers.js';
+
+const PY = '/usr/bin/python3';
+
+/** Every member's name and inflated bytes (Python's zipfile checks each CRC-32 as it reads). */
+function members(file: string): Map<string, Buffer> {
+  const code = 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nfor i in z.infolist(): sys.stdout.write(i.filename + "\\0" + z.read(i).hex() + "\\n")';
+  const r = sh(PY, ['-c', code, file]);
+  if (r.code !== 0) throw new Error(`zipfile rejected ${file}: ${r.stderr}`);
+  return new Map(r.stdout.toString().trim().split('\n').map((l) => l.split('\0')).map(([n, h]) => [n, Buffer.from(h, 'hex')]));
+}
+
+/** A GNU ar archive of two text files, with real times and owners (ar U), as build `side` makes it. */
+function makeAr(dir: string, side: number): string {
+  const src = path.join(dir, `ar-src-${side}`);
+  mkdirSync(src, { recursive: true });
+  for (const f of ['x.txt', 'y.txt']) {
+    writeFileSync(path.join(src, f), `member ${f}\n`.repeat(20));
+    chownSync(path.join(src, f), 1000 + side * 3321, 1000 + side * 7765);
+    utimesSync(path.join(src, f), 1577934245 + side * 76655105, 1577934245 + side * 76655105);
+  }
+  const out = path.join(src, 'libx.a');
+  if (sh('ar', ['rcU', out, 'x.txt', 'y.txt'], src).code !== 0) throw new Error('ar failed');
+  return out;
+}
+
+/** The bytes unstamp makes of `bytes` as a file of its own. */
+function normalizedAlone(t: Parameters<typeof tempDir>[0], bytes: Buffer, name: string): Buffer {
+  const f = path.join(tempDir(t), name);
+  writeFileSync(f, bytes);
+  if (cli([f]).code !== 0) throw new Error(`unstamp ${name} failed`);
+  return readFileSync(f);
+}
+
+t.test('an aligned APK with a deflated .a inside: identical after, the .a normalized, zipalign -c -p 4 still passes', { skip: ['zip', 'zipalign', 'ar', 'unzip'].some((x) => !have(x)) && 'zip, zipalign, ar or unzip missing' }, async (t) => {
+  const dir = tempDir(t);
+  const apks = [0, 1].map((side) => {
+    const src = path.join(dir, `src-${side}`);
+    mkdirSync(path.join(src, 'res'), { recursive: true });
+    writeFileSync(path.join(src, 'AndroidManifest.xml'), 'manifest\n');
+    writeFileSync(path.join(src, 'res', 'odd-name-1.bin'), Buffer.alloc(333, 7));
+    writeFileSync(path.join(src, 'res', 'ab.png'), Buffer.alloc(100, 9));
+    writeFileSync(path.join(src, 'libx.a'), readFileSync(makeAr(dir, side)));
+    for (const f of ['AndroidManifest.xml', 'res/odd-name-1.bin', 'res/ab.png', 'libx.a']) utimesSync(path.join(src, f), 1600000000 + side * 1e7, 1600000000 + side * 1e7);
+    const raw = path.join(dir, `raw-${side}.apk`);
+    // The manifest and the .a deflated, the resources stored: zipalign pads the stored ones.
+    t.equal(sh('zip', ['-q', '-X', raw, 'AndroidManifest.xml', 'libx.a'], src).code, 0);
+    t.equal(sh('zip', ['-q', '-X', '-0', raw, 'res/odd-name-1.bin', 'res/ab.png'], src).code, 0);
+    const apk = path.join(dir, `app-${side}.apk`);
+    t.equal(sh('zipalign', ['-f', '-p', '4', raw, apk]).code, 0, 'zipalign');
+    return apk;
+  });
+  const [a, b] = apks;
+  t.equal(sh('zipalign', ['-c', '-p', '4', a]).code, 0, 'aligned before');
+  t.not(sha256(a), sha256(b), 'the builds differ');
+  const before = members(a);
+  t.not(members(b).get('libx.a')!.equals(before.get('libx.a')!), 'the .a inside differs between the builds');
+  const expected = normalizedAlone(t, before.get('libx.a')!, 'libx.a');
+
+  const check = cli(['check', '-v', a]);
+  t.equal(check.code, 1);
+  t.match(check.stdout, /libx\.a \(ar\): member x\.txt ar_date: .* -> 0/);
+  t.match(check.stdout, /libx\.a \(ar\): deflate data: deflated \(\d+ bytes\) -> recompressed at level 6; CRC-32, sizes and offsets rewritten/);
+  const r = cli([...apks, '-v']);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  t.equal(sh('zipalign', ['-c', '-p', '4', a]).code, 0, 'zipalign -c -p 4 still passes');
+  t.equal(sh('unzip', ['-tqq', a]).code, 0, 'unzip -t accepts it');
+  const after = members(a);
+  t.ok(after.get('libx.a')!.equals(expected), 'the .a inside is what unstamp makes of it alone');
+  for (const [name, data] of before) if (name !== 'libx.a') t.ok(after.get(name)!.equals(data), `${name}: same contents`);
+  const loose = path.join(tempDir(t), 'libx.a');
+  writeFileSync(loose, after.get('libx.a')!);
+  t.match(sh('ar', ['tv', loose]).stdout.toString(), /^rw-r--r-- 0\/0 +\d+ Jan  1 00:00 1970 x\.txt$/m, 'ar lists the normalized .a');
+  t.equal(cli(['check', a]).code, 0, 'check: clean after');
+});
+
+t.test('jar: a deflated nested jar (data descriptors, level from the flags) made identical; jar tf and zipfile accept it', { skip: ['jar', 'zip'].some((x) => !have(x)) && 'jar or zip missing' }, async (t) => {
+  const dir = tempDir(t);
+  const outers = [0, 1].map((side) => {
+    const src = path.join(dir, `j-${side}`);
+    mkdirSync(path.join(src, 'inner'), { recursive: true });
+    writeFileSync(path.join(src, 'inner', 'a.txt'), 'inner text\n'.repeat(30));
+    const time = 1600000000 + side * 12345678;
+    utimesSync(path.join(src, 'inner', 'a.txt'), time, time);
+    t.equal(sh('jar', ['cf', 'inner.jar', '-C', 'inner', 'a.txt'], src).code, 0, 'jar (inner)');
+    utimesSync(path.join(src, 'inner.jar'), time, time);
+    writeFileSync(path.join(src, 'readme.txt'), 'readme\n');
+    utimesSync(path.join(src, 'readme.txt'), time, time);
+    t.equal(sh('jar', ['cf', 'outer.jar', 'inner.jar', 'readme.txt'], src).code, 0, 'jar (outer)');
+    return path.join(src, 'outer.jar');
+  });
+  const [a, b] = outers;
+  t.not(sha256(a), sha256(b));
+  const raw = readFileSync(a);
+  const local = raw.indexOf(Buffer.from('inner.jar'));
+  t.ok(raw.readUInt16LE(local - 30 + 6) & 0x08, 'jar wrote a data descriptor for the nested jar');
+  const expected = normalizedAlone(t, members(a).get('inner.jar')!, 'inner.jar');
+  const r = cli(['-v', ...outers]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /inner\.jar \(zip\): a\.txt: local DOS time\/date/);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  t.ok(members(a).get('inner.jar')!.equals(expected), 'the nested jar is what unstamp makes of it alone');
+  t.match(sh('jar', ['tf', a]).stdout.toString(), /inner\.jar/, 'jar tf lists it');
+  if (have('unzip')) t.equal(sh('unzip', ['-tqq', a]).code, 0, 'unzip -t accepts it');
+  // The recompressed data is zlib's deflate at the level the member's flags name (jar: 0 -> 6).
+  const out = readFileSync(a);
+  const at = out.indexOf(Buffer.from('inner.jar'));
+  const flags = out.readUInt16LE(at - 30 + 6);
+  t.equal((flags >> 1) & 3, 0, 'jar uses the normal option');
+  const dataAt = at + out.readUInt16LE(at - 30 + 26) + out.readUInt16LE(at - 30 + 28);
+  const deflated = deflateRawSync(expected, { level: 6 });
+  t.ok(out.subarray(dataAt, dataAt + deflated.length).equals(deflated), 'level 6 deflate of the normalized jar');
+  t.equal(out.readUInt32LE(dataAt + deflated.length), 0x08074b50, 'a data descriptor (with its signature, as jar wrote it) follows');
+  t.equal(cli(['check', ...outers]).code, 0, 'clean after');
+});
+
+t.test('corrupt: a deflated member of a known format whose CRC-32 does not match is refused, untouched', { skip: !have('zip') && 'zip missing' }, async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'inner.a'), readFileSync(makeAr(dir, 0)));
+  t.equal(sh('zip', ['-q', '-X', 'o.zip', 'inner.a'], dir).code, 0);
+  const bytes = readFileSync(path.join(dir, 'o.zip'));
+  const cd = bytes.indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
+  bytes.writeUInt32LE((bytes.readUInt32LE(cd + 16) ^ 1) >>> 0, cd + 16);
+  await expectRefused(t, { name: 'crc', file: 'bad.zip', bytes, message: /member inner\.a: CRC-32 0x[0-9a-f]+ and size \d+ in the central directory do not match the inflated data's/ });
+});
