@@ -16,7 +16,7 @@
 //     mutants: the payload inflated, mutated by its own structure map, deflated again
 //     behind the original header, so the recompress path meets broken payloads in valid gzips;
 //   - a normalized file is still accepted by an independent tool (ar t, gzip -t,
-//     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t) if the mutant was, and
+//     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t, tar -tvf) if the mutant was, and
 //     a second run reports it clean and changes nothing.
 //
 // Deterministic: mutant n of a sample comes from a seed made of the sample's path and n
@@ -46,7 +46,7 @@ export const root = path.resolve(here, '..');
 export const samplesDir = pristineSamples(root);
 
 /** Formats in the order the table lists them. */
-export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip'];
+export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'tar'];
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -77,7 +77,7 @@ export function seedOf(rel, n) {
 
 /** Every sample file of the formats (the `a` side of each pair), sorted. */
 export function sampleFiles(dir = samplesDir) {
-  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip']
+  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip', 'tar']
     .flatMap((f) =>
       readdirSync(path.join(dir, f), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\/a$/.test(e.parentPath) && !/\.(c|txt|tbd|rc|py)$/.test(e.name))
@@ -106,6 +106,8 @@ class StructureMap {
     this.regions = [];
     /** Formats met, nested ones included. */
     this.formats = new Set();
+    /** Offsets of tar headers: half the mutants get their checksums written again, to get past that check. */
+    this.checksums = [];
   }
   bound(at) {
     if (Number.isInteger(at) && at >= 0 && at <= this.size) this.bounds.add(at);
@@ -132,6 +134,7 @@ function scan(m, b, off, len, depth = 0) {
   try {
     if (magic8 === '!<arch>\n' || magic8 === '!<thin>\n') return scanAr(m, b, off, len, depth);
     if (s[0] === 0x1f && s[1] === 0x8b) return scanGzip(m, b, off, len);
+    if (isTarHeader(s)) return scanTar(m, b, off, len, depth);
     if (s.length >= 0x40 && s.readUInt16LE(0) === 0x5a4d) return scanPe(m, b, off, len);
     if (MACHO_MAGICS.has(s.readUInt32BE(0))) return scanMacho(m, b, off, len);
     if ((s.readUInt32BE(0) === 0xcafebabe || s.readUInt32BE(0) === 0xcafebabf) && s.readUInt32BE(4) <= 64) return scanFat(m, b, off, len, depth);
@@ -211,6 +214,67 @@ function scanGzip(m, b, off, len) {
   if (flg & 2) {
     m.num(pos, 2, true, 'gzip FHCRC');
     m.bound(pos + 2);
+  }
+}
+
+/** A tar header: ustar/GNU magic or a v7 block, with a checksum that matches (unsigned sum, chksum as spaces). */
+function isTarHeader(s) {
+  if (s.length < 512) return false;
+  const magic = s.toString('latin1', 257, 265);
+  const v7 = s.subarray(257, 265).every((x) => x === 0) && s[0] !== 0;
+  if (magic !== 'ustar\x0000' && magic !== 'ustar  \x00' && !v7) return false;
+  return tarSum(s, 0) === Number.parseInt(s.toString('latin1', 148, 156).trim().replace(/\0.*$/, ''), 8);
+}
+
+function tarSum(b, at) {
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : b[at + i];
+  return sum;
+}
+
+function scanTar(m, b, off, len, depth) {
+  m.formats.add('tar');
+  const end = off + len;
+  const octal = (at, size) => Number.parseInt(b.toString('latin1', at, at + size).replace(/^ +/, ''), 8);
+  let pos = off;
+  for (let i = 0; pos + 512 <= end && i < 10000; i++) {
+    m.bound(pos);
+    if (b.subarray(pos, pos + 512).every((x) => x === 0)) {
+      m.bound(pos + 512);
+      m.bound(pos + 1024);
+      break;
+    }
+    m.region(pos, pos + 512);
+    m.checksums.push(pos);
+    for (const [at, size, what] of [[100, 8, 'mode'], [108, 8, 'uid'], [116, 8, 'gid'], [124, 12, 'size'], [136, 12, 'mtime'], [148, 8, 'chksum'], [329, 8, 'devmajor'], [337, 8, 'devminor']]) {
+      m.texts.push({ at: pos + at, size, radix: 8, what: `tar ${what} of the header at ${pos}` });
+    }
+    const type = String.fromCharCode(b[pos + 156]);
+    const size = b[pos + 124] & 0x80 ? 0 : octal(pos + 124, 12) || 0;
+    let data = pos + 512;
+    if (type === 'S' && b.toString('latin1', pos + 257, pos + 265) === 'ustar  \x00') {
+      for (let more = b[pos + 482]; more && data + 512 <= end; data += 512) more = b[data + 504];
+      m.bound(data);
+    }
+    m.bound(data);
+    if (type === 'x' || type === 'g') {
+      // pax records: "%d %s=%s\n"; their length fields are decimal text.
+      let r = data;
+      while (r < Math.min(data + size, end) && b[r] !== 0) {
+        const sp = b.indexOf(0x20, r);
+        const n = Number.parseInt(b.toString('latin1', r, sp), 10);
+        if (sp < 0 || !(n > 0)) break;
+        m.bound(r);
+        m.texts.push({ at: r, size: sp - r, radix: 10, what: `pax record length at ${r}` });
+        const eq = b.indexOf(0x3d, sp);
+        if (eq > 0 && eq < r + n) m.bound(eq + 1);
+        r += n;
+      }
+      m.bound(r);
+    }
+    if ((type === '0' || type === '\0' || type === '7') && size >= 4 && data + size <= end) scan(m, b, data, size, depth + 1);
+    pos = data + Math.ceil(size / 512) * 512;
+    m.bound(Math.min(data + size, end));
   }
 }
 
@@ -700,9 +764,21 @@ const KIND_TOTAL = KINDS.reduce((n, [, w]) => n + w, 0);
 export function makeMutant(sample, n) {
   const rnd = mulberry32(seedOf(sample.rel, n));
   const first = mutateOnce(sample, sample.bytes, rnd, false);
-  if (first.bytes.length !== sample.bytes.length || rnd() >= 0.33) return first;
+  if (first.bytes.length !== sample.bytes.length || rnd() >= 0.33) return withChecksums(sample, first, rnd);
   const second = mutateOnce(sample, first.bytes, rnd, true);
-  return { bytes: second.bytes, kind: `${first.kind}+${second.kind}`, what: `${first.what}; then ${second.what}` };
+  return withChecksums(sample, { bytes: second.bytes, kind: `${first.kind}+${second.kind}`, what: `${first.what}; then ${second.what}` }, rnd);
+}
+
+/**
+ * Half the mutants of a tar get every header checksum written again (as tar writes it),
+ * so the mutation reaches the checks behind the checksum. Other formats draw nothing here.
+ */
+function withChecksums(sample, mutant, rnd) {
+  const at = sample.map.checksums.filter((x) => x + 512 <= mutant.bytes.length);
+  if (at.length === 0 || rnd() >= 0.5) return mutant;
+  const b = Buffer.from(mutant.bytes);
+  for (const x of at) b.write(`${tarSum(b, x).toString(8).padStart(6, '0')}\0 `, x + 148, 'latin1');
+  return { ...mutant, what: `${mutant.what}; then the tar header checksums written again` };
 }
 
 function mutateOnce(sample, src, rnd, sizeKept) {
@@ -836,6 +912,7 @@ const TOOLS = {
   pdb: { cmd: 'llvm-pdbutil', args: (f) => ['dump', '--summary', f] },
   macho: { cmd: 'llvm-objdump', args: (f) => ['--macho', '--private-headers', f] },
   zip: { cmd: 'unzip', args: (f) => ['-tqq', f], warn: [1] },
+  tar: { cmd: 'tar', args: (f) => ['--full-time', '-tvf', f] },
 };
 const RANK = { ok: 0, warn: 1, fail: 2 };
 

@@ -5,7 +5,13 @@ import { gzip } from './gzip/index.js';
 import { macho } from './macho/index.js';
 import { pdb } from './pdb/index.js';
 import { pe } from './pe/index.js';
+import { tar } from './tar/index.js';
 import { zip } from './zip/index.js';
 
-/** Every handler, in detection order. The core takes this list; it names no format itself. */
-export const allFormats: readonly Format[] = [ar, gzip, macho, pdb, pe, zip, coff];
+/**
+ * Every handler, in detection order. The core takes this list; it names no format itself.
+ * tar comes before the formats whose magic is only a few bytes at offset 0 (a tar's first
+ * bytes are a file name, which could start "MZ"); it claims a file only by a whole header
+ * with a matching checksum.
+ */
+export const allFormats: readonly Format[] = [ar, gzip, tar, macho, pdb, pe, zip, coff];
