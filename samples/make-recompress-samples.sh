@@ -18,8 +18,11 @@
 #   zip-gz     zip (Info-ZIP, extra fields)  then gzip          XFL 0: level 6
 #   gz-gz      gzip -c of a file, gzipped again (a gzip inside a gzip)
 #   multi      two gzip members, the first an ar: the payload is left alone
+#   tgz-gnu    tar --format=gnu -czf (GNU tar runs gzip on a pipe: MTIME 0, no FNAME)
+#   tgz-pax-9  tar --format=pax -cf - | gzip -9
+#   tgz-bsdtar bsdtar -czf (libarchive's own gzip writer)
 #
-# Tools: GNU ar, GNU gzip, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
+# Tools: GNU ar, GNU gzip, GNU tar, bsdtar, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
 # The script is idempotent: it deletes samples/gzip-payload and recreates it.
 set -euo pipefail
 export LC_ALL=C TZ=UTC
@@ -51,7 +54,7 @@ rm -rf "$OUT"
 for b in a b; do
   in="$W/in-$b"
   inputs "$b" "$in"
-  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi; do mkdir -p "$OUT/$v/$b"; done
+  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi tgz-gnu tgz-pax-9 tgz-bsdtar; do mkdir -p "$OUT/$v/$b"; done
   (cd "$in" && at "$b" ar rcU lib.a hello.txt data.txt)
   # gzip stores its input's mtime: that of a file the build just made, i.e. the clock.
   eval "touch -d \"\${CLOCK_$b} UTC\" \"$in/lib.a\""
@@ -66,6 +69,14 @@ for b in a b; do
   eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt.gz\""
   at "$b" gzip -c "$in/hello.txt.gz" > "$OUT/gz-gz/$b/hello.txt.gz.gz"
   { at "$b" gzip -c "$in/lib.a"; at "$b" gzip -c "$in/hello.txt"; } > "$OUT/multi/$b/lib.a.gz"
+  eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt\" \"$in/data.txt\""
+  at "$b" tar --format=gnu -czf "$OUT/tgz-gnu/$b/demo.tar.gz" -C "$in" hello.txt data.txt
+  # pax records every file's atime and ctime, which the kernel sets for real: pinned to the
+  # build's clock (as a build at that moment would record them) so that reruns match.
+  clock=$(eval "date -d \"\${CLOCK_$b} UTC\" +%s")
+  at "$b" tar --format=pax --pax-option="exthdr.name=%d/PaxHeaders/%f,atime:=$clock,ctime:=$clock" -cf - -C "$in" hello.txt data.txt | at "$b" gzip -9 > "$OUT/tgz-pax-9/$b/demo.tar.gz"
+  eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt\" \"$in/data.txt\""
+  at "$b" bsdtar -czf "$OUT/tgz-bsdtar/$b/demo.tar.gz" -C "$in" hello.txt data.txt
 done
 
 {
@@ -73,6 +84,8 @@ done
   echo "ar: $(ar --version | head -1)"
   echo "gzip: $(gzip --version | head -1)"
   echo "zip: $(zip -v | sed -n 2p | sed 's/^ *//')"
+  echo "tar: $(tar --version | head -1)"
+  echo "bsdtar: $(bsdtar --version)"
   echo "faketime: $(dpkg-query -W -f '${Version}' faketime)"
 } > "$OUT/VERSIONS.txt"
 echo "made: $(cd "$OUT" && find . -type f | sort | tr '\n' ' ')"
