@@ -1,6 +1,6 @@
 // Payload rewrites: a gzip whose payload is a format unstamp knows (samples/make-recompress-samples.sh).
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { cli, copySample, expectRefused, have, samples, sh, sha256, tempDir } from '../helpers.js';
@@ -20,6 +20,9 @@ const pairs: PairCase[] = [
   { dir: 'gzip-payload/a-gz-1', file: 'lib.a.gz', payload: 'ar', level: 1, list: (f) => (have('ar') ? ['ar', 'tv', f] : undefined) },
   { dir: 'gzip-payload/zip-gz', file: 'bundle.zip.gz', payload: 'zip', level: 6, list: (f) => (have('unzip') ? ['unzip', '-t', f] : undefined) },
   { dir: 'gzip-payload/gz-gz', file: 'hello.txt.gz.gz', payload: 'gzip', level: 6, list: (f) => (have('gzip') ? ['gzip', '-t', f] : undefined) },
+  { dir: 'gzip-payload/tgz-gnu', file: 'demo.tar.gz', payload: 'tar', level: 6, list: (f) => (have('tar') ? ['tar', '-tvf', f] : undefined) },
+  { dir: 'gzip-payload/tgz-pax-9', file: 'demo.tar.gz', payload: 'tar', level: 9, list: (f) => (have('tar') ? ['tar', '-tvf', f] : undefined) },
+  { dir: 'gzip-payload/tgz-bsdtar', file: 'demo.tar.gz', payload: 'tar', level: 6, list: (f) => (have('bsdtar') ? ['bsdtar', '-tvf', f] : undefined) },
 ];
 
 /** The gzip's compressed data: after the header (FNAME only, as these samples have) and before the trailer. */
@@ -70,6 +73,25 @@ for (const c of pairs) {
   });
 }
 
+t.test('.tar.gz: tar -tzf and bsdtar accept the result, and every extracted file is unchanged', { skip: !have('tar') && 'tar is not installed' }, async (t) => {
+  for (const v of ['tgz-gnu', 'tgz-pax-9', 'tgz-bsdtar']) {
+    const dir = copySample(t, `gzip-payload/${v}`);
+    const a = path.join(dir, 'a', 'demo.tar.gz');
+    const extract = (to: string) => {
+      mkdirSync(to, { recursive: true });
+      t.equal(sh('tar', ['-xzf', a, '-C', to]).code, 0, `${v}: tar -xzf`);
+      return Object.fromEntries(['hello.txt', 'data.txt'].map((f) => [f, readFileSync(path.join(to, f)).toString('hex')]));
+    };
+    const tmp = tempDir(t);
+    const before = extract(path.join(tmp, 'before'));
+    t.equal(cli([a]).code, 0);
+    t.equal(sh('tar', ['-tzf', a]).code, 0, `${v}: tar -tzf accepts it`);
+    if (have('bsdtar')) t.equal(sh('bsdtar', ['-tzf', a]).code, 0, `${v}: bsdtar -tzf accepts it`);
+    t.same(extract(path.join(tmp, 'after')), before, `${v}: the same files with the same contents`);
+    t.match(sh('env', ['TZ=UTC', 'tar', '-tvzf', a]).stdout.toString(), /^-rw-r--r-- 0\/0 +20 1970-01-01 00:00 hello\.txt$/m, `${v}: owner 0/0 and the epoch`);
+  }
+});
+
 t.test('an ar payload keeps every member: ar lists the same names and sizes, ar p the same bytes', { skip: !have('ar') && 'ar is not installed' }, async (t) => {
   const dir = copySample(t, 'gzip-payload/a-gz-9');
   const a = path.join(dir, 'a', 'lib.a.gz');
@@ -85,7 +107,7 @@ t.test('an ar payload keeps every member: ar lists the same names and sizes, ar 
   const names = (f: string) => sh('ar', ['t', f]).stdout.toString();
   t.equal(names(now), names(old), 'same members in the same order');
   for (const m of names(old).trim().split('\n')) t.ok(sh('ar', ['p', now, m]).stdout.equals(sh('ar', ['p', old, m]).stdout), `${m}: same contents`);
-  t.match(sh('ar', ['tv', now]).stdout.toString(), /^rw-r--r-- 0\/0 .* Jan  1 00:00 1970 hello\.txt$/m, 'owner 0/0, epoch time');
+  t.match(sh('env', ['TZ=UTC', 'ar', 'tv', now]).stdout.toString(), /^rw-r--r-- 0\/0 .* Jan  1 00:00 1970 hello\.txt$/m, 'owner 0/0, epoch time');
 });
 
 t.test('--recompress never: only the gzip header changes; what a recompress would change is noted', async (t) => {
