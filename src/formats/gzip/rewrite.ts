@@ -107,7 +107,7 @@ export const gzipRewrite: FormatRewrite = {
       payload.kept.forEach((k) => tools.keep(k));
       if (payload.changes.length === 0) return changes;
       if (tools.recompress === 'never') {
-        tools.keep(`payload (${payload.format}): ${payload.changes.length} fields would change (${summary(payload.changes)}), not recompressed: --recompress never`);
+        tools.keep(`payload (${payload.format}): ${payload.changes.length} fields would change (${summary(payload.changes, `payload (${payload.format}): `)}), not recompressed: --recompress never`);
         return changes;
       }
       changes.push(...payload.changes);
@@ -138,8 +138,8 @@ export const gzipRewrite: FormatRewrite = {
   },
 };
 
-/** The first few changed fields, for a note. */
-function summary(changes: readonly RewriteChange[]): string {
-  const shown = changes.slice(0, 3).map((c) => c.field);
+/** The first few changed fields (without the payload's label), for a note. */
+function summary(changes: readonly RewriteChange[], label: string): string {
+  const shown = changes.slice(0, 3).map((c) => (c.field.startsWith(label) ? c.field.slice(label.length) : c.field));
   return changes.length > 3 ? `${shown.join(', ')}, ...` : shown.join(', ');
 }
