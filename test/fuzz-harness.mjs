@@ -16,7 +16,7 @@
 //     mutants: the payload inflated, mutated by its own structure map, deflated again
 //     behind the original header, so the recompress path meets broken payloads in valid gzips;
 //   - a normalized file is still accepted by an independent tool (ar t, gzip -t,
-//     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t, tar -tvf) if the mutant was, and
+//     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t, tar -tvf, cpio -t) if the mutant was, and
 //     a second run reports it clean and changes nothing.
 //
 // Deterministic: mutant n of a sample comes from a seed made of the sample's path and n
@@ -46,7 +46,7 @@ export const root = path.resolve(here, '..');
 export const samplesDir = pristineSamples(root);
 
 /** Formats in the order the table lists them. */
-export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'tar'];
+export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'tar', 'cpio'];
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -77,7 +77,7 @@ export function seedOf(rel, n) {
 
 /** Every sample file of the formats (the `a` side of each pair), sorted. */
 export function sampleFiles(dir = samplesDir) {
-  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip', 'tar']
+  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip', 'tar', 'cpio']
     .flatMap((f) =>
       readdirSync(path.join(dir, f), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\/a$/.test(e.parentPath) && !/\.(c|txt|tbd|rc|py)$/.test(e.name))
@@ -100,7 +100,7 @@ class StructureMap {
     this.bounds = new Set([0, size]);
     /** Numeric fields: { at, size: 2|4|8, le, base, what }. base: what stored offsets are relative to. */
     this.nums = [];
-    /** ar header text fields: { at, size, radix, what }. */
+    /** Text number fields (ar, cpio): { at, size, radix, what, zero }; zero: digits padded with '0' on the left (cpio), else spaces on the right (ar). */
     this.texts = [];
     /** Header ranges: [start, end). */
     this.regions = [];
@@ -135,6 +135,7 @@ function scan(m, b, off, len, depth = 0) {
     if (magic8 === '!<arch>\n' || magic8 === '!<thin>\n') return scanAr(m, b, off, len, depth);
     if (s[0] === 0x1f && s[1] === 0x8b) return scanGzip(m, b, off, len);
     if (isTarHeader(s)) return scanTar(m, b, off, len, depth);
+    if (/^07070[127]$/.test(s.toString('latin1', 0, 6)) || s.readUInt16LE(0) === 0o070707 || s.readUInt16BE(0) === 0o070707) return scanCpio(m, b, off, len, depth);
     if (s.length >= 0x40 && s.readUInt16LE(0) === 0x5a4d) return scanPe(m, b, off, len);
     if (MACHO_MAGICS.has(s.readUInt32BE(0))) return scanMacho(m, b, off, len);
     if ((s.readUInt32BE(0) === 0xcafebabe || s.readUInt32BE(0) === 0xcafebabf) && s.readUInt32BE(4) <= 64) return scanFat(m, b, off, len, depth);
@@ -185,6 +186,57 @@ function scanAr(m, b, off, len, depth) {
     pos = data + inFile;
     m.bound(Math.min(pos, end));
     if (pos % 2 === 1 && pos < end) pos++;
+  }
+}
+
+/** cpio: newc/crc (8 hex digits), odc (octal), old binary (16-bit words, either order); archives one after another. */
+function scanCpio(m, b, off, len, depth) {
+  m.formats.add('cpio');
+  const end = off + len;
+  const NEWC = [['c_ino', 6], ['c_mode', 14], ['c_uid', 22], ['c_gid', 30], ['c_nlink', 38], ['c_mtime', 46], ['c_filesize', 54], ['c_devmajor', 62], ['c_devminor', 70], ['c_rdevmajor', 78], ['c_rdevminor', 86], ['c_namesize', 94], ['c_check', 102]];
+  const ODC = [['c_dev', 6, 6], ['c_ino', 12, 6], ['c_mode', 18, 6], ['c_uid', 24, 6], ['c_gid', 30, 6], ['c_nlink', 36, 6], ['c_rdev', 42, 6], ['c_mtime', 48, 11], ['c_namesize', 59, 6], ['c_filesize', 65, 11]];
+  const BIN = [['c_dev', 2], ['c_ino', 4], ['c_mode', 6], ['c_uid', 8], ['c_gid', 10], ['c_nlink', 12], ['c_rdev', 14], ['c_mtime hi', 16], ['c_mtime lo', 18], ['c_namesize', 20], ['c_filesize hi', 22], ['c_filesize lo', 24]];
+  let pos = off;
+  for (let i = 0; pos < end && i < 10000; i++) {
+    m.bound(pos);
+    const magic = b.toString('latin1', pos, pos + 6);
+    let headerSize, namesize, filesize, mode, align;
+    if (magic === '070701' || magic === '070702') {
+      headerSize = 110;
+      align = 4;
+      for (const [name, at] of NEWC) m.texts.push({ at: pos + at, size: 8, radix: 16, zero: true, what: `${name} of the cpio header at ${pos}` });
+      const num = (at) => Number.parseInt(b.toString('latin1', pos + at, pos + at + 8), 16);
+      [namesize, filesize, mode] = [num(94), num(54), num(14)];
+    } else if (magic === '070707') {
+      headerSize = 76;
+      align = 1;
+      for (const [name, at, size] of ODC) m.texts.push({ at: pos + at, size, radix: 8, zero: true, what: `${name} of the cpio header at ${pos}` });
+      const num = (at, size) => Number.parseInt(b.toString('latin1', pos + at, pos + at + size), 8);
+      [namesize, filesize, mode] = [num(59, 6), num(65, 11), num(18, 6)];
+    } else if (u16(b, pos, true) === 0o070707 || u16(b, pos, false) === 0o070707) {
+      const le = u16(b, pos, true) === 0o070707;
+      headerSize = 26;
+      align = 2;
+      for (const [name, at] of BIN) m.num(pos + at, 2, le, `${name} of the cpio header at ${pos}`, pos);
+      const w = (at) => u16(b, pos + at, le) ?? 0;
+      [namesize, filesize, mode] = [w(20), w(22) * 0x10000 + w(24), w(6)];
+    } else break;
+    if (!Number.isFinite(namesize) || !Number.isFinite(filesize)) break;
+    m.region(pos, pos + headerSize);
+    const nameAt = pos + headerSize;
+    m.bound(nameAt);
+    m.bound(nameAt + namesize);
+    const data = Math.ceil((nameAt + namesize - off) / align) * align + off;
+    m.bound(data);
+    m.bound(data + filesize);
+    const name = b.toString('latin1', nameAt, Math.max(nameAt, nameAt + namesize - 1));
+    if ((mode & 0o170000) === 0o100000 && filesize >= 4 && data + filesize <= end) scan(m, b, data, filesize, depth + 1);
+    pos = Math.ceil((data + filesize - off) / align) * align + off;
+    if (name === 'TRAILER!!!') {
+      // Zero padding to the block size, then possibly another archive.
+      while (pos < end && b[pos] === 0) pos++;
+      m.bound(pos);
+    }
   }
 }
 
@@ -856,12 +908,14 @@ function mutateOnce(sample, src, rnd, sizeKept) {
       const t = choose(map.texts);
       const left = src.length - t.at;
       const old = Number.parseInt(src.toString('latin1', t.at, t.at + t.size), t.radix) || 0;
+      // cpio's fields hold zero-padded digits in their own radix; ar's decimal text padded with spaces.
+      const num = (v) => (t.zero ? v.toString(t.radix) : String(v));
       const texts = [
-        () => String(left + choose([-60, -1, 0, 1, 2, 60])),
-        () => String(old + choose([-2, -1, 1, 2, 1000])),
+        () => num(left + choose([-60, -1, 0, 1, 2, 60])),
+        () => num(old + choose([-2, -1, 1, 2, 1000])),
         () => '9'.repeat(t.size),
-        () => String(2 ** 31),
-        () => String(2 ** 32 + old),
+        () => num(2 ** 31),
+        () => num(2 ** 32 + old),
         () => '-1',
         () => '',
         () => ` ${old}`,
@@ -869,10 +923,11 @@ function mutateOnce(sample, src, rnd, sizeKept) {
         () => '1 2',
         () => '0x10',
         () => '1e9',
-        () => String(pick(10 ** Math.min(t.size, 15))),
+        () => num(pick(10 ** Math.min(t.size, 15))),
         () => '0'.repeat(t.size),
       ];
-      const text = choose(texts)().slice(0, t.size).padEnd(t.size, ' ');
+      const raw = choose(texts)().slice(0, t.size);
+      const text = t.zero ? raw.padStart(t.size, '0') : raw.padEnd(t.size, ' ');
       b.write(text, t.at, 'latin1');
       return { bytes: b, kind, what: `${t.what} at ${hex(t.at)} set to ${JSON.stringify(text)}` };
     }
@@ -913,6 +968,7 @@ const TOOLS = {
   macho: { cmd: 'llvm-objdump', args: (f) => ['--macho', '--private-headers', f] },
   zip: { cmd: 'unzip', args: (f) => ['-tqq', f], warn: [1] },
   tar: { cmd: 'tar', args: (f) => ['--full-time', '-tvf', f] },
+  cpio: { cmd: 'cpio', args: (f) => ['-t', '--quiet', '-F', f] },
 };
 const RANK = { ok: 0, warn: 1, fail: 2 };
 

@@ -276,7 +276,10 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
       const tools = rewriteTools(opts.formats, opts, opts.recompress, { notes: plan.notes, kept });
       const wants = how ? await how.needed(RangeReader.of(new PatchedSource(source, changedPatches(plan))), tools) : [];
       if (how && wants.length > 0) {
-        if (before.nlink > 1n) plan.warnings.push(`${wants.map((c) => c.field).join(', ')} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
+        if (before.nlink > 1n) {
+          const what = wants.length === 1 ? wants[0].field : `${wants[0].field} and ${wants.length - 1} more rewritten fields`;
+          plan.warnings.push(`${what} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
+        }
         else rewrite = { how, changes: wants, tools };
       }
     } finally {

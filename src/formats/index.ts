@@ -1,6 +1,7 @@
 import type { Format } from '../core/format.js';
 import { ar } from './ar/index.js';
 import { coff } from './coff/index.js';
+import { cpio } from './cpio/index.js';
 import { gzip } from './gzip/index.js';
 import { macho } from './macho/index.js';
 import { pdb } from './pdb/index.js';
@@ -14,4 +15,4 @@ import { zip } from './zip/index.js';
  * bytes are a file name, which could start "MZ"); it claims a file only by a whole header
  * with a matching checksum.
  */
-export const allFormats: readonly Format[] = [ar, gzip, tar, macho, pdb, pe, zip, coff];
+export const allFormats: readonly Format[] = [ar, gzip, tar, macho, pdb, pe, zip, cpio, coff];
