@@ -21,6 +21,7 @@
 #   tgz-gnu    tar --format=gnu -czf (GNU tar runs gzip on a pipe: MTIME 0, no FNAME)
 #   tgz-pax-9  tar --format=pax -cf - | gzip -9
 #   tgz-bsdtar bsdtar -czf (libarchive's own gzip writer)
+#   cpio-gz    cpio -o -H newc | gzip -9 (inode numbers differ: each build copies its inputs afresh)
 #
 # Tools: GNU ar, GNU gzip, GNU tar, bsdtar, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
 # The script is idempotent: it deletes samples/gzip-payload and recreates it.
@@ -54,7 +55,7 @@ rm -rf "$OUT"
 for b in a b; do
   in="$W/in-$b"
   inputs "$b" "$in"
-  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi tgz-gnu tgz-pax-9 tgz-bsdtar; do mkdir -p "$OUT/$v/$b"; done
+  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi tgz-gnu tgz-pax-9 tgz-bsdtar cpio-gz; do mkdir -p "$OUT/$v/$b"; done
   (cd "$in" && at "$b" ar rcU lib.a hello.txt data.txt)
   # gzip stores its input's mtime: that of a file the build just made, i.e. the clock.
   eval "touch -d \"\${CLOCK_$b} UTC\" \"$in/lib.a\""
@@ -77,6 +78,18 @@ for b in a b; do
   at "$b" tar --format=pax --pax-option="exthdr.name=%d/PaxHeaders/%f,atime:=$clock,ctime:=$clock" -cf - -C "$in" hello.txt data.txt | at "$b" gzip -9 > "$OUT/tgz-pax-9/$b/demo.tar.gz"
   eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt\" \"$in/data.txt\""
   at "$b" bsdtar -czf "$OUT/tgz-bsdtar/$b/demo.tar.gz" -C "$in" hello.txt data.txt
+  # cpio records inode numbers: the inputs are made on a fresh tmpfs in a private mount
+  # namespace (each numbers its inodes from the same start), build b copying them twice
+  # first so that its numbers differ from build a's.
+  mkdir -p "$W/fs-$b"
+  unshare --mount bash -c '
+    set -euo pipefail
+    mount -t tmpfs tmpfs "$1" && cd "$1"
+    cp -p "$2/hello.txt" "$2/data.txt" .
+    if [ "$3" = b ]; then mkdir c && cp -p hello.txt data.txt c/ && rm hello.txt data.txt && cp -p c/* . && rm -r c; fi
+    eval "touch -d \"\$4\" hello.txt data.txt"
+    printf "hello.txt\ndata.txt\n" | NO_FAKE_STAT=1 faketime -f "@$5" cpio --quiet -o -H newc | NO_FAKE_STAT=1 faketime -f "@$5" gzip -9
+  ' _ "$W/fs-$b" "$in" "$b" "$(eval echo "\${MTIME_$b}")" "$(eval echo "\${CLOCK_$b}")" > "$OUT/cpio-gz/$b/demo.cpio.gz"
 done
 
 {
@@ -86,6 +99,7 @@ done
   echo "zip: $(zip -v | sed -n 2p | sed 's/^ *//')"
   echo "tar: $(tar --version | head -1)"
   echo "bsdtar: $(bsdtar --version)"
+  echo "cpio: $(cpio --version | head -1)"
   echo "faketime: $(dpkg-query -W -f '${Version}' faketime)"
 } > "$OUT/VERSIONS.txt"
 echo "made: $(cd "$OUT" && find . -type f | sort | tr '\n' ' ')"
