@@ -22,6 +22,7 @@ const pairs: PairCase[] = [
   { dir: 'gzip-payload/gz-gz', file: 'hello.txt.gz.gz', payload: 'gzip', level: 6, list: (f) => (have('gzip') ? ['gzip', '-t', f] : undefined) },
   { dir: 'gzip-payload/tgz-gnu', file: 'demo.tar.gz', payload: 'tar', level: 6, list: (f) => (have('tar') ? ['tar', '-tvf', f] : undefined) },
   { dir: 'gzip-payload/tgz-pax-9', file: 'demo.tar.gz', payload: 'tar', level: 9, list: (f) => (have('tar') ? ['tar', '-tvf', f] : undefined) },
+  { dir: 'gzip-payload/cpio-gz', file: 'demo.cpio.gz', payload: 'cpio', level: 9, list: (f) => (have('cpio') ? ['cpio', '-t', '--quiet', '-F', f] : undefined) },
   { dir: 'gzip-payload/tgz-bsdtar', file: 'demo.tar.gz', payload: 'tar', level: 6, list: (f) => (have('bsdtar') ? ['bsdtar', '-tvf', f] : undefined) },
 ];
 
