@@ -22,8 +22,9 @@
 #   tgz-pax-9  tar --format=pax -cf - | gzip -9
 #   tgz-bsdtar bsdtar -czf (libarchive's own gzip writer)
 #   cpio-gz    cpio -o -H newc | gzip -9 (inode numbers differ: each build copies its inputs afresh)
+#   deb        dpkg-deb -Zgzip --build: an ar holding control.tar.gz and data.tar.gz (the nested case)
 #
-# Tools: GNU ar, GNU gzip, GNU tar, bsdtar, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
+# Tools: GNU ar, GNU gzip, GNU tar, bsdtar, GNU cpio, dpkg-deb, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
 # The script is idempotent: it deletes samples/gzip-payload and recreates it.
 set -euo pipefail
 export LC_ALL=C TZ=UTC
@@ -55,7 +56,7 @@ rm -rf "$OUT"
 for b in a b; do
   in="$W/in-$b"
   inputs "$b" "$in"
-  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi tgz-gnu tgz-pax-9 tgz-bsdtar cpio-gz; do mkdir -p "$OUT/$v/$b"; done
+  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi tgz-gnu tgz-pax-9 tgz-bsdtar cpio-gz deb; do mkdir -p "$OUT/$v/$b"; done
   (cd "$in" && at "$b" ar rcU lib.a hello.txt data.txt)
   # gzip stores its input's mtime: that of a file the build just made, i.e. the clock.
   eval "touch -d \"\${CLOCK_$b} UTC\" \"$in/lib.a\""
@@ -90,6 +91,14 @@ for b in a b; do
     eval "touch -d \"\$4\" hello.txt data.txt"
     printf "hello.txt\ndata.txt\n" | NO_FAKE_STAT=1 faketime -f "@$5" cpio --quiet -o -H newc | NO_FAKE_STAT=1 faketime -f "@$5" gzip -9
   ' _ "$W/fs-$b" "$in" "$b" "$(eval echo "\${MTIME_$b}")" "$(eval echo "\${CLOCK_$b}")" > "$OUT/cpio-gz/$b/demo.cpio.gz"
+  # A package tree owned by the build's owner; dpkg-deb stamps the ar members with the clock.
+  pkg="$W/pkg-$b"
+  mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/doc/demo"
+  printf 'Package: demo\nVersion: 1.0\nArchitecture: all\nMaintainer: Demo <demo@example.com>\nDescription: demo package\n' > "$pkg/DEBIAN/control"
+  cp "$in/hello.txt" "$pkg/usr/share/doc/demo/README"
+  eval "chown -R \"\${OWNER_$b}\" \"$pkg\""
+  eval "find \"$pkg\" -exec touch -h -d \"\${MTIME_$b}\" {} +"
+  at "$b" dpkg-deb -Zgzip --build "$pkg" "$OUT/deb/$b/demo.deb" > /dev/null
 done
 
 {
@@ -100,6 +109,7 @@ done
   echo "tar: $(tar --version | head -1)"
   echo "bsdtar: $(bsdtar --version)"
   echo "cpio: $(cpio --version | head -1)"
+  echo "dpkg-deb: $(dpkg-deb --version | head -1)"
   echo "faketime: $(dpkg-query -W -f '${Version}' faketime)"
 } > "$OUT/VERSIONS.txt"
 echo "made: $(cd "$OUT" && find . -type f | sort | tr '\n' ' ')"
