@@ -176,14 +176,18 @@ export interface RewriteTools {
   keep(text: string): void;
   /** The format that would claim these bytes (`head`: the first up to 512 bytes, `size`: the whole size), if any. */
   detect(head: Buffer, size: number): string | undefined;
+  /** Whether a format (by name) has a rewrite of its own: a container only asks tools.normalize about members that may need one. */
+  rewrites(format: string): boolean;
   /**
    * Plan `input` with every format (the run's epoch, clamp and settings), apply its
    * in-place patches, and apply its format's own rewrite too if that is needed: the
    * normalized bytes, with what changed. Undefined if no format claims the bytes. A payload
    * that breaks its format's rules throws a FormatError naming `name`. Memory stays flat
    * in the payload's size: a large payload is spooled to an unlinked temporary file.
+   * `alreadyPlanned`: the bytes are a member the container's own plan already normalized
+   * in place (an ar member): its notes are not given again, only the rewrite's.
    */
-  normalize(input: PayloadInput, name: string): Promise<NormalizedPayload | undefined>;
+  normalize(input: PayloadInput, name: string, opts?: { alreadyPlanned?: boolean }): Promise<NormalizedPayload | undefined>;
 }
 
 /**

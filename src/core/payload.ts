@@ -104,7 +104,8 @@ export function rewriteTools(
     note: (text) => void sink.notes.push(text),
     keep: (text) => void sink.kept.push(text),
     detect: (head, size) => formats.find((f) => f.detect(head, size))?.name,
-    normalize: (input, name) => normalizePayload(formats, options, recompress, depth, input, name),
+    rewrites: (name) => formats.some((f) => f.name === name && f.rewrite !== undefined),
+    normalize: (input, name, opts) => normalizePayload(formats, options, recompress, depth, input, name, opts?.alreadyPlanned ?? false),
   };
   return tools;
 }
@@ -116,6 +117,7 @@ async function normalizePayload(
   depth: number,
   input: PayloadInput,
   name: string,
+  alreadyPlanned: boolean,
 ): Promise<NormalizedPayload | undefined> {
   const owned: Scratch[] = [];
   let label = name;
@@ -149,7 +151,7 @@ async function normalizePayload(
     }
     const patches = changedPatches(plan).sort((a, b) => a.offset - b.offset);
     const changes: RewriteChange[] = patches.map((p) => ({ field: prefix(p.field), offset: p.offset, old: p.old, new: p.new }));
-    notes.push(...plan.notes.map(prefix), ...plan.warnings.map(prefix));
+    if (!alreadyPlanned) notes.push(...plan.notes.map(prefix), ...plan.warnings.map(prefix));
     const kept: string[] = [];
     let result: ByteSource = patches.length > 0 ? new PatchedSource(source, patches) : source;
     const how = format.rewrite;

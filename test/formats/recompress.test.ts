@@ -201,3 +201,47 @@ t.test('corrupt: ISIZE does not match', async (t) => {
   b.writeUInt32LE(b.readUInt32LE(b.length - 4) + 1, b.length - 4);
   await expectRefused(t, { name: 'isize', file: 'bad.a.gz', bytes: b, message: /ISIZE \d+ does not match the inflated size \d+/ });
 });
+
+t.test('.deb (dpkg-deb -Zgzip): control.tar.gz and data.tar.gz recompressed inside the ar, ar_size updated; dpkg-deb accepts it; identical', { skip: !have('dpkg-deb') && 'dpkg-deb is not installed' }, async (t) => {
+  const dir = copySample(t, 'gzip-payload/deb');
+  const [a, b] = ['a', 'b'].map((s) => path.join(dir, s, 'demo.deb'));
+  t.not(sha256(a), sha256(b), 'the two builds differ');
+  const readme = (f: string) => sh('sh', ['-c', `dpkg-deb --fsys-tarfile "${f}" | tar -xOf - ./usr/share/doc/demo/README`]).stdout;
+  const control = (f: string) => sh('dpkg-deb', ['-f', f]).stdout.toString();
+  const before = { readme: readme(a), control: control(a) };
+  t.equal(before.readme.toString(), 'hello from a member\n');
+
+  const never = cli(['check', '-v', '--recompress', 'never', a]);
+  t.equal(never.code, 1, 'the ar headers would still change in place');
+  t.match(never.stdout, /kept: control\.tar\.gz \(gzip\): payload \(tar\): \d+ fields would change/);
+  t.notMatch(never.stdout, /ar_size/);
+
+  const r = cli(['-v', dir]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /member data\.tar\.gz \(gzip\): payload \(tar\): tar header \.\/usr\/share\/doc\/demo\/README: uid: 1000 -> 0/);
+  t.match(r.stdout, /member data\.tar\.gz: ar_size: \d+ -> \d+ \(the member rewritten\)/);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  t.equal(sh('dpkg-deb', ['-c', a]).code, 0, 'dpkg-deb -c accepts it');
+  t.equal(sh('dpkg-deb', ['-I', a]).code, 0, 'dpkg-deb -I accepts it');
+  t.match(sh('env', ['TZ=UTC', 'dpkg-deb', '-c', a]).stdout.toString(), /^-rw-r--r-- 0\/0 +20 1970-01-01 00:00 \.\/usr\/share\/doc\/demo\/README$/m, 'owner 0/0, the epoch');
+  t.ok(readme(a).equals(before.readme), 'the packaged file is unchanged');
+  t.equal(control(a), before.control, 'the control fields are unchanged');
+  t.equal(sh('ar', ['t', a]).stdout.toString(), 'debian-binary\ncontrol.tar.gz\ndata.tar.gz\n', 'members in the order dpkg needs');
+  t.equal(cli(['check', dir]).code, 0, 'check exits 0 after');
+});
+
+t.test('an ar with a symbol table: a member that would need a rewrite is noted, not rewritten (its offsets would move)', { skip: !have('ar') && 'ar is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  const gz = readFileSync(path.join(samples, 'gzip-payload/tgz-gnu/a/demo.tar.gz'));
+  writeFileSync(path.join(dir, 'demo.tar.gz'), gz);
+  const o = readFileSync(path.join(samples, 'ar/gnu/a/libdemo.a'));
+  writeFileSync(path.join(dir, 'lib.a'), o);
+  t.equal(sh('ar', ['q', 'lib.a', 'demo.tar.gz'], dir).code, 0, 'ar q adds the .tar.gz to a library with a symbol table');
+  const f = path.join(dir, 'lib.a');
+  const size = readFileSync(f).length;
+  const explain = cli(['explain', f]);
+  t.match(explain.stdout, /left alone: member demo\.tar\.gz: \d+ fields inside would change, but a rewrite would change its size and the symbol table's member offsets; left alone/);
+  t.equal(cli([f]).code, 0);
+  t.equal(readFileSync(f).length, size, 'in place');
+  t.equal(sh('ar', ['t', f]).code, 0, 'ar still reads it');
+});
