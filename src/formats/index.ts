@@ -2,10 +2,11 @@ import type { Format } from '../core/format.js';
 import { ar } from './ar/index.js';
 import { coff } from './coff/index.js';
 import { gzip } from './gzip/index.js';
+import { javadoc } from './javadoc/index.js';
 import { macho } from './macho/index.js';
 import { pdb } from './pdb/index.js';
 import { pe } from './pe/index.js';
 import { zip } from './zip/index.js';
 
 /** Every handler, in detection order. The core takes this list; it names no format itself. */
-export const allFormats: readonly Format[] = [ar, gzip, macho, pdb, pe, zip, coff];
+export const allFormats: readonly Format[] = [ar, gzip, macho, pdb, pe, zip, coff, javadoc];
