@@ -6,7 +6,8 @@ import { javadoc } from './javadoc/index.js';
 import { macho } from './macho/index.js';
 import { pdb } from './pdb/index.js';
 import { pe } from './pe/index.js';
+import { pyc } from './pyc/index.js';
 import { zip } from './zip/index.js';
 
 /** Every handler, in detection order. The core takes this list; it names no format itself. */
-export const allFormats: readonly Format[] = [ar, gzip, macho, pdb, pe, zip, coff, javadoc];
+export const allFormats: readonly Format[] = [ar, gzip, macho, pdb, pe, zip, pyc, coff, javadoc];
