@@ -20,6 +20,6 @@ export const javadoc: Format = {
     'the javadoc version in the generator comment, and <html lang> (the locale also changes the generated text, so two builds in different locales differ anyway)',
     'a generator comment date shorter than "Thu Jan 01 00:00:00 UTC 1970" (no time zone abbreviation is that short): kept, with a warning',
     'pages written in an encoding that is not ASCII-compatible (javadoc -docencoding UTF-16): not detected',
-    'anything after </head>, and a page whose head is longer than 64 KiB past that point',
+    'anything after </head>; in a head longer than 64 KiB, whatever lies past its first 64 KiB (with a note)',
   ],
 };
