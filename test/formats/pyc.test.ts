@@ -88,7 +88,7 @@ t.test('pyc/no-source: only the mtime -> the epoch, with the warning; identical;
   t.equal(run.code, 0, run.stderr);
   t.match(run.stdout, /mtime: 1577934245 \(2020-01-02 03:04:05 UTC\) -> 0 \(1970-01-01 00:00:00 UTC\)/);
   // Outside __pycache__, the source of mod.cpython-311.pyc would be mod.cpython-311.py (the legacy layout).
-  t.match(run.stderr, /warning: timestamp pyc without its source \(mod\.cpython-311\.py not found beside it\): mtime set to the epoch; Python recompiles it unless the source's mtime is the epoch too/);
+  t.match(run.stderr, /warning: timestamp pyc without its source \(no regular file mod\.cpython-311\.py beside it\): mtime set to the epoch; Python recompiles it unless the source's mtime is the epoch too/);
   const a = path.join(dir, 'a', 'mod.cpython-311.pyc');
   t.ok(readFileSync(a).equals(readFileSync(path.join(dir, 'b', 'mod.cpython-311.pyc'))), 'byte-identical after');
   t.same(inspect(a), { flags: 0, hashOk: null, code: '<module>' });
@@ -142,8 +142,18 @@ t.test('a source that is a symlink is not followed: the pyc is treated as withou
   symlinkSync(path.join(outside, 'mod.py'), path.join(a, 'pkg/mod.py'));
   const r = cli([a]);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stderr, /timestamp pyc without its source \(\.\.\/mod\.py not found beside it\)/);
+  t.match(r.stderr, /timestamp pyc without its source \(no regular file \.\.\/mod\.py beside it\)/);
   t.equal(inspect(path.join(a, pycs[0])).flags, 0);
+});
+
+t.test('a FIFO where the source should be does not hang the run: the pyc is treated as without its source', { skip: !have('mkfifo') && 'mkfifo is not installed' }, async (t) => {
+  const dir = copySample(t, 'pyc/pycache');
+  const a = path.join(dir, 'a');
+  sh('rm', [path.join(a, 'pkg/mod.py')]);
+  t.equal(sh('mkfifo', [path.join(a, 'pkg/mod.py')]).code, 0);
+  const r = cli([a]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /timestamp pyc without its source \(no regular file \.\.\/mod\.py beside it\)/);
 });
 
 t.test('the source is found from __pycache__ given alone, and from a pyc named inside it', async (t) => {

@@ -65,7 +65,7 @@ export async function planPyc(ctx: PlanContext): Promise<void> {
   if (source) {
     ctx.warn(`its source ${where} has another mtime or size than the pyc records (mtime ${renderTime(S.pythonMtime(source.mtimeNs))}, size ${source.size}): Python recompiles it anyway; only its mtime was set`);
   } else {
-    const why = ctx.depth > 0 ? 'inside an archive' : where ? `${where} not found beside it` : 'not in a __pycache__ folder nor named *.pyc';
+    const why = ctx.depth > 0 ? 'inside an archive' : where ? `no regular file ${where} beside it` : 'not in a __pycache__ folder nor named *.pyc';
     ctx.warn(`timestamp pyc without its source (${why}): mtime set to the epoch; Python recompiles it unless the source's mtime is the epoch too`);
   }
 }
