@@ -14,7 +14,7 @@ import { allFormats } from './formats/index.js';
 export { allFormats } from './formats/index.js';
 export { FormatError, UsageError } from './core/errors.js';
 export { parseEpoch, renderTime, defaultEpoch, MAX_EPOCH } from './core/time.js';
-export type { Format, FieldDoc, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher } from './core/format.js';
+export type { Format, FieldDoc, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher, SiblingFile } from './core/format.js';
 export type { FileResult, FieldResult, FileStatus, RunResult, Summary, Mode } from './core/engine.js';
 
 export interface Options {

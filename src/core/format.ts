@@ -6,6 +6,17 @@ export interface FieldDoc {
   value: string;
 }
 
+/** Another file of the tree that a file depends on (a Python bytecode file's source), read by PlanContext.sibling. */
+export interface SiblingFile {
+  bytes: Buffer;
+  size: number;
+  /** Its modification time, nanoseconds since 1970. */
+  mtimeNs: bigint;
+}
+
+/** The most a sibling may hold: larger files are not read (sibling() gives undefined). */
+export const MAX_SIBLING = 64 * 1024 * 1024;
+
 /** Options every planner sees. */
 export interface PlanOptions {
   /** Seconds since 1970-01-01 UTC: the value timestamps are set to. */
@@ -122,6 +133,20 @@ export interface PlanContext {
   publish(name: string, offset: number, size: number): void;
   /** Companion side: a value the primary published, or undefined when planned alone. */
   linked(name: string): Buffer | undefined;
+  /**
+   * A whole file on disk: its own name and its folder's name (base names, as UTF-8 text).
+   * Undefined for a member of a container, for bytes planned from memory, and for a name
+   * that is not valid UTF-8.
+   */
+  readonly file: { name: string; folder: string } | undefined;
+  /**
+   * Read another file by a path relative to this file's folder: a name ("mod.py") or a
+   * name one folder up ("../mod.py"). Only a regular file is read, never through a
+   * symlink, looked up from the folder the walk found this file in; at most MAX_SIBLING
+   * bytes. Undefined when there is no such file (or it is a symlink, too large,
+   * unreadable), and always for a member of a container.
+   */
+  sibling(relative: string): Promise<SiblingFile | undefined>;
 }
 
 /** One change a rewrite makes, for reports: a field of the file, or of a payload inside it. */

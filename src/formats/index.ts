@@ -3,9 +3,11 @@ import { ar } from './ar/index.js';
 import { coff } from './coff/index.js';
 import { cpio } from './cpio/index.js';
 import { gzip } from './gzip/index.js';
+import { javadoc } from './javadoc/index.js';
 import { macho } from './macho/index.js';
 import { pdb } from './pdb/index.js';
 import { pe } from './pe/index.js';
+import { pyc } from './pyc/index.js';
 import { tar } from './tar/index.js';
 import { zip } from './zip/index.js';
 
@@ -15,4 +17,4 @@ import { zip } from './zip/index.js';
  * bytes are a file name, which could start "MZ"); it claims a file only by a whole header
  * with a matching checksum.
  */
-export const allFormats: readonly Format[] = [ar, gzip, tar, macho, pdb, pe, zip, cpio, coff];
+export const allFormats: readonly Format[] = [ar, gzip, tar, macho, pdb, pe, zip, cpio, pyc, coff, javadoc];
