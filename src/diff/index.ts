@@ -7,7 +7,8 @@ import { inflateRawSync } from 'node:zlib';
 import { run, type EngineOptions, type FileResult } from '../core/engine.js';
 import { UsageError, hex } from '../core/errors.js';
 import type { Format } from '../core/format.js';
-import { detectFormat, type Patch, type Plan } from '../core/plan.js';
+import { detectFormat, PatchedSource, type Patch, type Plan } from '../core/plan.js';
+import { rewriteTools, Scratch } from '../core/payload.js';
 import { BufferSource, FileSource, MAX_READ, RangeReader, type ByteSource } from '../core/reader.js';
 import { fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from '../core/paths.js';
 import { binaryCauses, showBytes, textCauses, type Cause, type CauseKind } from './causes.js';
@@ -178,7 +179,7 @@ async function inflatePair(sa: ByteSource, sb: ByteSource, ra: Placed, rb: Place
 }
 
 /** Why the inflated bytes of two deflate streams differ: where first, and what is there. */
-async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: readonly Format[]): Promise<Cause[]> {
+async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: readonly Format[], recompress: 'auto' | 'never'): Promise<Cause[]> {
   if (ia.equals(ib)) {
     return [{ kind: 'unknown', text: `${label}: the inflated bytes are the same; only the compression differs (another compressor, level or version)` }];
   }
@@ -197,7 +198,11 @@ async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: re
   const where = `inflated data of ${label} differs at +${hex(first.start)}${places > 1 ? ` (first of ${places} places)` : ''}${sizes}`;
   const nested = await detectFormat(formats, RangeReader.of(new BufferSource(ia)));
   if (nested) {
-    return [{ kind: 'compressed archive', text: `${where}: it is a ${nested.name} file, and unstamp leaves files inside compressed members alone (store them uncompressed, or normalize them before they are compressed)` }];
+    const why =
+      recompress === 'never'
+        ? 'and --recompress never leaves files inside compressed data alone (drop it to have them recompressed)'
+        : 'normalized already (--recompress auto): what still differs is in its content, or it is a payload unstamp cannot rewrite (a multi-member gzip, an encrypted member)';
+    return [{ kind: 'compressed archive', text: `${where}: it is a ${nested.name} file, ${why}` }];
   }
   const from = Math.max(0, first.start - CONTEXT);
   const w = { a: ia.subarray(from, first.end + CONTEXT), b: ib.subarray(from, first.end + CONTEXT), offset: from, from: first.start - from, to: first.end - from };
@@ -208,6 +213,28 @@ async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: re
     return [{ kind: 'unknown', text: `${where}: ${shown.a} vs ${shown.b}` }];
   }
   return causes.map((c) => ({ kind: c.kind, text: `${where}: ${c.text}` }));
+}
+
+/**
+ * A side as unstamp would leave it: the file with its patches, or, when its format's
+ * rewrite would change it (a recompressed payload, --zip-order name), the rewritten bytes
+ * (in scratch space, freed by `close`) with no patches left to lay over.
+ */
+async function finalSide(source: ByteSource, patches: Patch[], result: FileResult, opts: DiffOptions): Promise<{ source: ByteSource; patches: Patch[]; close: () => Promise<void> }> {
+  const how = opts.formats.find((f) => f.name === result.format)?.rewrite;
+  const none = { source, patches, close: async () => undefined };
+  if (!how || result.status === 'skipped') return none;
+  const tools = rewriteTools(opts.formats, opts, opts.recompress, { notes: [], kept: [] });
+  const planned = new PatchedSource(source, patches.filter((p) => !p.bytes.equals(p.oldBytes)));
+  if ((await how.needed(RangeReader.of(planned), tools)).length === 0) return none;
+  const out = new Scratch();
+  try {
+    await how.write(RangeReader.of(planned), (chunk) => out.write(chunk), tools);
+  } catch (e) {
+    await out.close();
+    throw e;
+  }
+  return { source: out, patches: [], close: () => out.close() };
 }
 
 interface PairInput {
@@ -252,13 +279,33 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
   }
   out.fixedFields = fixedFields(planA, planB);
   try {
-    await withSources(input.pathA, input.pathB, async (sa, sb) => {
-      out.sizeA = sa.size;
-      out.sizeB = sb.size;
-      const pa = sortedPatches(planA);
-      const pb = sortedPatches(planB);
+    await withSources(input.pathA, input.pathB, async (originalA, originalB) => {
+      out.sizeA = originalA.size;
+      out.sizeB = originalB.size;
+      out.identicalBefore = await sameBytes(originalA, originalB);
+      // Compared as unstamp leaves them: rewritten (payloads recompressed) where it would rewrite.
+      const fa = await finalSide(originalA, sortedPatches(planA), ra, opts);
+      const fb = await finalSide(originalB, sortedPatches(planB), rb, opts).catch(async (e) => {
+        await fa.close();
+        throw e;
+      });
+      try {
+        await compareFinal(fa, fb);
+      } finally {
+        await fa.close();
+        await fb.close();
+      }
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    out.error = { side: 'a', message: err.code ? `${err.syscall ?? 'read'} failed: ${err.code}` : String(err.message ?? e) };
+  }
+  return out;
+
+  async function compareFinal(fa: { source: ByteSource; patches: Patch[] }, fb: { source: ByteSource; patches: Patch[] }): Promise<void> {
+    {
+      const [sa, sb, pa, pb] = [fa.source, fb.source, fa.patches, fb.patches];
       const cmp = await comparePatched({ source: sa, patches: pa }, { source: sb, patches: pb }, { gap: GAP, keep: MAX_RANGES });
-      out.identicalBefore = cmp.identicalBefore;
       out.identicalAfter = sa.size === sb.size && cmp.totalRanges === 0;
       out.remainingRanges = cmp.totalRanges;
       out.remainingBytes = cmp.totalBytes;
@@ -277,7 +324,7 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
         const wb = await readPatched(sb, pb, range.start - CONTEXT, end + CONTEXT);
         const offset = Math.max(0, range.start - CONTEXT);
         const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
-        const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith });
+        const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith, recompress: opts.recompress });
         out.remaining.push({
           offset: range.start,
           length: range.end - range.start,
@@ -289,12 +336,18 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
           ...showBytes(wa.subarray(w.from, w.to), wb.subarray(w.from, w.to)),
         });
       }
-    });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    out.error = { side: 'a', message: err.code ? `${err.syscall ?? 'read'} failed: ${err.code}` : String(err.message ?? e) };
+    }
   }
-  return out;
+}
+
+/** Whether two sources hold the same bytes. */
+async function sameBytes(a: ByteSource, b: ByteSource): Promise<boolean> {
+  if (a.size !== b.size) return false;
+  for (let pos = 0; pos < a.size; pos += MAX_READ) {
+    const n = Math.min(MAX_READ, a.size - pos);
+    if (!(await a.readAt(pos, n)).equals(await b.readAt(pos, n))) return false;
+  }
+  return true;
 }
 
 interface RangeContext {
@@ -308,6 +361,7 @@ interface RangeContext {
   chainB: Placed[];
   deflateSeen: Map<string, { pair?: { a: Inflated; b: Inflated }; causes: Cause[] }>;
   formats: readonly Format[];
+  recompress: 'auto' | 'never';
 }
 
 /**
@@ -351,7 +405,7 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
     let seen = c.deflateSeen.get(key);
     if (!seen) {
       const pair = await inflatePair(c.sa, c.sb, deflateA, deflateB);
-      seen = 'why' in pair ? { causes: [{ kind: 'unknown', text: pair.why }] } : { pair, causes: await inflatedCauses(pair.a.data, pair.b.data, deflateA.label, c.formats) };
+      seen = 'why' in pair ? { causes: [{ kind: 'unknown', text: pair.why }] } : { pair, causes: await inflatedCauses(pair.a.data, pair.b.data, deflateA.label, c.formats, c.recompress) };
       c.deflateSeen.set(key, seen);
     }
     // Past the end of the stream: data of another kind (a second gzip member, say).

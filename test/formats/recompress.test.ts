@@ -245,3 +245,16 @@ t.test('an ar with a symbol table: a member that would need a rewrite is noted, 
   t.equal(readFileSync(f).length, size, 'in place');
   t.equal(sh('ar', ['t', f]).code, 0, 'ar still reads it');
 });
+
+t.test('explain <a> <b> compares two .tar.gz builds as unstamp leaves them: recompressed, identical; with --recompress never, the tar inside is named', async (t) => {
+  const dir = copySample(t, 'gzip-payload/tgz-gnu');
+  const [a, b] = ['a', 'b'].map((s) => path.join(dir, s));
+  const before = [a, b].map((d) => sha256(path.join(d, 'demo.tar.gz')));
+  const auto = cli(['explain', a, b]);
+  t.equal(auto.code, 0, auto.stdout);
+  t.match(auto.stdout, /^same after +demo\.tar\.gz +\[gzip, 215 vs 212 bytes\]: identical after normalization/m);
+  const never = cli(['explain', '--recompress', 'never', a, b]);
+  t.equal(never.code, 1);
+  t.match(never.stdout, /cause: compressed archive: inflated data of deflate data differs at \+0x[0-9a-f]+ .*: it is a tar file, and --recompress never leaves files inside compressed data alone/);
+  t.same([a, b].map((d) => sha256(path.join(d, 'demo.tar.gz'))), before, 'explain writes nothing');
+});
