@@ -1147,6 +1147,8 @@ async function normalizeOnce(lib, sample, dir, file, opts) {
 
 /** Rewrites that move bytes: a zip's member order, a gzip header without its name (the file gets shorter). */
 const MOVES_BYTES = new Set(['member order', 'FNAME/FCOMMENT']);
+/** The field itself, or the same field of a member rewritten inside a container ("member x.gz (gzip): FNAME/FCOMMENT"). */
+const movesBytes = (f) => f.changed && [...MOVES_BYTES].some((m) => f.field === m || f.field.endsWith(`: ${m}`));
 /** A recompressed payload: the file gets any size. */
 const recompressed = (fields) => fields.some((f) => f.changed && /\): deflate data$/.test(f.field));
 
@@ -1159,7 +1161,7 @@ const MAX_FIELD = 4096;
  * that reorders members moves everything, so it is not checked.
  */
 function strayChange(before, after, fields) {
-  if (fields.some((f) => f.changed && MOVES_BYTES.has(f.field)) || recompressed(fields)) return undefined;
+  if (fields.some(movesBytes) || recompressed(fields)) return undefined;
   const starts = fields.filter((f) => f.changed).map((f) => f.offset).sort((a, b) => a - b);
   let k = -1;
   for (let p = 0; p < before.length; p++) {
@@ -1196,7 +1198,7 @@ async function runMutant(lib, sample, n, ctx) {
     }
     entry.status = r.status;
     const after = readFileSync(file);
-    const shortened = r.status === 'normalized' && r.fields.some((f) => f.changed && f.field === 'FNAME/FCOMMENT');
+    const shortened = r.status === 'normalized' && r.fields.some((f) => movesBytes(f) && f.field.endsWith('FNAME/FCOMMENT'));
     if (r.status === 'normalized' && recompressed(r.fields)) {
       // Any size, but still a gzip of a payload unstamp now leaves alone (checked by the second run below).
     } else if (shortened ? statSync(file).size >= bytes.length : statSync(file).size !== bytes.length) problem(`size changed from ${bytes.length} to ${statSync(file).size}`);
