@@ -167,3 +167,17 @@ t.test('a -javadoc.jar built twice (javadoc + jar under faketime): different tod
   t.notMatch(page, /2021|2023/, 'and no build date');
   t.equal(cli(['check', ...jars]).code, 0, 'clean after');
 });
+
+t.test('a jar of Java classes (0xcafebabe, like a fat Mach-O) is normalized: the deflated classes are not taken for Mach-O', { skip: ['javac', 'jar'].some((x) => !have(x)) && 'javac or jar missing' }, async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'Hello.java'), 'public class Hello { public static void main(String[] a) { System.out.println("hi"); } }\n');
+  t.equal(sh('javac', ['--release', '8', 'Hello.java'], dir).code, 0, 'javac');
+  const cls = readFileSync(path.join(dir, 'Hello.class'));
+  t.equal(cls.readUInt32BE(0), 0xcafebabe, 'a class file starts with the fat Mach-O magic');
+  t.equal(cls.readUInt32BE(4), 52, 'and its version (minor 0, major 52) reads as nfat_arch 52');
+  t.match(cli(['-v', path.join(dir, 'Hello.class')]).stdout, /skipped +.*Hello\.class: unknown format/, 'alone it is no known format');
+  t.equal(sh('jar', ['cf', 'app.jar', 'Hello.class'], dir).code, 0, 'jar');
+  const r = cli([path.join(dir, 'app.jar')]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(cli(['check', path.join(dir, 'app.jar')]).code, 0, 'normalized, then clean');
+});

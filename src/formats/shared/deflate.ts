@@ -3,7 +3,7 @@
 // the size.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants, crc32, createDeflateRaw, createInflateRaw } from 'node:zlib';
+import { constants, crc32, createDeflateRaw, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { FormatError, hex } from '../../core/errors.js';
 import { MAX_READ, type RangeReader } from '../../core/reader.js';
 
@@ -39,11 +39,24 @@ export async function* inflated(reader: RangeReader, start: number, end: number,
   state.consumed = inflate.bytesWritten;
 }
 
+/** Compressed bytes inflated at once to tell a format: a few blocks' worth (at most ~1 MiB out). */
+const HEAD_INPUT = 1024;
+
 /**
  * Up to `want` bytes from the start of the deflate stream at [start, end): enough to tell
- * a format by its magic, without inflating the rest.
+ * a format by its magic, without inflating the rest. One synchronous inflate of the first
+ * few KiB (an archive of thousands of members asks this of each); only a stream whose
+ * first KiB give too little (stored blocks of a few bytes) goes through the stream path.
  */
 export async function inflatedHead(reader: RangeReader, start: number, end: number, want: number, where: string): Promise<Buffer> {
+  const input = await reader.read(start, Math.min(end - start, HEAD_INPUT), 'compressed data');
+  let out: Buffer;
+  try {
+    out = inflateRawSync(input, { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch (e) {
+    throw new FormatError(`${where} at ${hex(start)}: deflate data cannot be inflated: it is corrupt (${(e as Error).message})`, reader.base + start);
+  }
+  if (out.length >= want || input.length === end - start) return out.subarray(0, want);
   const parts: Buffer[] = [];
   let got = 0;
   for await (const chunk of inflated(reader, start, end, where)) {
