@@ -389,3 +389,89 @@ t.test('causes recognized from bytes', async (t) => {
   t.same(at(u32(0x12345678), u32(0x12345699)), [], 'a number far from now is not a time');
   t.same(at(s('abcdefgh'), s('abcxefgh')), [], 'otherwise unknown');
 });
+
+t.test('causes recognized from bytes: Unix times side by side, and only up to a day ahead of now', async (t) => {
+  const now = Date.UTC(2026, 0, 1) / 1000;
+  const rec = (a: Buffer, b: Buffer, offset = 0x1000) => {
+    let from = 0;
+    while (a[from] === b[from]) from++;
+    let to = a.length;
+    while (a[to - 1] === b[to - 1]) to--;
+    return recognize({ a, b, offset, from, to }, now);
+  };
+  const times = (...v: number[]) => {
+    const b = Buffer.alloc(8 + v.length * 4);
+    v.forEach((x, i) => b.writeUInt32LE(x, 4 + i * 4));
+    return b;
+  };
+  // An inode's atime, ctime and mtime: 11 differing bytes that used to pass for a GUID.
+  const three = rec(times(now - 90000, now - 90000, now - 90000), times(now - 3600, now - 3600, now - 3600));
+  t.same(three.map((c) => c.kind), ['timestamp']);
+  t.match(three[0].text, /3 such values side by side/);
+  t.same(rec(times(now - 86400), times(now + 7200)).map((c) => c.kind), ['timestamp'], 'a time a few hours ahead (a clock skew) still counts');
+  t.same(rec(times(now - 86400), times(now + 30 * 86400)).map((c) => c.kind), [], 'a month ahead is not a build time');
+  // Unaligned, in a short range: a packed header field.
+  const packed = (v: number) => {
+    const b = Buffer.alloc(11);
+    b.writeUInt32BE(v, 3);
+    return b;
+  };
+  t.same(rec(packed(now - 86400), packed(now)).map((c) => c.kind), ['timestamp'], 'at an odd offset, big-endian');
+});
+
+t.test('PNG pair (ImageMagick, before normalization): every differing field named, identical after', async (t) => {
+  const a = path.join(samples, 'png/imagemagick/a/image.png');
+  const b = path.join(samples, 'png/imagemagick/b/image.png');
+  const p = json([a, b]).pairs[0];
+  t.equal(p.format, 'png');
+  t.same([p.identicalBefore, p.identicalAfter], [false, true]);
+  t.same(
+    p.fixedFields.map((f) => f.field),
+    ['tIME', 'tIME CRC', 'tEXt "date:create"', 'tEXt CRC', 'tEXt "date:modify"', 'tEXt CRC'],
+  );
+  t.equal(p.remaining.length, 0);
+});
+
+t.test('a region the format names wins over guessing: PNG tIME and date chunks, uImage ih_time, when unstamp does not rewrite them', async (t) => {
+  // --formats leaves the files alone; the structure is still read to say where bytes lie.
+  const png = json(['--formats', 'no-png', path.join(samples, 'png/imagemagick/a/image.png'), path.join(samples, 'png/imagemagick/b/image.png')]).pairs[0];
+  t.equal(png.remaining.length, 3);
+  const [time, create, modify] = png.remaining;
+  t.equal(time.cause, 'timestamp + derived', 'the tIME chunk is a timestamp (its CRC derived), not a GUID');
+  t.match(time.location, /^PNG chunk tIME \(last-modification time\) > tIME data … through .* > tIME CRC$/);
+  t.match(time.causes[0].text, /^tIME data: a timestamp field of the format/);
+  for (const [r, key] of [[create, 'date:create'], [modify, 'date:modify']] as const) {
+    t.equal(r.cause, 'timestamp + derived + ISO date', `${key}: named, and its value read as an ISO date`);
+    t.match(r.location, new RegExp(`^PNG chunk tEXt "${key}"`));
+  }
+  t.notOk(png.remaining.some((r) => /GUID/.test(r.cause)), 'no GUID');
+  const u = json(['--formats', 'no-uimage', path.join(samples, 'uimage/mkimage/a/uImage'), path.join(samples, 'uimage/mkimage/b/uImage')]).pairs[0];
+  t.equal(u.remaining.length, 1);
+  t.equal(u.remaining[0].cause, 'timestamp + derived');
+  t.match(u.remaining[0].causes[0].text, /^ih_time \(creation time\): a timestamp field/);
+  t.match(u.remaining[0].causes[1].text, /^ih_hcrc \(header CRC\): computed from the uImage header/);
+});
+
+t.test('a file of no known format: every Unix time near now is found as a timestamp (two ext2 images)', { skip: !have('mke2fs') && 'mke2fs (e2fsprogs) is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  // e2fsprogs' own test hook fixes the clock; the UUID and hash seed are fixed too, so only times differ.
+  const now = Math.floor(Date.now() / 1000);
+  const images = [now - 30 * 86400, now - 29 * 86400].map((time, i) => {
+    const file = path.join(dir, `${'ab'[i]}.img`);
+    writeFileSync(file, Buffer.alloc(256 * 1024));
+    const r = spawnSync('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '1024', '-N', '16', '-m', '0', '-U', '01234567-89ab-cdef-0123-456789abcdef', '-E', 'hash_seed=01234567-89ab-cdef-0123-456789abcdef,root_owner=0:0', file], {
+      env: { ...process.env, E2FSPROGS_FAKE_TIME: String(time) },
+    });
+    t.equal(r.status, 0, r.stderr?.toString());
+    return file;
+  });
+  const p = json(images).pairs[0];
+  t.equal(p.format, undefined, 'no format unstamp knows');
+  t.ok(p.remaining.length >= 5, `${p.remaining.length} ranges differ (superblock times, inode times)`);
+  t.same(
+    p.remaining.filter((r) => r.cause !== 'timestamp').map((r) => `${r.offset}: ${r.cause}`),
+    [],
+    'every range is a timestamp, none a GUID (an inode\'s atime, ctime and mtime side by side)',
+  );
+  t.ok(p.remaining.some((r) => /3 such values side by side/.test(r.causes[0].text)));
+});

@@ -46,7 +46,7 @@ export const root = path.resolve(here, '..');
 export const samplesDir = pristineSamples(root);
 
 /** Formats in the order the table lists them. */
-export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'tar', 'cpio', 'pyc', 'javadoc'];
+export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'tar', 'cpio', 'pyc', 'javadoc', 'png', 'mo', 'uimage', 'bflt'];
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -77,14 +77,18 @@ export function seedOf(rel, n) {
 
 /** Every sample file of the formats (the `a` side of each pair), sorted. */
 export function sampleFiles(dir = samplesDir) {
-  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip', 'tar', 'cpio', 'pyc', 'javadoc']
+  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip', 'tar', 'cpio', 'pyc', 'javadoc', 'png', 'mo', 'uimage']
     .flatMap((f) =>
       readdirSync(path.join(dir, f), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\/a$/.test(e.parentPath) && !/\.(c|txt|tbd|rc|py)$/.test(e.name))
         .map((e) => path.join(e.parentPath, e.name)),
     )
+    .concat(FIXTURE_SAMPLES.map((f) => path.join(root, f)))
     .sort();
 }
+
+/** Formats no Debian tool makes: their real file is a fixture of strip-nondeterminism's. */
+const FIXTURE_SAMPLES = ['test/fixtures/strip-nondeterminism/bflt/hello.bflt.in'];
 
 // ---------------------------------------------------------------------------------------
 // Structure map: an independent, forgiving parse of each sample.
@@ -141,6 +145,10 @@ function scan(m, b, off, len, depth = 0) {
     if ((s.readUInt32BE(0) === 0xcafebabe || s.readUInt32BE(0) === 0xcafebabf) && s.readUInt32BE(4) <= 64) return scanFat(m, b, off, len, depth);
     if (s.length >= 56 && s.subarray(0, 32).equals(MSF_MAGIC)) return scanPdb(m, b, off, len);
     if (s.readUInt32LE(0) === 0x04034b50 || s.readUInt32LE(0) === 0x06054b50) return scanZip(m, b, off, len, depth);
+    if (s.length >= 8 && s.subarray(0, 8).equals(PNG_SIGNATURE)) return scanPng(m, b, off, len);
+    if (s.length >= 28 && (s.readUInt32LE(0) === 0x950412de || s.readUInt32BE(0) === 0x950412de)) return scanMo(m, b, off, len);
+    if (s.length >= 64 && s.readUInt32BE(0) === 0x27051956) return scanUimage(m, b, off, len);
+    if (s.length >= 64 && magic8.startsWith('bFLT')) return scanBflt(m, b, off, len);
     if (s.readUInt16LE(0) === 0 && s.readUInt16LE(2) === 0xffff) return scanAnon(m, b, off, len);
     if (s[2] === 0x0d && s[3] === 0x0a && s.readUInt16LE(0) >= 3000 && s.readUInt16LE(0) < 4000) return scanPyc(m, b, off, len);
     if (s.length >= 20 && COFF_MACHINES.has(s.readUInt16LE(0)) && s.readUInt16LE(16) === 0) return scanCoff(m, b, off, len);
@@ -360,6 +368,90 @@ function scanJavadoc(m, b, off, len) {
   }
   const close = text.search(/<\/head>/i);
   if (close >= 0) [close, close + 7].forEach((x) => m.bound(off + x));
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** PNG: each chunk's length, type, data and CRC; tIME's fields; text keywords and compressed values. */
+function scanPng(m, b, off, len) {
+  m.formats.add('png');
+  m.region(off, off + 8);
+  let pos = off + 8;
+  const end = off + len;
+  for (let n = 0; pos + 12 <= end && n < 4096; n++) {
+    const length = b.readUInt32BE(pos);
+    const type = b.toString('latin1', pos + 4, pos + 8);
+    const data = pos + 8;
+    m.bound(pos);
+    m.num(pos, 4, false, `PNG ${type} length`);
+    m.region(pos, data);
+    m.bound(data);
+    if (data + length + 4 > end) return;
+    const crcAt = data + length;
+    m.bound(crcAt);
+    m.num(crcAt, 4, false, `PNG ${type} CRC`);
+    if (type === 'tIME') {
+      m.num(data, 2, false, 'PNG tIME year');
+      m.region(data, crcAt);
+    }
+    if (type === 'tEXt' || type === 'zTXt' || type === 'iTXt') {
+      const nul = b.indexOf(0, data);
+      if (nul >= 0 && nul < crcAt) {
+        m.bound(nul);
+        m.bound(nul + 1);
+        m.region(data, Math.min(crcAt, nul + 3));
+      }
+    }
+    pos = crcAt + 4;
+    m.bound(pos);
+    if (type === 'IEND') return;
+  }
+}
+
+/** gettext .mo: the header words, both string tables and the strings (the first 64 of each). */
+function scanMo(m, b, off, len) {
+  m.formats.add('mo');
+  const le = b.readUInt32LE(off) === 0x950412de;
+  m.region(off, off + 28);
+  ['revision', 'N', 'O', 'T', 'S', 'H'].forEach((what, i) => m.num(off + 4 + i * 4, 4, le, `.mo ${what}`));
+  const count = u32(b, off + 8, le) ?? 0;
+  for (const tableAt of [12, 16]) {
+    const table = u32(b, off + tableAt, le) ?? 0;
+    m.bound(off + table);
+    m.bound(off + table + count * 8);
+    for (let i = 0; i < Math.min(count, 64); i++) {
+      const at = off + table + i * 8;
+      m.num(at, 4, le, '.mo string length');
+      m.num(at + 4, 4, le, '.mo string offset', off);
+      const sl = u32(b, at, le);
+      const so = u32(b, at + 4, le);
+      if (sl !== undefined && so !== undefined) {
+        m.bound(off + so);
+        m.bound(off + so + sl);
+      }
+    }
+  }
+  const hashAt = u32(b, off + 24, le) ?? 0;
+  m.bound(off + hashAt);
+  m.bound(off + hashAt + (u32(b, off + 20, le) ?? 0) * 4);
+}
+
+/** U-Boot legacy image: the header's words and the end of the data. */
+function scanUimage(m, b, off, len) {
+  m.formats.add('uimage');
+  m.region(off, off + 64);
+  [[4, 'ih_hcrc'], [8, 'ih_time'], [12, 'ih_size'], [16, 'ih_load'], [20, 'ih_ep'], [24, 'ih_dcrc']].forEach(([at, what]) => m.num(off + at, 4, false, `uImage ${what}`));
+  [8, 28, 32, 64, 64 + (u32(b, off + 12, false) ?? 0)].forEach((x) => m.bound(off + x));
+}
+
+/** bFLT: the header's words and the segments they point to. */
+function scanBflt(m, b, off, len) {
+  m.formats.add('bflt');
+  m.region(off, off + 64);
+  ['rev', 'entry', 'data_start', 'data_end', 'bss_end', 'stack_size', 'reloc_start', 'reloc_count', 'flags', 'build_date'].forEach((what, i) => m.num(off + 4 + i * 4, 4, false, `bFLT ${what}`));
+  for (const at of [12, 16, 28]) m.bound(off + (u32(b, off + at, false) ?? 0));
+  m.bound(off + (u32(b, off + 28, false) ?? 0) + (u32(b, off + 32, false) ?? 0) * 4);
+  m.bound(off + 64);
 }
 
 /** The section table and the tables it points to, for images and objects alike. */
@@ -847,6 +939,16 @@ const KIND_TOTAL = KINDS.reduce((n, [, w]) => n + w, 0);
  */
 export function makeMutant(sample, n) {
   const rnd = mulberry32(seedOf(sample.rel, n));
+  const mutant = mutateTwice(sample, rnd);
+  // Formats that check a CRC over what the mutation hit refuse nearly every mutant at that
+  // check: half of their mutants get their CRCs made right again, so the mutation reaches
+  // the parsers behind it.
+  const repair = REPAIR[sample.format];
+  if (!repair || rnd() >= 0.5) return mutant;
+  return { bytes: repair(Buffer.from(mutant.bytes)), kind: `${mutant.kind}+crc`, what: `${mutant.what}; then its CRCs recomputed` };
+}
+
+function mutateTwice(sample, rnd) {
   const first = mutateOnce(sample, sample.bytes, rnd, false);
   if (first.bytes.length !== sample.bytes.length || rnd() >= 0.33) return withChecksums(sample, first, rnd);
   const second = mutateOnce(sample, first.bytes, rnd, true);
@@ -864,6 +966,29 @@ function withChecksums(sample, mutant, rnd) {
   for (const x of at) b.write(`${tarSum(b, x).toString(8).padStart(6, '0')}\0 `, x + 148, 'latin1');
   return { ...mutant, what: `${mutant.what}; then the tar header checksums written again` };
 }
+
+const REPAIR = {
+  /** Every PNG chunk's CRC over its type and data, as far as the chunk lengths lead. */
+  png(b) {
+    for (let pos = 8, n = 0; pos + 12 <= b.length && n < 4096; n++) {
+      const length = b.readUInt32BE(pos);
+      const crcAt = pos + 8 + length;
+      if (crcAt + 4 > b.length) break;
+      b.writeUInt32BE(crc32(b.subarray(pos + 4, crcAt)), crcAt);
+      if (b.toString('latin1', pos + 4, pos + 8) === 'IEND') break;
+      pos = crcAt + 4;
+    }
+    return b;
+  },
+  /** The uImage header CRC (ih_hcrc, with itself read as zero). */
+  uimage(b) {
+    if (b.length < 64) return b;
+    const h = Buffer.from(b.subarray(0, 64));
+    h.fill(0, 4, 8);
+    b.writeUInt32BE(crc32(h), 4);
+    return b;
+  },
+};
 
 function mutateOnce(sample, src, rnd, sizeKept) {
   const pick = (k) => Math.floor(rnd() * k);
@@ -1021,6 +1146,11 @@ const TOOLS = {
   pyc: { cmd: '/usr/bin/python3', args: (f) => ['-c', PYC_CHECK, f] },
   // html.parser reads the page and finds one well-formed generator comment in it.
   javadoc: { cmd: '/usr/bin/python3', args: (f) => ['-c', JAVADOC_CHECK, f] },
+  png: { cmd: 'pngcheck', args: (f) => ['-q', f] },
+  mo: { cmd: 'msgunfmt', args: (f) => [f] },
+  // mkimage -l exits 0 whatever it reads, and lists a header it does not accept as another
+  // image type: a legacy header it accepts (magic and header CRC) is listed with its name.
+  uimage: { cmd: 'sh', need: 'mkimage', name: 'mkimage -l F (lists Image Name)', args: (f) => ['-c', 'mkimage -l "$1" | grep -q "^Image Name:"', 'mkimage-l', f] },
 };
 const RANK = { ok: 0, warn: 1, fail: 2 };
 
@@ -1045,7 +1175,7 @@ function runTool(format, file) {
 
 function toolName(format) {
   const t = TOOLS[format];
-  return t ? `${t.cmd} ${t.args('F').join(' ')}` : format;
+  return t ? (t.name ?? `${t.cmd} ${t.args('F').join(' ')}`) : format;
 }
 
 /** Which tools are installed (the rest are not run; their checks are counted as skipped). */
@@ -1053,7 +1183,7 @@ async function availableTools() {
   const out = new Set();
   for (const [format, t] of Object.entries(TOOLS)) {
     const ok = await new Promise((resolve) => {
-      const c = spawn('sh', ['-c', `command -v ${t.cmd}`], { stdio: 'ignore' });
+      const c = spawn('sh', ['-c', `command -v ${t.need ?? t.cmd}`], { stdio: 'ignore' });
       c.on('close', (code) => resolve(code === 0));
       c.on('error', () => resolve(false));
     });
@@ -1133,9 +1263,13 @@ async function planPair(lib, pdb, image) {
   }
 }
 
-/** Options of mutant n: mostly the defaults; every fifth one the other settings. */
-function optionsOf(n) {
-  if (n % 5 !== 4) return { epoch: 0 };
+/**
+ * Options of mutant n: mostly the defaults; every fifth one the other settings. A PNG
+ * gets an epoch in 2001: pngcheck refuses a tIME year before 1995 (its own rule; the PNG
+ * spec sets none), and the default epoch 0 would fail it for every mutant.
+ */
+function optionsOf(n, format) {
+  if (n % 5 !== 4) return { epoch: format === 'png' ? 1_000_000_000 : 0 };
   return { epoch: 1_000_000_000, clamp: true, settings: { 'pe-timestamp': 'epoch', 'pdb-path': 'basename', 'zip-order': 'name', 'gzip-name': 'drop' } };
 }
 
@@ -1177,7 +1311,7 @@ const GENERIC = /^(data|range) |more than one read may take|invalid offset or le
 /** Run one mutant through every check; returns its tally entry and problems. */
 async function runMutant(lib, sample, n, ctx) {
   const { bytes, kind, what } = makeMutant(sample, n);
-  const opts = optionsOf(n);
+  const opts = optionsOf(n, sample.format);
   const dir = mkdtempSync(path.join(ctx.tmp, 'm-'));
   const file = path.join(dir, path.basename(sample.file));
   const entry = { status: 'error', toolChecked: false, toolRejectedAfter: false, problems: [] };

@@ -253,6 +253,12 @@ export interface Region {
   deflate?: boolean;
   /** The bytes are computed from other bytes (a CRC, a checksum): says from what, as the likely cause. */
   derivedFrom?: string;
+  /**
+   * What the format knows the span holds (a PNG tIME chunk, a uImage ih_time: "timestamp"):
+   * `explain` names a difference there by the region's label and this kind, rather than
+   * guessing from the bytes.
+   */
+  kind?: 'timestamp' | 'GUID' | 'build path';
 }
 
 export interface Format {

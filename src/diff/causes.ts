@@ -98,27 +98,55 @@ function renderSeconds(s: number): string {
   return `${s} (${new Date(s * 1000).toISOString().replace('T', ' ').replace('.000Z', ' UTC')})`;
 }
 
+/** How far back and ahead of now a 32-bit value is taken for a build time. */
+const TIME_BEFORE = 20 * YEAR;
+const TIME_AFTER = 86400;
+/** Ranges longer than this are not searched for a Unix time (more is another structure). */
+const TIME_SEARCH = 64;
+
 /**
- * A 32-bit value over the differing bytes that reads as a Unix time near `now` on both
- * sides: at an offset that is a multiple of 4 from `alignBase` (the file, or the member
- * it lies in), with its most significant byte the same on both sides (two build times
- * differ in their low bytes).
+ * 32-bit values that read as Unix times of the last 20 years (up to a day ahead of `now`)
+ * on both sides, at the same offsets, over differing bytes: first at offsets that are a
+ * multiple of 4 from `alignBase` (the file, or the member it lies in), then, in a short
+ * range, at any offset. Each has its most significant byte the same on both sides (two
+ * build times differ in their low bytes). Several can lie side by side (an inode's atime,
+ * ctime and mtime); `uncovered` counts the differing bytes none of them holds.
  */
-function timestampCause(w: Windows, now: number): Cause | undefined {
-  if (w.to - w.from > 4) return undefined;
-  const lo = now - 20 * YEAR;
-  const hi = now + 20 * YEAR;
+function timestampCause(w: Windows, now: number): { cause: Cause; uncovered: number } | undefined {
+  const n = w.to - w.from;
+  if (n > TIME_SEARCH) return undefined;
+  const lo = now - TIME_BEFORE;
+  const hi = now + TIME_AFTER;
   const base = w.alignBase ?? 0;
-  for (let p = w.to - 4; p <= w.from; p++) {
-    if (p < 0 || p + 4 > w.a.length || p + 4 > w.b.length || (w.offset + p - base) % 4 !== 0) continue;
-    // Four letters read as a time of these years too: text is not a timestamp.
-    if (isText(w.a.subarray(p, p + 4)) && isText(w.b.subarray(p, p + 4))) continue;
-    for (const le of [true, false]) {
-      const va = le ? w.a.readUInt32LE(p) : w.a.readUInt32BE(p);
-      const vb = le ? w.b.readUInt32LE(p) : w.b.readUInt32BE(p);
-      if (va === vb || va >>> 24 !== vb >>> 24 || va < lo || va > hi || vb < lo || vb > hi) continue;
-      return { kind: 'timestamp', text: `4 bytes at 0x${(w.offset + p).toString(16)} that read as a Unix time (32-bit ${le ? 'little' : 'big'}-endian) in no field unstamp knows: ${renderSeconds(va)} vs ${renderSeconds(vb)}` };
+  const aligned = (p: number) => (w.offset + p - base) % 4 === 0;
+  for (const pass of n <= 8 ? [true, false] : [true]) {
+    const found: { p: number; le: boolean; va: number; vb: number }[] = [];
+    for (let p = Math.max(0, w.from - 3); p < w.to; p++) {
+      if (p + 4 > w.a.length || p + 4 > w.b.length || aligned(p) !== pass) continue;
+      // Four letters read as a time of these years too: text is not a timestamp.
+      if (isText(w.a.subarray(p, p + 4)) && isText(w.b.subarray(p, p + 4))) continue;
+      for (const le of [true, false]) {
+        const va = le ? w.a.readUInt32LE(p) : w.a.readUInt32BE(p);
+        const vb = le ? w.b.readUInt32LE(p) : w.b.readUInt32BE(p);
+        if (va === vb || va >>> 24 !== vb >>> 24 || va < lo || va > hi || vb < lo || vb > hi) continue;
+        // At an odd offset, only a value that holds every differing byte and differs in
+        // its lowest byte (as two build times almost always do): zeros beside a small
+        // difference would otherwise read as a time at some shift.
+        const low = le ? p : p + 3;
+        if (!pass && (w.a[low] === w.b[low] || p > w.from || p + 4 < w.to)) continue;
+        found.push({ p, le, va, vb });
+        p += 3;
+        break;
+      }
     }
+    if (found.length === 0) continue;
+    let uncovered = 0;
+    for (let i = w.from; i < w.to; i++) if (w.a[i] !== w.b[i] && !found.some((f) => i >= f.p && i < f.p + 4)) uncovered++;
+    const first = found[0];
+    const more = found.length > 1 ? `; ${found.length} such values side by side` : '';
+    const rest = uncovered > 0 ? ` (and ${uncovered} more differing byte${uncovered === 1 ? '' : 's'} beside ${found.length > 1 ? 'them' : 'it'})` : '';
+    const text = `4 bytes at 0x${(w.offset + first.p).toString(16)} that read as a Unix time (32-bit ${first.le ? 'little' : 'big'}-endian) in no field unstamp knows: ${renderSeconds(first.va)} vs ${renderSeconds(first.vb)}${more}${rest}`;
+    return { cause: { kind: 'timestamp', text }, uncovered };
   }
   return undefined;
 }
@@ -139,11 +167,15 @@ function guidCause(w: Windows): Cause | undefined {
   return { kind: 'GUID', text: `${n} bytes of random-looking data, the shape of a GUID: ${w.a.toString('hex', w.from, w.to)} vs ${w.b.toString('hex', w.from, w.to)}` };
 }
 
-/** Binary shapes over the differing bytes: a Unix time in no known field, a GUID. */
+/**
+ * Binary shapes over the differing bytes: Unix times in no known field, a GUID.
+ */
 export function binaryCauses(w: Windows, now = Date.now() / 1000): Cause[] {
-  const t = timestampCause(w, now);
-  if (t) return [t];
   const g = guidCause(w);
+  const t = timestampCause(w, now);
+  // Times that hold every differing byte explain the range; otherwise a range of GUID
+  // shape is a GUID even if 4 of its bytes happen to read as a time.
+  if (t && (t.uncovered === 0 || !g)) return [t.cause];
   return g ? [g] : [];
 }
 

@@ -324,7 +324,7 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
         const wb = await readPatched(sb, pb, range.start - CONTEXT, end + CONTEXT);
         const offset = Math.max(0, range.start - CONTEXT);
         const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
-        const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith, recompress: opts.recompress });
+        const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, endA: where.chainEnd, endB: whereB.chainEnd, deflateSeen, formats: opts.locateWith, recompress: opts.recompress });
         out.remaining.push({
           offset: range.start,
           length: range.end - range.start,
@@ -359,6 +359,9 @@ interface RangeContext {
   derivedB: Set<number>;
   chainA: Placed[];
   chainB: Placed[];
+  /** The regions holding the range's last byte. */
+  endA: Placed[];
+  endB: Placed[];
   deflateSeen: Map<string, { pair?: { a: Inflated; b: Inflated }; causes: Cause[] }>;
   formats: readonly Format[];
   recompress: 'auto' | 'never';
@@ -395,8 +398,20 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
     });
   }
   const text = textCauses(w);
-  if (text.length > 0) return text;
+  // A span the format names as a field of a known kind (a PNG tIME chunk, a uImage
+  // ih_time) is that, whatever its bytes look like: the name wins over guessing.
   const innerA = c.chainA[c.chainA.length - 1];
+  const known = knownField(c.chainA) ?? knownField(c.endA) ?? knownField(c.chainB) ?? knownField(c.endB);
+  if (known) {
+    const shown = showBytes(w.a.subarray(w.from, w.to), w.b.subarray(w.from, w.to));
+    const out: Cause[] = [{ kind: known.kind!, text: `${known.label}: a ${known.kind} field of the format, ${shown.a} vs ${shown.b}` }];
+    // The range may also hold a checksum over that field (a PNG chunk's CRC, a uImage ih_hcrc).
+    for (const r of [innerA, c.endA[c.endA.length - 1]]) {
+      if (r && r !== known && r.derivedFrom && !out.some((x) => x.text.startsWith(`${r.label}:`))) out.push({ kind: 'derived', text: `${r.label}: ${r.derivedFrom}, which differs` });
+    }
+    return [...out, ...text];
+  }
+  if (text.length > 0) return text;
   if (innerA?.derivedFrom) return [{ kind: 'derived', text: `${innerA.label}: ${innerA.derivedFrom}, which differs` }];
   const deflateA = [...c.chainA].reverse().find((r) => r.deflate);
   const deflateB = [...c.chainB].reverse().find((r) => r.deflate);
@@ -419,6 +434,12 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
   }
   const member = [...c.chainA].reverse().find((r) => r.member);
   return binaryCauses({ ...w, alignBase: member?.start ?? 0 });
+}
+
+/** The innermost region holding the range, if the format says what kind of field it is. */
+function knownField(chain: Placed[]): Placed | undefined {
+  const inner = chain[chain.length - 1];
+  return inner?.kind ? inner : undefined;
 }
 
 /** The path of `file` below `top`, as bytes, or undefined if it is not below it. */

@@ -17,6 +17,8 @@ export interface Location {
   label: string;
   /** Every region that holds the offset, outermost first. */
   chain: Placed[];
+  /** The same for the last byte of the range. */
+  chainEnd: Placed[];
 }
 
 const MAX_LEVELS = 4;
@@ -73,14 +75,12 @@ export class Locator {
 
   async locate(start: number, end: number): Promise<Location> {
     const chain = await this.chain(start);
-    if (chain.length === 0) return { label: (await this.structure(0, this.source.size, 0)).fallback, chain };
+    const chainEnd = end - 1 > start ? await this.chain(end - 1) : chain;
+    if (chain.length === 0) return { label: (await this.structure(0, this.source.size, 0)).fallback, chain, chainEnd };
     let label = describe(chain, start);
-    if (end - 1 > start) {
-      const last = await this.chain(end - 1);
-      const inner = chain[chain.length - 1];
-      if (inner && !last.includes(inner) && last.length > 0) label += ` … through ${describe(last, end - 1)}`;
-    }
-    return { label, chain };
+    const inner = chain[chain.length - 1];
+    if (inner && !chainEnd.includes(inner) && chainEnd.length > 0) label += ` … through ${describe(chainEnd, end - 1)}`;
+    return { label, chain, chainEnd };
   }
 }
 

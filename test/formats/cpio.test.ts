@@ -184,6 +184,35 @@ t.test('crc: c_check of an entry whose gzip or ar inside was normalized is the s
   t.match(x.files['notes.txt.gz'], /^file 644 gunzip /);
 });
 
+t.test('crc inside crc around a gzip with FHCRC: every checksum derived after the values inside it', { skip: !tools && 'cpio is not installed' }, async (t) => {
+  // GNU cpio -H crc over the zlib-full pair (a gzip whose FHCRC covers its MTIME), and a
+  // second crc archive around that one: FHCRC, then the inner c_check, then the outer.
+  const dir = tempDir(t);
+  for (const side of ['a', 'b']) {
+    const work = path.join(dir, `work-${side}`);
+    mkdirSync(work);
+    cpSync(path.join(samples, 'gzip/zlib-full', side, 'full.gz'), path.join(work, 'full.gz'));
+    const inner = spawnSync('sh', ['-c', 'echo full.gz | cpio --quiet -o -H crc > inner.cpio && echo inner.cpio | cpio --quiet -o -H crc > outer.cpio'], { cwd: work });
+    t.equal(inner.status, 0, `cpio made the archives of ${side}`);
+    mkdirSync(path.join(dir, side));
+    cpSync(path.join(work, 'outer.cpio'), path.join(dir, side, 'outer.cpio'));
+  }
+  const a = path.join(dir, 'a', 'outer.cpio');
+  const b = path.join(dir, 'b', 'outer.cpio');
+  t.not(sha256(a), sha256(b), 'the two builds differ before');
+  const r = cli(['-v', path.join(dir, 'a'), path.join(dir, 'b')]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /inner\.cpio: full\.gz: FHCRC: 0x[0-9a-f]+ -> 0x[0-9a-f]+/);
+  t.match(r.stdout, /inner\.cpio: entry full\.gz c_check: 0x[0-9a-f]+ -> 0x[0-9a-f]+/);
+  t.match(r.stdout, /entry inner\.cpio c_check: 0x[0-9a-f]+ -> 0x[0-9a-f]+/);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  // cpio -i checks each c_check (extract() fails on any "checksum error"); gunzip checks FHCRC.
+  const outer = extract(t, a);
+  const innerFile = path.join(tempDir(t), 'inner.cpio');
+  writeFileSync(innerFile, Buffer.from(outer.files['inner.cpio'].split(' ')[2], 'hex'));
+  t.match(extract(t, innerFile).files['full.gz'], /^file [0-7]+ gunzip [0-9a-f]+$/, 'the gzip inside still decompresses');
+});
+
 t.test('--clamp: only dates after the epoch are lowered', { skip: !tools && 'cpio is not installed' }, async (t) => {
   const dir = copySample(t, 'cpio/gnu-newc');
   const a = path.join(dir, 'a', 'demo.cpio');

@@ -58,7 +58,7 @@ async function planCheck(ctx: PlanContext, h: Header, memberPlanned: boolean): P
     offset: h.offset + f.offset,
     size: f.size,
     field: `${label(h)} c_check`,
-    stage: 0,
+    stage: S.CHECK_STAGE_BASE - ctx.depth,
     range: { start: h.dataStart, end: h.dataEnd },
     createHasher: () => {
       let s = 0;

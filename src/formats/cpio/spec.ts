@@ -184,3 +184,10 @@ export const S_IFBLK = 0o060000;
  * every number 0 but c_nlink 1 (c_namesize and c_filesize kept).
  */
 export const TRAILER_NLINK = 1;
+
+/**
+ * The stage of the crc c_check: after every value derived inside the entry's data (a
+ * gzip's FHCRC, a zip's CRC-32s, a Mach-O's code slots, all below this), and, like zip's
+ * CRCs, a deeper container's sums before the one holding it: CHECK_STAGE_BASE - depth.
+ */
+export const CHECK_STAGE_BASE = 100;
