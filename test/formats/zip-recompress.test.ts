@@ -181,3 +181,34 @@ t.test('a jar of Java classes (0xcafebabe, like a fat Mach-O) is normalized: the
   t.equal(r.code, 0, r.stderr);
   t.equal(cli(['check', path.join(dir, 'app.jar')]).code, 0, 'normalized, then clean');
 });
+
+t.test('a PNG deflated in a jar (ImageMagick + jar under faketime): its tIME and date texts normalized, the jar identical, pngcheck accepts the PNG', { skip: ['convert', 'jar', 'faketime', 'pngcheck'].some((x) => !have(x)) && 'convert, jar, faketime or pngcheck missing' }, async (t) => {
+  const dir = tempDir(t);
+  const jars = ['2021-03-04 05:06:07', '2023-09-10 11:12:13'].map((clock, i) => {
+    const src = path.join(dir, `d${i}`);
+    mkdirSync(path.join(src, 'img'), { recursive: true });
+    t.equal(sh('faketime', ['-f', `@${clock}`, 'convert', '-size', '16x16', 'xc:red', path.join(src, 'img', 'red.png')]).code, 0, 'convert');
+    const jar = path.join(dir, `app${i}.jar`);
+    t.equal(sh('faketime', ['-f', `@${clock}`, 'jar', 'cf', jar, '-C', src, 'img/red.png']).code, 0, 'jar');
+    return jar;
+  });
+  const [a, b] = jars;
+  t.not(sha256(a), sha256(b));
+  const pixels = (f: string) => {
+    const png = path.join(tempDir(t), 'p.png');
+    writeFileSync(png, members(f).get('img/red.png')!);
+    return sh('convert', [png, 'rgba:-']).stdout;
+  };
+  const before = pixels(a);
+  // pngcheck takes no tIME before 1996: an epoch it accepts.
+  const r = cli(['-v', '--epoch', '1700000000', ...jars]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /img\/red\.png \(png\): tIME: 1614834367 .* -> 1700000000/);
+  t.match(r.stdout, /img\/red\.png \(png\): deflate data: deflated \(\d+ bytes\) -> recompressed at level 6/);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  const png = path.join(dir, 'red.png');
+  writeFileSync(png, members(a).get('img/red.png')!);
+  t.equal(sh('pngcheck', [png]).code, 0, 'pngcheck accepts the PNG from the jar');
+  t.ok(pixels(a).equals(before), 'same pixels');
+  t.equal(cli(['check', '--epoch', '1700000000', ...jars]).code, 0, 'clean after');
+});
