@@ -212,3 +212,38 @@ t.test('a PNG deflated in a jar (ImageMagick + jar under faketime): its tIME and
   t.ok(pixels(a).equals(before), 'same pixels');
   t.equal(cli(['check', '--epoch', '1700000000', ...jars]).code, 0, 'clean after');
 });
+
+t.test('bsdtar zip64 (zip64 extras in every local header, data descriptors with 8-byte sizes, zip64 end records): a deflated .a recompressed, the pair identical', { skip: ['bsdtar', 'ar', 'unzip'].some((x) => !have(x)) && 'bsdtar, ar or unzip missing' }, async (t) => {
+  const dir = tempDir(t);
+  const zips = [0, 1].map((side) => {
+    const src = path.join(dir, `z-${side}`);
+    mkdirSync(src);
+    writeFileSync(path.join(src, 'libx.a'), readFileSync(makeAr(dir, side)));
+    writeFileSync(path.join(src, 'after.txt'), 'a member after the recompressed one\n');
+    for (const f of ['libx.a', 'after.txt']) utimesSync(path.join(src, f), 1600000000 + side * 1e7, 1600000000 + side * 1e7);
+    const out = path.join(dir, `${side}.zip`);
+    t.equal(sh('bsdtar', ['--format', 'zip', '--options', 'zip:zip64', '-cf', out, '-C', src, 'libx.a', 'after.txt']).code, 0, 'bsdtar');
+    return out;
+  });
+  const [a, b] = zips;
+  const raw = readFileSync(a);
+  t.ok(raw.includes(Buffer.from([0x50, 0x4b, 6, 6])), 'bsdtar wrote a zip64 end of central directory record');
+  t.equal(raw.readUInt32LE(18), 0xffffffff, 'and the local sizes in a zip64 extra');
+  const expected = normalizedAlone(t, members(a).get('libx.a')!, 'libx.a');
+  const r = cli(['-v', ...zips]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /libx\.a \(ar\): deflate data: deflated \(\d+ bytes\) -> recompressed/);
+  t.equal(sha256(a), sha256(b), 'byte-identical after');
+  t.equal(sh('unzip', ['-tqq', a]).code, 0, 'unzip -t accepts it');
+  t.equal(sh('bsdtar', ['-tf', a]).code, 0, 'bsdtar reads it');
+  const after = members(a);
+  t.ok(after.get('libx.a')!.equals(expected), 'the .a is what unstamp makes of it alone');
+  t.equal(after.get('after.txt')!.toString(), 'a member after the recompressed one\n');
+  // The zip64 end record points at the central directory where it now is.
+  const out = readFileSync(a);
+  const z64 = out.lastIndexOf(Buffer.from([0x50, 0x4b, 6, 6]));
+  const cd = Number(out.readBigUInt64LE(z64 + 48));
+  t.equal(out.readUInt32LE(cd), 0x02014b50, 'zip64 end record: central directory offset right');
+  t.equal(Number(out.readBigUInt64LE(out.lastIndexOf(Buffer.from([0x50, 0x4b, 6, 7])) + 8)), z64, 'zip64 locator: record offset right');
+  t.equal(cli(['check', ...zips]).code, 0, 'clean after');
+});

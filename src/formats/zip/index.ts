@@ -51,7 +51,7 @@ export const zip: Format = {
   ],
   leftAlone: [
     'compressed data of members no format claims (only their first 512 bytes are inflated, to tell), names, member order, comments, prefixed data, bytes appended after the archive',
-    'deflated members that are encrypted, or whose sizes need zip64; with --recompress never, every deflated member (what would change is listed as kept)',
+    'deflated members that are encrypted, or whose central directory sizes are in a zip64 extra (a local zip64 extra, as bsdtar writes, is rewritten); with --recompress never, every deflated member (what would change is listed as kept)',
     'the DOS time of entries encrypted with a data descriptor (it is the password check byte)',
     'unknown extra fields, and zipalign\'s zero padding at the end of a local extra field (an aligned APK stays aligned)',
     'an APK signed with APK Signature Scheme v2 or later (an APK Signing Block before the central directory): skipped whole, as any change breaks its signatures',

@@ -79,19 +79,33 @@ async function readArchive(r: RangeReader): Promise<Archive> {
   return { members, end, cdStart, cdEnd };
 }
 
-/** A zip64 extra (0x0001) among the extra fields of a local header: its sizes would be 8 bytes. */
-function hasZip64(local: Buffer): boolean {
-  const x = local.subarray(S.LOCAL_HEADER_SIZE + local.readUInt16LE(S.lfh_name_length));
-  for (let pos = 0; pos + 4 <= x.length; pos += 4 + x.readUInt16LE(pos + 2)) if (x.readUInt16LE(pos) === S.EXTRA_ZIP64) return true;
-  return false;
+/**
+ * Where a local header's zip64 extra (0x0001) holds the sizes: APPNOTE 4.5.3 puts the
+ * uncompressed size, then the compressed size, each only if its 32-bit field is
+ * 0xffffffff. Offsets are in the local header buffer; undefined if it has no zip64 extra.
+ */
+function localZip64(local: Buffer): { usize?: number; csize?: number } | undefined {
+  const extraAt = S.LOCAL_HEADER_SIZE + local.readUInt16LE(S.lfh_name_length);
+  const x = local.subarray(extraAt);
+  for (let pos = 0; pos + 4 <= x.length; pos += 4 + x.readUInt16LE(pos + 2)) {
+    if (x.readUInt16LE(pos) !== S.EXTRA_ZIP64) continue;
+    const size = x.readUInt16LE(pos + 2);
+    const out: { usize?: number; csize?: number } = {};
+    let at = pos + 4;
+    if (local.readUInt32LE(S.lfh_uncompressed_size) === 0xffffffff && at + 8 <= pos + 4 + size) (out.usize = extraAt + at), (at += 8);
+    if (local.readUInt32LE(S.lfh_compressed_size) === 0xffffffff && at + 8 <= pos + 4 + size) out.csize = extraAt + at;
+    return out;
+  }
+  return undefined;
 }
 
 /**
- * Whether a member could be recompressed at all, else why not (noted only for a member
- * of a known format). Encrypted data, sizes past 32 bits and stored members never are.
+ * Whether a member can be recompressed: deflated, not encrypted, its data inside its
+ * span, and its sizes in the central directory's 32-bit fields (a local zip64 extra, as
+ * bsdtar writes for every entry, is rewritten with the new sizes).
  */
 function eligible(m: Member): boolean {
-  return m.method === S.METHOD_DEFLATED && !(m.flags & S.FLAG_ENCRYPTED) && m.csize !== 0xffffffff && m.usize !== 0xffffffff && !hasZip64(m.local) && m.data + m.csize <= m.end;
+  return m.method === S.METHOD_DEFLATED && !(m.flags & S.FLAG_ENCRYPTED) && m.csize !== 0xffffffff && m.usize !== 0xffffffff && m.data + m.csize <= m.end;
 }
 
 /**
@@ -252,14 +266,18 @@ export async function writeRewritten(r: RangeReader, out: (chunk: Buffer) => Pro
     try {
       const d = await deflate(p.chunks(), memberLevel(m.flags), (c) => deflated.write(c));
       const header = Buffer.from(m.local);
-      const descriptor = m.flags & S.FLAG_DATA_DESCRIPTOR ? await newDescriptor(r, m, d) : Buffer.alloc(0);
+      const z64 = localZip64(header);
+      const descriptor = m.flags & S.FLAG_DATA_DESCRIPTOR ? await newDescriptor(r, m, d, z64 !== undefined) : Buffer.alloc(0);
       const localZero = header.readUInt32LE(S.lfh_crc32) === 0 && header.readUInt32LE(S.lfh_compressed_size) === 0 && header.readUInt32LE(S.lfh_uncompressed_size) === 0;
       // With a data descriptor the local header may hold zeros (a streaming writer): kept so.
       if (!(m.flags & S.FLAG_DATA_DESCRIPTOR && localZero)) {
         header.writeUInt32LE(d.crc >>> 0, S.lfh_crc32);
-        header.writeUInt32LE(d.compressedSize, S.lfh_compressed_size);
-        header.writeUInt32LE(d.size, S.lfh_uncompressed_size);
+        // A size that a zip64 extra holds keeps 0xffffffff here; the extra gets the value.
+        if (z64?.csize === undefined) header.writeUInt32LE(d.compressedSize, S.lfh_compressed_size);
+        if (z64?.usize === undefined) header.writeUInt32LE(d.size, S.lfh_uncompressed_size);
       }
+      if (z64?.usize !== undefined) header.writeBigUInt64LE(BigInt(d.size), z64.usize);
+      if (z64?.csize !== undefined) header.writeBigUInt64LE(BigInt(d.compressedSize), z64.csize);
       if (d.compressedSize >= 0xffffffff || d.size >= 0xffffffff) throw new FormatError(`member ${m.name}: normalized, it no longer fits 32-bit sizes`, r.base + m.entry.local);
       await emit(header);
       for await (const c of chunksOf(deflated)) await emit(c);
@@ -286,14 +304,15 @@ export async function writeRewritten(r: RangeReader, out: (chunk: Buffer) => Pro
 }
 
 /** The data descriptor after a recompressed member: as the original was laid out (signature or not), new values. */
-async function newDescriptor(r: RangeReader, m: Member, d: { crc: number; size: number; compressedSize: number }): Promise<Buffer> {
+async function newDescriptor(r: RangeReader, m: Member, d: { crc: number; size: number; compressedSize: number }, zip64: boolean): Promise<Buffer> {
   const signed = m.data + m.csize + 4 <= m.end && (await r.read(m.data + m.csize, 4, 'data descriptor')).readUInt32LE(0) === S.DATA_DESCRIPTOR_SIGNATURE;
-  const b = Buffer.alloc(signed ? 16 : 12);
+  // APPNOTE 4.3.9.2: with a zip64 extra in the local header, the descriptor's sizes are 8 bytes.
+  const width = zip64 ? 8 : 4;
+  const b = Buffer.alloc((signed ? 8 : 4) + 2 * width);
   let at = 0;
   if (signed) at = b.writeUInt32LE(S.DATA_DESCRIPTOR_SIGNATURE, 0);
   at = b.writeUInt32LE(d.crc >>> 0, at);
-  at = b.writeUInt32LE(d.compressedSize, at);
-  b.writeUInt32LE(d.size, at);
+  for (const v of [d.compressedSize, d.size]) at = width === 8 ? b.writeBigUInt64LE(BigInt(v), at) : b.writeUInt32LE(v, at);
   return b;
 }
 
