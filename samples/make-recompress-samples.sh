@@ -23,6 +23,9 @@
 #   tgz-bsdtar bsdtar -czf (libarchive's own gzip writer)
 #   cpio-gz    cpio -o -H newc | gzip -9 (inode numbers differ: each build copies its inputs afresh)
 #   deb        dpkg-deb -Zgzip --build: an ar holding control.tar.gz and data.tar.gz (the nested case)
+#   zip-a      zip (Info-ZIP) with the ar deflated in it (zip's recompress path)
+#   zip64-a    bsdtar --options zip:zip64 with the ar deflated in it (local zip64 extras,
+#              8-byte data descriptors, zip64 end records)
 #
 # Tools: GNU ar, GNU gzip, GNU tar, bsdtar, GNU cpio, dpkg-deb, Info-ZIP zip, faketime (versions in VERSIONS.txt beside the pairs).
 # The script is idempotent: it deletes samples/gzip-payload and recreates it.
@@ -52,11 +55,12 @@ inputs() {
   eval "chown \"\${OWNER_$b}\" \"$d/hello.txt\" \"$d/data.txt\""
 }
 
+cc -shared -fPIC -O2 -Wall -o "$W/fake-ctime.so" "$HERE/zip/tools/fake-ctime.c" -ldl
 rm -rf "$OUT"
 for b in a b; do
   in="$W/in-$b"
   inputs "$b" "$in"
-  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi tgz-gnu tgz-pax-9 tgz-bsdtar cpio-gz deb; do mkdir -p "$OUT/$v/$b"; done
+  for v in a-gz-9 a-gz-1 zip-gz gz-gz multi tgz-gnu tgz-pax-9 tgz-bsdtar cpio-gz deb zip-a zip64-a; do mkdir -p "$OUT/$v/$b"; done
   (cd "$in" && at "$b" ar rcU lib.a hello.txt data.txt)
   # gzip stores its input's mtime: that of a file the build just made, i.e. the clock.
   eval "touch -d \"\${CLOCK_$b} UTC\" \"$in/lib.a\""
@@ -99,6 +103,13 @@ for b in a b; do
   eval "chown -R \"\${OWNER_$b}\" \"$pkg\""
   eval "find \"$pkg\" -exec touch -h -d \"\${MTIME_$b}\" {} +"
   at "$b" dpkg-deb -Zgzip --build "$pkg" "$OUT/deb/$b/demo.deb" > /dev/null
+  eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt\" \"$in/lib.a\""
+  (cd "$in" && at "$b" zip -q -X "$OUT/zip-a/$b/demo.zip" hello.txt lib.a)
+  eval "touch -d \"\${MTIME_$b}\" \"$in/hello.txt\" \"$in/lib.a\""
+  # bsdtar records each file's ctime, which the kernel sets for real: the zip samples'
+  # shim (samples/zip/tools/fake-ctime.c) makes stat() report the build's clock instead.
+  eval "FAKE_CTIME=\$(date -d \"\${CLOCK_$b} UTC\" +%s)" LD_PRELOAD="$W/fake-ctime.so" \
+    at "$b" bsdtar --format zip --options zip:zip64 -cf "$OUT/zip64-a/$b/demo.zip" -C "$in" hello.txt lib.a
 done
 
 {
