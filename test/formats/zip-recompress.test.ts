@@ -5,7 +5,7 @@ import t from 'tap';
 import { chownSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { cli, expectRefused, have, sh, sha256, tempDir } from '../helpers.js';
+import { cli, copySample, expectRefused, have, sh, sha256, tempDir } from '../helpers.js';
 
 const PY = '/usr/bin/python3';
 
@@ -247,3 +247,17 @@ t.test('bsdtar zip64 (zip64 extras in every local header, data descriptors with 
   t.equal(Number(out.readBigUInt64LE(out.lastIndexOf(Buffer.from([0x50, 0x4b, 6, 7])) + 8)), z64, 'zip64 locator: record offset right');
   t.equal(cli(['check', ...zips]).code, 0, 'clean after');
 });
+
+for (const v of ['zip-a', 'zip64-a']) {
+  t.test(`samples gzip-payload/${v}: the deflated .a recompressed, the pair identical, unzip -t and zipfile accept it`, { skip: !have('unzip') && 'unzip missing' }, async (t) => {
+    const dir = copySample(t, `gzip-payload/${v}`);
+    const [a, b] = ['a', 'b'].map((s) => path.join(dir, s, 'demo.zip'));
+    t.not(sha256(a), sha256(b));
+    const expected = normalizedAlone(t, members(a).get('lib.a')!, 'lib.a');
+    t.equal(cli([dir]).code, 0);
+    t.equal(sha256(a), sha256(b), 'byte-identical after');
+    t.equal(sh('unzip', ['-tqq', a]).code, 0, 'unzip -t accepts it');
+    t.ok(members(a).get('lib.a')!.equals(expected), 'the .a is what unstamp makes of it alone');
+    t.equal(cli(['check', dir]).code, 0, 'clean after');
+  });
+}
