@@ -137,7 +137,7 @@ async function normalizePayload(
     const format = await detectFormat(formats, RangeReader.of(source));
     if (!format) return void (await closeAll());
     label = `${name} (${format.name})`;
-    if (depth >= MAX_PAYLOAD_DEPTH) throw new FormatError(`${label}: payloads nested deeper than ${MAX_PAYLOAD_DEPTH} levels`, 0);
+    if (depth >= MAX_PAYLOAD_DEPTH) throw new FormatError(`payloads nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
     const notes: string[] = [];
     const prefix = (field: string) => `${label}: ${field}`;
     let plan;
@@ -174,7 +174,8 @@ async function normalizePayload(
   } catch (e) {
     await closeAll();
     // Offsets inside a payload are not offsets of the file: the caller names where it lies.
-    if (planning && e instanceof FormatError) throw new FormatError(`${label}: ${e.message} (offsets in the decoded bytes)`);
+    const marked = (m: string) => (m.endsWith('(offsets in the decoded bytes)') ? m : `${m} (offsets in the decoded bytes)`);
+    if (planning && e instanceof FormatError) throw new FormatError(`${label}: ${marked(e.message)}`);
     throw e;
   }
 }

@@ -258,3 +258,17 @@ t.test('explain <a> <b> compares two .tar.gz builds as unstamp leaves them: reco
   t.match(never.stdout, /cause: compressed archive: inflated data of deflate data differs at \+0x[0-9a-f]+ .*: it is a tar file, and --recompress never leaves files inside compressed data alone/);
   t.same([a, b].map((d) => sha256(path.join(d, 'demo.tar.gz'))), before, 'explain writes nothing');
 });
+
+t.test('payloads nested deeper than 8 levels (a gzip in a gzip in a gzip...) are refused with a clear message, untouched', async (t) => {
+  let bytes = readFileSync(path.join(samples, 'gzip-payload/a-gz-9/a/lib.a.gz'));
+  for (let i = 0; i < 9; i++) bytes = gzipSync(bytes);
+  await expectRefused(t, { name: 'deep', file: 'deep.gz', bytes, message: /gzip data at 0xa: payload \(gzip\): gzip data at 0xa: payload \(gzip\): .*payloads nested deeper than 8 levels \(offsets in the decoded bytes\); left untouched/ });
+  // Eight levels are fine: normalized all the way down.
+  let ok = readFileSync(path.join(samples, 'gzip-payload/a-gz-9/a/lib.a.gz'));
+  for (let i = 0; i < 6; i++) ok = gzipSync(ok);
+  const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'ok.gz'), ok);
+  const r = cli(['-v', path.join(dir, 'ok.gz')]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /payload \(gzip\): payload \(gzip\): .*payload \(ar\): member hello\.txt ar_date/);
+});
