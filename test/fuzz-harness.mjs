@@ -14,7 +14,9 @@
 //   - a skipped or clean file is untouched;
 //   - a gzip whose payload is a known format (samples/gzip-payload) also gets 'payload'
 //     mutants: the payload inflated, mutated by its own structure map, deflated again
-//     behind the original header, so the recompress path meets broken payloads in valid gzips;
+//     behind the original header, so the recompress path meets broken payloads in valid gzips
+//     (the zips there, an ar deflated inside, meet it through the zip's own mutants);
+//   - a recompressed file (a field "...): deflate data") may change size either way;
 //   - a normalized file is still accepted by an independent tool (ar t, gzip -t,
 //     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t, tar -tvf, cpio -t) if the mutant was, and
 //     a second run reports it clean and changes nothing.
