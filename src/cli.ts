@@ -62,7 +62,7 @@ function globalOptions<T>(y: Argv<T>) {
       type: 'string',
       choices: ['auto', 'never'],
       default: 'auto',
-      describe: '"auto": a payload only reachable by decompressing (the tar of a .tar.gz, a deflated zip member of a known format) is decompressed, normalized and compressed again (temporary file and atomic rename); "never": strictly in place, such payloads are only noted',
+      describe: '"auto": a payload only reachable by decompressing (the tar of a .tar.gz, a deflated zip member of a known format) is decompressed, normalized and compressed again (temporary file and atomic rename); "never": strictly in place, what a recompress would change is listed as kept',
     })
     .options(
       Object.fromEntries(

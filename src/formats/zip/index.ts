@@ -19,7 +19,7 @@ export const zip: Format = {
   options: [
     {
       name: 'zip-order',
-      describe: '"name" rewrites archives with members sorted by name (raw bytes copied, no recompression; temporary file and atomic rename); "keep" leaves the order',
+      describe: '"name" rewrites archives with members sorted by name (their bytes copied as they are, unless --recompress recompresses one; temporary file and atomic rename); "keep" leaves the order',
       choices: ['keep', 'name'],
       default: 'keep',
     },
