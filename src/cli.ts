@@ -42,6 +42,7 @@ interface Global {
   quiet: boolean;
   verbose: boolean;
   'set-mtime': boolean;
+  recompress: string;
 }
 
 function globalOptions<T>(y: Argv<T>) {
@@ -57,6 +58,12 @@ function globalOptions<T>(y: Argv<T>) {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every field changed, old -> new, and clean/skipped files' })
     .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" })
+    .option('recompress', {
+      type: 'string',
+      choices: ['auto', 'never'],
+      default: 'auto',
+      describe: '"auto": a payload only reachable by decompressing (the tar of a .tar.gz, a deflated zip member of a known format) is decompressed, normalized and compressed again (temporary file and atomic rename); "never": strictly in place, what a recompress would change is listed as kept',
+    })
     .options(
       Object.fromEntries(
         formatOptions.map((o) => [o.name, { type: 'string' as const, choices: o.choices, describe: `${o.describe} (default ${o.default})` }]),
@@ -78,6 +85,7 @@ function optionsFrom(argv: Global): Options {
     clamp: argv.clamp,
     formats: list(argv.formats),
     setMtime: argv['set-mtime'],
+    recompress: argv.recompress as Options['recompress'],
     settings,
   };
 }

@@ -14,7 +14,7 @@ import { allFormats } from './formats/index.js';
 export { allFormats } from './formats/index.js';
 export { FormatError, UsageError } from './core/errors.js';
 export { parseEpoch, renderTime, defaultEpoch, MAX_EPOCH } from './core/time.js';
-export type { Format, FieldDoc, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher } from './core/format.js';
+export type { Format, FieldDoc, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher, SiblingFile } from './core/format.js';
 export type { FileResult, FieldResult, FileStatus, RunResult, Summary, Mode } from './core/engine.js';
 
 export interface Options {
@@ -30,6 +30,12 @@ export interface Options {
   exclude?: readonly string[];
   /** Also set each normalized or clean file's own mtime to the epoch. */
   setMtime?: boolean;
+  /**
+   * 'auto' (default): a payload that can only be normalized by decompressing it (the tar of
+   * a .tar.gz, a deflated zip member of a known format) is decompressed, normalized and
+   * compressed again. 'never': strictly in place; such payloads are only noted.
+   */
+  recompress?: 'auto' | 'never';
   /** Format options by name, e.g. { 'pe-timestamp': 'epoch' } (see `unstamp formats`). */
   settings?: Readonly<Record<string, string>>;
   onResult?: (r: FileResult) => void;
@@ -63,6 +69,11 @@ function checkSettings(given: Readonly<Record<string, string>>): void {
   }
 }
 
+function recompressOf(v: string | undefined): 'auto' | 'never' {
+  if (v === undefined || v === 'auto' || v === 'never') return v ?? 'auto';
+  throw new UsageError(`--recompress: '${v}' is not one of auto, never`);
+}
+
 /** Options as the engine takes them: defaults filled in, names checked. */
 export function engineOptions(mode: Mode, opts: Options): EngineOptions {
   const formats = selectFormats(opts.formats);
@@ -73,6 +84,7 @@ export function engineOptions(mode: Mode, opts: Options): EngineOptions {
     clamp: opts.clamp ?? false,
     formats,
     setMtime: opts.setMtime ?? false,
+    recompress: recompressOf(opts.recompress),
     settings: resolveSettings(allFormats, opts.settings),
   };
 }

@@ -52,6 +52,7 @@ export function reportFile(r: FileResult, o: ReportOptions): void {
       const line = fieldLine(f, false);
       if (line) o.out(line);
     }
+    for (const k of r.kept ?? []) o.out(`    kept: ${k}`);
   }
 }
 
@@ -76,6 +77,7 @@ export function explainLines(r: FileResult): string[] {
   const lines = [`${shownPath(r)}: ${r.format}, ${plural(r.size, 'byte')}; ${plural(r.fields.length, 'field')} found, ${changed} would change (${plural(r.bytesChanged, 'byte')})`];
   for (const f of r.fields) lines.push(fieldLine(f, true)!);
   for (const n of r.notes) lines.push(`  left alone: ${n}`);
+  for (const k of r.kept ?? []) lines.push(`  kept: ${k}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   return lines;
 }

@@ -1,11 +1,13 @@
 import { lstat, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { constants, type BigIntStats } from 'node:fs';
 import os from 'node:os';
+import nodePath from 'node:path';
 import pMap from 'p-map';
-import type { Format, FormatRewrite, PlanOptions } from './format.js';
+import { MAX_SIBLING, type Format, type FormatRewrite, type PlanOptions, type RewriteChange, type RewriteTools, type SiblingFile } from './format.js';
+import { rewriteTools } from './payload.js';
 import { FormatError, NotWritten, SkipFile } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
-import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
+import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type OnDisk, type Plan } from './plan.js';
 import { baseOf, dirOf, fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from './paths.js';
 import { restoreTimes, type Times } from './utimes.js';
 import { copyAttributes } from './xattr.js';
@@ -38,6 +40,8 @@ export interface FileResult {
   bytesChanged: number;
   notes: string[];
   warnings: string[];
+  /** Changes the settings kept from being made (--recompress never), when there are any. */
+  kept?: string[];
   /** Why a file was skipped. */
   reason?: string;
   error?: { message: string; offset?: number };
@@ -51,6 +55,8 @@ export interface EngineOptions extends PlanOptions {
   formats: readonly Format[];
   /** Also set the file's own mtime to the epoch (normalize only). */
   setMtime: boolean;
+  /** 'auto': a rewrite may decompress a payload, normalize it and compress it again; 'never': strictly in place. */
+  recompress: 'auto' | 'never';
   /** Called with each file's plan once it is built (explain of two builds compares them). */
   onPlan?: (path: FilePath, plan: Plan) => void;
 }
@@ -193,6 +199,60 @@ async function openFile(file: Target, flags: number, held?: Folder): Promise<Fil
   }
 }
 
+/**
+ * Another file a planner reads beside this one (PlanContext.sibling): a name in the file's
+ * folder, or one folder up ("../mod.py"). The lookup starts from the folder the walk found
+ * the file in, held open and checked to be that folder; ".." is that folder's parent, taken only
+ * if its entry of that name is the held folder itself (Folder.parent); the last name is opened
+ * with O_NOFOLLOW (a symlink is never followed) and O_NONBLOCK (a FIFO put there cannot
+ * hang the run), and must be a regular file of at most MAX_SIBLING bytes. It is only read.
+ * Anything else, or any error, gives undefined: the planner goes on without it.
+ */
+async function readSibling(file: Target, relative: string): Promise<SiblingFile | undefined> {
+  const parts = relative.split('/');
+  const name = parts.pop() ?? '';
+  if (name === '' || name === '.' || name === '..' || name.includes('\0') || parts.length > 1 || parts.some((p) => p !== '..')) return undefined;
+  let folder: Folder | undefined;
+  try {
+    folder = file.dir ? await folderOf(file) : await Folder.open(dirOf(file.path), true);
+    if (!folder) return undefined;
+    if (parts.length === 1) {
+      const up = await folder.parent();
+      await folder.close();
+      folder = up;
+      if (!folder) return undefined;
+    }
+    const at = folder.at(name);
+    const st = await lstat(at, { bigint: true });
+    if (!st.isFile() || st.size > BigInt(MAX_SIBLING)) return undefined;
+    const fh = await open(at, constants.O_RDONLY | constants.O_NOFOLLOW | (constants.O_NONBLOCK ?? 0));
+    try {
+      const now = await fh.stat({ bigint: true });
+      if (!now.isFile() || !sameId(idOf(now), idOf(st)) || now.size > BigInt(MAX_SIBLING)) return undefined;
+      const bytes = await fh.readFile();
+      // Written while being read: what was read is not the file its stat describes.
+      if (bytes.length !== Number(now.size)) return undefined;
+      return { bytes, size: bytes.length, mtimeNs: now.mtimeNs };
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await folder?.close();
+  }
+}
+
+/** A whole file's name and its folder's (resolved, so "x.pyc" run inside a folder still names it); text names only. */
+function namesOf(file: Target): OnDisk['file'] {
+  const name = baseOf(file.path);
+  const dir = dirOf(file.path);
+  if (typeof name !== 'string' || typeof dir !== 'string') return undefined;
+  return { name, folder: nodePath.basename(nodePath.resolve(dir)) };
+}
+
+const onDisk = (file: Target): OnDisk => ({ file: namesOf(file), sibling: (relative) => readSibling(file, relative) });
+
 /** A file opened for planning: its stat before anything read it, the handle, the format detected. */
 interface Entry {
   version: BigIntStats;
@@ -243,7 +303,8 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
 
   let plan: Plan;
   let published: Prepared['published'];
-  let rewrite: { how: FormatRewrite; why: string } | undefined;
+  let rewrite: { how: FormatRewrite; changes: RewriteChange[]; tools: RewriteTools } | undefined;
+  const kept: string[] = [];
   try {
     try {
       if (!format) return { result: { ...result, reason: 'unknown format' } };
@@ -258,7 +319,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
         const reason = link.orphaned?.(key) ?? 'its primary file is not in this run';
         return { result: { ...result, reason, warnings: [reason] } };
       }
-      plan = await buildPlan(source, format, opts.formats, opts, pairing.links);
+      plan = await buildPlan(source, format, opts.formats, opts, pairing.links, onDisk(file));
       if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key, pairing.pairedElsewhere));
       opts.onPlan?.(path, plan);
       if (plan.exports.length > 0) {
@@ -266,10 +327,15 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
         published = { values, keyAfter: link?.keyAfter?.(values) };
       }
       const how = format.rewrite;
-      const why = how?.wanted(opts.settings) ? await how.needed(RangeReader.of(source)) : undefined;
-      if (how && why !== undefined) {
-        if (before.nlink > 1n) plan.warnings.push(`${how.field} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
-        else rewrite = { how, why };
+      // The rewrite is asked about the planned bytes: what the in-place patches leave for it to do.
+      const tools = rewriteTools(opts.formats, opts, opts.recompress, { notes: plan.notes, kept });
+      const wants = how ? await how.needed(RangeReader.of(new PatchedSource(source, changedPatches(plan))), tools) : [];
+      if (how && wants.length > 0) {
+        if (before.nlink > 1n) {
+          const what = wants.length === 1 ? wants[0].field : `${wants[0].field} and ${wants.length - 1} more rewritten fields`;
+          plan.warnings.push(`${what} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
+        }
+        else rewrite = { how, changes: wants, tools };
       }
     } finally {
       await fh.close();
@@ -282,6 +348,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
 
   result.notes = plan.notes;
   result.warnings = plan.warnings;
+  if (kept.length > 0) result.kept = kept;
   result.fields = plan.patches.map((p) => ({
     field: p.field,
     offset: p.offset,
@@ -289,7 +356,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
     new: p.new,
     changed: !p.bytes.equals(p.oldBytes),
   }));
-  if (rewrite) result.fields.push({ field: rewrite.how.field, offset: 0, old: rewrite.why, new: rewrite.how.result, changed: true });
+  if (rewrite) result.fields.push(...rewrite.changes.map((c) => ({ ...c, changed: true })));
   const changes = changedPatches(plan);
   result.bytesChanged = countChangedBytes(plan);
   if (changes.length === 0 && !rewrite) result.status = 'clean';
@@ -306,7 +373,7 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
     }
     // A rewrite carries the patches into its new file: the original is not written at all
     // before the rename, so a rewrite that fails (a full disk) leaves it as it was.
-    if (rewrite) await rewriteFile(file, version, changes, rewrite.how, times);
+    if (rewrite) await rewriteFile(file, version, changes, rewrite.how, rewrite.tools, times);
     else if (changes.length > 0) await applyPatches(file, version, changes, times);
     else await setTimes(file, times);
   };
@@ -422,7 +489,7 @@ async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntSta
  * planned; if it was written or replaced meanwhile the rewrite is discarded. A temporary
  * file left by a killed run is removed by the next normalize run (walk.ts tempMark).
  */
-async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, times: Times): Promise<void> {
+async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, tools: RewriteTools, times: Times): Promise<void> {
   // A symlink named on the command line: rewrite the file it points to, not replace the link.
   const target: Target = file.walked ? file : { path: fromBytes(await realpath(file.path, { encoding: 'buffer' })), walked: false, id: file.id };
   const folder = await folderOf(target);
@@ -436,7 +503,7 @@ async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['pa
       const out = await open(temp, 'wx', Number(version.mode) & 0o777);
       try {
         const planned = new PatchedSource(new FileSource(src, Number(version.size)), [...patches].sort((a, b) => a.offset - b.offset));
-        await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null));
+        await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null), tools);
         await keepMetadata(src, out, version);
         await restoreTimes(out, times);
         await out.sync();
@@ -613,7 +680,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
       const r = done[next];
       if (!r) continue;
       opts.onResult?.(r);
-      if (opts.keepDetails === false) done[next] = { ...r, fields: [], notes: [], warnings: [] };
+      if (opts.keepDetails === false) done[next] = { ...r, fields: [], notes: [], warnings: [], kept: undefined };
     }
   };
   const stopped = () => opts.signal?.aborted ?? false;

@@ -5,6 +5,7 @@
 // leads to with the one held: that leaves a window between the check and the call.
 import { constants, existsSync, type BigIntStats } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { joinPath, type FilePath } from './paths.js';
 
 /** Device and inode: what a file is, whatever its path leads to now. */
@@ -55,6 +56,24 @@ export class Folder {
   /** The folder `name` in this one, never through a symlink. */
   sub(name: FilePath): Promise<Folder> {
     return Folder.from(joinPath(this.path, name), this.at(name), false);
+  }
+
+  /**
+   * The folder holding this one, or undefined if that cannot be made sure of. Not through
+   * "<handle>/..": on Linux that names /proc/<pid>/fd, not the folder's parent. The parent
+   * is opened by path (the path this folder was opened by, made absolute, minus its last
+   * name) and taken only if the name in it leads to this very folder (device and inode).
+   */
+  async parent(): Promise<Folder | undefined> {
+    const full = path.resolve(typeof this.path === 'string' ? this.path : this.path.toString('latin1'));
+    if (typeof this.path !== 'string' || full === path.dirname(full)) return undefined;
+    const up = await Folder.open(path.dirname(full), true).catch(() => undefined);
+    if (!up) return undefined;
+    const self = await up.sub(path.basename(full)).catch(() => undefined);
+    await self?.close();
+    if (self && sameId(self.id, this.id)) return up;
+    await up.close();
+    return undefined;
   }
 
   /** A path to `name` in this folder (no name: the folder itself) that resolves through the handle where it can. */

@@ -6,6 +6,17 @@ export interface FieldDoc {
   value: string;
 }
 
+/** Another file of the tree that a file depends on (a Python bytecode file's source), read by PlanContext.sibling. */
+export interface SiblingFile {
+  bytes: Buffer;
+  size: number;
+  /** Its modification time, nanoseconds since 1970. */
+  mtimeNs: bigint;
+}
+
+/** The most a sibling may hold: larger files are not read (sibling() gives undefined). */
+export const MAX_SIBLING = 64 * 1024 * 1024;
+
 /** Options every planner sees. */
 export interface PlanOptions {
   /** Seconds since 1970-01-01 UTC: the value timestamps are set to. */
@@ -122,24 +133,103 @@ export interface PlanContext {
   publish(name: string, offset: number, size: number): void;
   /** Companion side: a value the primary published, or undefined when planned alone. */
   linked(name: string): Buffer | undefined;
+  /**
+   * A whole file on disk: its own name and its folder's name (base names, as UTF-8 text).
+   * Undefined for a member of a container, for bytes planned from memory, and for a name
+   * that is not valid UTF-8.
+   */
+  readonly file: { name: string; folder: string } | undefined;
+  /**
+   * Read another file by a path relative to this file's folder: a name ("mod.py") or a
+   * name one folder up ("../mod.py"). Only a regular file is read, never through a
+   * symlink, looked up from the folder the walk found this file in; at most MAX_SIBLING
+   * bytes. Undefined when there is no such file (or it is a symlink, too large,
+   * unreadable), and always for a member of a container.
+   */
+  sibling(relative: string): Promise<SiblingFile | undefined>;
+}
+
+/** One change a rewrite makes, for reports: a field of the file, or of a payload inside it. */
+export interface RewriteChange {
+  field: string;
+  /** Where it lies: in the file, or (a payload's field) in the payload's own bytes. */
+  offset: number;
+  old: string;
+  new: string;
 }
 
 /**
- * A rewrite that cannot be done in place (members put in canonical order). It runs after
- * the in-place plan was applied: it reads the file and streams a new one, which the
- * engine writes to a temporary file beside the original and renames over it, keeping
- * mode, owner and times. Only for whole files, never for members of a container.
+ * Bytes that are a file of their own but can only be reached by decoding (a tar inside a
+ * gzip, a deflated zip member): either already addressable, or a stream of chunks (an
+ * inflate stream), which is spooled to scratch space first.
+ */
+export type PayloadInput = RangeReader | AsyncIterable<Buffer>;
+
+/** A payload after tools.normalize: planned with every format, patched, and rewritten if its format asks. */
+export interface NormalizedPayload {
+  /** The format that claimed the payload. */
+  format: string;
+  /** What changed, field names prefixed with the payload's name; empty if it was already normal. */
+  changes: RewriteChange[];
+  /** What its format left alone (prefixed like the changes). */
+  notes: string[];
+  /** Changes inside it that the settings kept from being made (prefixed like the changes). */
+  kept: string[];
+  /** Size of the normalized bytes. */
+  size: number;
+  /** The normalized bytes, from the start, in chunks of at most 1 MiB. */
+  chunks(): AsyncIterable<Buffer>;
+  /** Frees the scratch space (an unlinked temporary file, or memory). */
+  close(): Promise<void>;
+}
+
+/** What the engine hands a FormatRewrite: the run's settings and the payload facility. */
+export interface RewriteTools {
+  /** Values of the formats' own options (FormatOption.name -> value), defaults filled in. */
+  readonly settings: Readonly<Record<string, string>>;
+  /**
+   * --recompress: 'auto' lets a rewrite decompress a payload, normalize it and compress it
+   * again; 'never' keeps unstamp in place (a rewrite then only notes what it would change).
+   */
+  readonly recompress: 'auto' | 'never';
+  /** Something seen and left alone (only kept from `needed`). */
+  note(text: string): void;
+  /**
+   * A change the settings keep from being made (--recompress never): listed by -v and
+   * explain, so a user sees what the option costs (only kept from `needed`).
+   */
+  keep(text: string): void;
+  /** The format that would claim these bytes (`head`: the first up to 512 bytes, `size`: the whole size), if any. */
+  detect(head: Buffer, size: number): string | undefined;
+  /** Whether a format (by name) has a rewrite of its own: a container only asks tools.normalize about members that may need one. */
+  rewrites(format: string): boolean;
+  /**
+   * Plan `input` with every format (the run's epoch, clamp and settings), apply its
+   * in-place patches, and apply its format's own rewrite too if that is needed: the
+   * normalized bytes, with what changed. Undefined if no format claims the bytes. A payload
+   * that breaks its format's rules throws a FormatError naming `name`. Memory stays flat
+   * in the payload's size: a large payload is spooled to an unlinked temporary file.
+   * `alreadyPlanned`: the bytes are a member the container's own plan already normalized
+   * in place (an ar member): its notes are not given again, only the rewrite's.
+   */
+  normalize(input: PayloadInput, name: string, opts?: { alreadyPlanned?: boolean }): Promise<NormalizedPayload | undefined>;
+}
+
+/**
+ * A rewrite that cannot be done in place (members put in canonical order, a payload
+ * decompressed, normalized and compressed again). It runs after the in-place plan was
+ * applied: it reads the planned file (every in-place patch laid over) and streams a new
+ * one, which the engine writes to a temporary file beside the original and renames over
+ * it, keeping mode, owner and times. It may also run on a payload (tools.normalize), for
+ * a container inside a compressed file.
  */
 export interface FormatRewrite {
-  /** The field name reports use ("member order"). */
-  field: string;
-  /** Whether the settings ask for it (e.g. --zip-order name). */
-  wanted(settings: Readonly<Record<string, string>>): boolean;
-  /** Undefined if the file is already in canonical form, else what is out of place. */
-  needed(reader: RangeReader): Promise<string | undefined>;
-  /** What the rewritten file will hold, for reports ("sorted by name"). */
-  result: string;
-  write(reader: RangeReader, out: (chunk: Buffer) => Promise<void>): Promise<void>;
+  /**
+   * What the rewrite would change in the planned bytes; empty if nothing (the file is
+   * already in its rewritten form, or the settings ask for nothing).
+   */
+  needed(reader: RangeReader, tools: RewriteTools): Promise<RewriteChange[]>;
+  write(reader: RangeReader, out: (chunk: Buffer) => Promise<void>, tools: RewriteTools): Promise<void>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DerivedField, Format, PatchInput, PlanContext, PlanOptions } from './format.js';
+import type { DerivedField, Format, PatchInput, PlanContext, PlanOptions, SiblingFile } from './format.js';
 import { FormatError, SkipFile, hex } from './errors.js';
 import type { ByteSource } from './reader.js';
 import { RangeReader } from './reader.js';
@@ -48,6 +48,12 @@ export function timePolicy(options: PlanOptions): (old: number) => number {
   return (old) => (options.clamp ? Math.min(old, options.epoch) : options.epoch);
 }
 
+/** What only a whole file on disk has: its name and the files beside it (PlanContext.file, .sibling). */
+export interface OnDisk {
+  file: { name: string; folder: string } | undefined;
+  sibling(relative: string): Promise<SiblingFile | undefined>;
+}
+
 /** The PlanContext of one (sub)range; members get a child with a longer label. */
 class Context implements PlanContext {
   readonly time: (old: number) => number;
@@ -59,8 +65,17 @@ class Context implements PlanContext {
     private readonly label: string,
     readonly depth: number,
     private readonly links: ReadonlyMap<string, Buffer>,
+    private readonly disk?: OnDisk,
   ) {
     this.time = timePolicy(options);
+  }
+
+  get file(): OnDisk['file'] {
+    return this.disk?.file;
+  }
+
+  async sibling(relative: string): Promise<SiblingFile | undefined> {
+    return this.disk?.sibling(relative);
   }
 
   setting(name: string): string {
@@ -145,10 +160,11 @@ export async function buildPlan(
   formats: readonly Format[],
   options: PlanOptions,
   links: ReadonlyMap<string, Buffer> = new Map(),
+  disk?: OnDisk,
 ): Promise<Plan> {
   const plan: Plan = { format: format.name, patches: [], derived: [], notes: [], warnings: [], exports: [] };
   const reader = RangeReader.of(source);
-  await format.plan(new Context(reader, options, plan, formats, '', 0, links));
+  await format.plan(new Context(reader, options, plan, formats, '', 0, links, disk));
   validate(plan, source.size);
   await resolveDerived(plan, source);
   return plan;

@@ -6,8 +6,9 @@ import { open, stat } from 'node:fs/promises';
 import { run, type EngineOptions, type FileResult } from '../core/engine.js';
 import { UsageError, hex } from '../core/errors.js';
 import type { Format } from '../core/format.js';
-import { detectFormat, type Patch, type Plan } from '../core/plan.js';
-import { BufferSource, FileSource, RangeReader, type ByteSource } from '../core/reader.js';
+import { detectFormat, PatchedSource, type Patch, type Plan } from '../core/plan.js';
+import { rewriteTools, Scratch } from '../core/payload.js';
+import { BufferSource, FileSource, MAX_READ, RangeReader, type ByteSource } from '../core/reader.js';
 import { fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from '../core/paths.js';
 import { binaryCauses, showBytes, textCauses, type Cause, type CauseKind } from './causes.js';
 import { comparePatched, fixedFields, readPatched, sortedPatches, type DiffRange, type FixedField } from './compare.js';
@@ -162,7 +163,7 @@ async function inflatePair(sa: ByteSource, sb: ByteSource, ra: Placed, rb: Place
 }
 
 /** Why the inflated bytes of two deflate streams differ: where first, and what is there. */
-async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: readonly Format[]): Promise<Cause[]> {
+async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: readonly Format[], recompress: 'auto' | 'never'): Promise<Cause[]> {
   if (ia.equals(ib)) {
     return [{ kind: 'unknown', text: `${label}: the inflated bytes are the same; only the compression differs (another compressor, level or version)` }];
   }
@@ -181,7 +182,11 @@ async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: re
   const where = `inflated data of ${label} differs at +${hex(first.start)}${places > 1 ? ` (first of ${places} places)` : ''}${sizes}`;
   const nested = await detectFormat(formats, RangeReader.of(new BufferSource(ia)));
   if (nested) {
-    return [{ kind: 'compressed archive', text: `${where}: it is a ${nested.name} file, and unstamp leaves files inside compressed members alone (store them uncompressed, or normalize them before they are compressed)` }];
+    const why =
+      recompress === 'never'
+        ? 'and --recompress never leaves files inside compressed data alone (drop it to have them recompressed)'
+        : 'normalized already (--recompress auto): what still differs is in its content, or it is a payload unstamp cannot rewrite (a multi-member gzip, an encrypted member)';
+    return [{ kind: 'compressed archive', text: `${where}: it is a ${nested.name} file, ${why}` }];
   }
   const from = Math.max(0, first.start - CONTEXT);
   const w = { a: ia.subarray(from, first.end + CONTEXT), b: ib.subarray(from, first.end + CONTEXT), offset: from, from: first.start - from, to: first.end - from };
@@ -192,6 +197,28 @@ async function inflatedCauses(ia: Buffer, ib: Buffer, label: string, formats: re
     return [{ kind: 'unknown', text: `${where}: ${shown.a} vs ${shown.b}` }];
   }
   return causes.map((c) => ({ kind: c.kind, text: `${where}: ${c.text}` }));
+}
+
+/**
+ * A side as unstamp would leave it: the file with its patches, or, when its format's
+ * rewrite would change it (a recompressed payload, --zip-order name), the rewritten bytes
+ * (in scratch space, freed by `close`) with no patches left to lay over.
+ */
+async function finalSide(source: ByteSource, patches: Patch[], result: FileResult, opts: DiffOptions): Promise<{ source: ByteSource; patches: Patch[]; close: () => Promise<void> }> {
+  const how = opts.formats.find((f) => f.name === result.format)?.rewrite;
+  const none = { source, patches, close: async () => undefined };
+  if (!how || result.status === 'skipped') return none;
+  const tools = rewriteTools(opts.formats, opts, opts.recompress, { notes: [], kept: [] });
+  const planned = new PatchedSource(source, patches.filter((p) => !p.bytes.equals(p.oldBytes)));
+  if ((await how.needed(RangeReader.of(planned), tools)).length === 0) return none;
+  const out = new Scratch();
+  try {
+    await how.write(RangeReader.of(planned), (chunk) => out.write(chunk), tools);
+  } catch (e) {
+    await out.close();
+    throw e;
+  }
+  return { source: out, patches: [], close: () => out.close() };
 }
 
 interface PairInput {
@@ -236,118 +263,141 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
   }
   out.fixedFields = fixedFields(planA, planB);
   try {
-    await withSources(input.pathA, input.pathB, async (sa, sb) => {
-      out.sizeA = sa.size;
-      out.sizeB = sb.size;
-      const pa = sortedPatches(planA);
-      const pb = sortedPatches(planB);
-      const cmp = await comparePatched({ source: sa, patches: pa }, { source: sb, patches: pb }, { gap: GAP, keep: MAX_RANGES });
-      out.identicalBefore = cmp.identicalBefore;
-      out.identicalAfter = sa.size === sb.size && cmp.totalRanges === 0;
-      out.remainingRanges = cmp.totalRanges;
-      out.remainingBytes = cmp.totalBytes;
-      if (out.identicalAfter) return;
-      const la = new Locator(sa, opts.locateWith);
-      const lb = new Locator(sb, opts.locateWith);
-      const contents = async (side: 'a' | 'b', r: Placed) => memberContents(side === 'a' ? sa : sb, side === 'a' ? pa : pb, r);
-      const entriesA = await la.entries();
-      const entriesB = await lb.entries();
-      if (entriesA.length > 0 && entriesB.length > 0 && layoutMoved(entriesA, entriesB)) {
-        // An offset-aligned comparison only holds for files whose structure does not move.
-        const m = await compareMembers({ source: sa, patches: pa, locator: la, entries: entriesA }, { source: sb, patches: pb, locator: lb, entries: entriesB }, { gap: GAP, keep: MAX_RANGES, context: CONTEXT });
-        out.byMember = m.byMember;
-        out.remainingRanges = m.totalRanges;
-        out.remainingBytes = m.totalBytes;
-        const reorder = await memberReordering(entriesA, entriesB, contents, ra.format);
-        if (reorder) out.reordered = { what: reorder.what, moved: reorder.moved, text: reorderText(reorder) };
-        demangler.add(m.ranges.flatMap((r) => [r.where.symbol?.name, r.whereB.symbol?.name].filter((n): n is string => n !== undefined)));
-        const name = (raw: string) => demangler.name(raw);
-        out.remaining = m.ranges.map((r) => {
-          const location = locationLabel(r.where, name);
-          const locationB = locationLabel(r.whereB, name);
-          return {
-            offset: r.offset,
-            length: r.length,
-            differingBytes: r.differingBytes,
-            location,
-            ...(locationB !== location ? { locationB } : {}),
-            ...(r.where.symbol ? { symbol: { name: name(r.where.symbol.name), offset: r.where.symbol.offset } } : {}),
-            cause: [...new Set(r.causes.map((c) => c.kind))].join(' + '),
-            causes: r.causes,
-            a: r.a,
-            b: r.b,
-          };
-        });
-        return;
-      }
-      if (cmp.ranges.length === 0) return;
-      const derivedA = new Set(planA?.derived.map((d) => d.offset));
-      const derivedB = new Set(planB?.derived.map((d) => d.offset));
-      const deflateSeen: RangeContext['deflateSeen'] = new Map();
-      // Each range with where it lies on both sides, and the caller of moved code it lies in (named once demangled).
-      const located: [Remaining, Location, Location, string | undefined][] = [];
-      const reorder =
-        (await memberReordering(entriesA, entriesB, contents, ra.format)) ??
-        (await findReordering(
-          { source: sa, patches: pa, symbols: await la.symbols() },
-          { source: sb, patches: pb, symbols: await lb.symbols() },
-          cmp.ranges[0].start,
-          (cmp.last ?? cmp.ranges[cmp.ranges.length - 1]).end,
-        ));
-      for (const range of cmp.ranges) {
-        const where = await la.locate(range.start, range.end);
-        const whereB = await lb.locate(range.start, range.end);
-        // A range can be megabytes (files of different layouts): only its start is looked at.
-        const end = Math.min(range.end, range.start + MAX_LOOK);
-        const wa = await readPatched(sa, pa, range.start - CONTEXT, end + CONTEXT);
-        const wb = await readPatched(sb, pb, range.start - CONTEXT, end + CONTEXT);
-        const offset = Math.max(0, range.start - CONTEXT);
-        const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
-        let causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, endA: where.chainEnd, endB: whereB.chainEnd, deflateSeen, formats: opts.locateWith });
-        let adjusted: string | undefined;
-        if (reorder) ({ causes, adjusted } = reorderCauses(reorder, where, whereB, causes));
-        const entry: Remaining = {
-          offset: range.start,
-          length: range.end - range.start,
-          differingBytes: range.bytes,
-          location: where.label,
-          cause: causes.length > 0 ? [...new Set(causes.map((c) => c.kind))].join(' + ') : 'unknown',
-          causes: causes.length > 0 ? causes : [{ kind: 'unknown', text: 'no known pattern in these bytes' }],
-          ...showBytes(wa.subarray(w.from, w.to), wb.subarray(w.from, w.to)),
-        };
-        out.remaining.push(entry);
-        located.push([entry, where, whereB, adjusted]);
-      }
-      // Symbol names demangled in one run of the demangler for the pair, then the labels made.
-      demangler.add([...located.flatMap(([, x, y]) => [x.symbol?.name, y.symbol?.name].filter((n): n is string => n !== undefined)), ...(reorder?.moved ?? []), ...(reorder?.adjusted ?? [])]);
-      const name = (raw: string) => demangler.name(raw);
-      if (reorder) {
-        const text = reorderText(reorder, name);
-        out.reordered = { what: reorder.what, moved: reorder.moved.map(name), text };
-        for (const [entry, , , adjusted] of located) {
-          if (entry.cause === 'reordered') entry.causes = [{ kind: 'reordered', text }];
-          else if (adjusted !== undefined) {
-            entry.causes = [{ kind: 'derived', text: `derived from the reordering: ${name(adjusted)} is the same code in a and b but for the addresses of the moved code it calls or refers to` }];
-          }
-        }
-      }
-      for (const [entry, where, whereB] of located) {
-        entry.location = locationLabel(where, name);
-        const labelB = locationLabel(whereB, name);
-        if (labelB !== entry.location) entry.locationB = labelB;
-        if (where.symbol) entry.symbol = { name: name(where.symbol.name), offset: where.symbol.offset };
-      }
-      // Key order as documented: location, locationB, symbol, then the causes.
-      out.remaining = out.remaining.map((e) => {
-        const { offset, length, differingBytes, location, locationB, symbol, ...rest } = e;
-        return { offset, length, differingBytes, location, ...(locationB !== undefined ? { locationB } : {}), ...(symbol ? { symbol } : {}), ...rest };
+    await withSources(input.pathA, input.pathB, async (originalA, originalB) => {
+      out.sizeA = originalA.size;
+      out.sizeB = originalB.size;
+      out.identicalBefore = await sameBytes(originalA, originalB);
+      // Compared as unstamp leaves them: rewritten (payloads recompressed) where it would rewrite.
+      const fa = await finalSide(originalA, sortedPatches(planA), ra, opts);
+      const fb = await finalSide(originalB, sortedPatches(planB), rb, opts).catch(async (e) => {
+        await fa.close();
+        throw e;
       });
+      try {
+        await compareFinal(fa.source, fb.source, fa.patches, fb.patches);
+      } finally {
+        await fa.close();
+        await fb.close();
+      }
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     out.error = { side: 'a', message: err.code ? `${err.syscall ?? 'read'} failed: ${err.code}` : String(err.message ?? e) };
   }
   return out;
+
+  async function compareFinal(sa: ByteSource, sb: ByteSource, pa: Patch[], pb: Patch[]): Promise<void> {
+    const cmp = await comparePatched({ source: sa, patches: pa }, { source: sb, patches: pb }, { gap: GAP, keep: MAX_RANGES });
+    out.identicalAfter = sa.size === sb.size && cmp.totalRanges === 0;
+    out.remainingRanges = cmp.totalRanges;
+    out.remainingBytes = cmp.totalBytes;
+    if (out.identicalAfter) return;
+    const la = new Locator(sa, opts.locateWith);
+    const lb = new Locator(sb, opts.locateWith);
+    const contents = async (side: 'a' | 'b', r: Placed) => memberContents(side === 'a' ? sa : sb, side === 'a' ? pa : pb, r);
+    const entriesA = await la.entries();
+    const entriesB = await lb.entries();
+    if (entriesA.length > 0 && entriesB.length > 0 && layoutMoved(entriesA, entriesB)) {
+      // An offset-aligned comparison only holds for files whose structure does not move.
+      const m = await compareMembers({ source: sa, patches: pa, locator: la, entries: entriesA }, { source: sb, patches: pb, locator: lb, entries: entriesB }, { gap: GAP, keep: MAX_RANGES, context: CONTEXT });
+      out.byMember = m.byMember;
+      out.remainingRanges = m.totalRanges;
+      out.remainingBytes = m.totalBytes;
+      const reorder = await memberReordering(entriesA, entriesB, contents, ra.format);
+      if (reorder) out.reordered = { what: reorder.what, moved: reorder.moved, text: reorderText(reorder) };
+      demangler.add(m.ranges.flatMap((r) => [r.where.symbol?.name, r.whereB.symbol?.name].filter((n): n is string => n !== undefined)));
+      const name = (raw: string) => demangler.name(raw);
+      out.remaining = m.ranges.map((r) => {
+        const location = locationLabel(r.where, name);
+        const locationB = locationLabel(r.whereB, name);
+        return {
+          offset: r.offset,
+          length: r.length,
+          differingBytes: r.differingBytes,
+          location,
+          ...(locationB !== location ? { locationB } : {}),
+          ...(r.where.symbol ? { symbol: { name: name(r.where.symbol.name), offset: r.where.symbol.offset } } : {}),
+          cause: [...new Set(r.causes.map((c) => c.kind))].join(' + '),
+          causes: r.causes,
+          a: r.a,
+          b: r.b,
+        };
+      });
+      return;
+    }
+    if (cmp.ranges.length === 0) return;
+    const derivedA = new Set(planA?.derived.map((d) => d.offset));
+    const derivedB = new Set(planB?.derived.map((d) => d.offset));
+    const deflateSeen: RangeContext['deflateSeen'] = new Map();
+    // Each range with where it lies on both sides, and the caller of moved code it lies in (named once demangled).
+    const located: [Remaining, Location, Location, string | undefined][] = [];
+    const reorder =
+      (await memberReordering(entriesA, entriesB, contents, ra.format)) ??
+      (await findReordering(
+        { source: sa, patches: pa, symbols: await la.symbols() },
+        { source: sb, patches: pb, symbols: await lb.symbols() },
+        cmp.ranges[0].start,
+        (cmp.last ?? cmp.ranges[cmp.ranges.length - 1]).end,
+      ));
+    for (const range of cmp.ranges) {
+      const where = await la.locate(range.start, range.end);
+      const whereB = await lb.locate(range.start, range.end);
+      // A range can be megabytes (files of different layouts): only its start is looked at.
+      const end = Math.min(range.end, range.start + MAX_LOOK);
+      const wa = await readPatched(sa, pa, range.start - CONTEXT, end + CONTEXT);
+      const wb = await readPatched(sb, pb, range.start - CONTEXT, end + CONTEXT);
+      const offset = Math.max(0, range.start - CONTEXT);
+      const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
+      let causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, endA: where.chainEnd, endB: whereB.chainEnd, deflateSeen, formats: opts.locateWith, recompress: opts.recompress });
+      let adjusted: string | undefined;
+      if (reorder) ({ causes, adjusted } = reorderCauses(reorder, where, whereB, causes));
+      const entry: Remaining = {
+        offset: range.start,
+        length: range.end - range.start,
+        differingBytes: range.bytes,
+        location: where.label,
+        cause: causes.length > 0 ? [...new Set(causes.map((c) => c.kind))].join(' + ') : 'unknown',
+        causes: causes.length > 0 ? causes : [{ kind: 'unknown', text: 'no known pattern in these bytes' }],
+        ...showBytes(wa.subarray(w.from, w.to), wb.subarray(w.from, w.to)),
+      };
+      out.remaining.push(entry);
+      located.push([entry, where, whereB, adjusted]);
+    }
+    // Symbol names demangled in one run of the demangler for the pair, then the labels made.
+    demangler.add([...located.flatMap(([, x, y]) => [x.symbol?.name, y.symbol?.name].filter((n): n is string => n !== undefined)), ...(reorder?.moved ?? []), ...(reorder?.adjusted ?? [])]);
+    const name = (raw: string) => demangler.name(raw);
+    if (reorder) {
+      const text = reorderText(reorder, name);
+      out.reordered = { what: reorder.what, moved: reorder.moved.map(name), text };
+      for (const [entry, , , adjusted] of located) {
+        if (entry.cause === 'reordered') entry.causes = [{ kind: 'reordered', text }];
+        else if (adjusted !== undefined) {
+          entry.causes = [{ kind: 'derived', text: `derived from the reordering: ${name(adjusted)} is the same code in a and b but for the addresses of the moved code it calls or refers to` }];
+        }
+      }
+    }
+    for (const [entry, where, whereB] of located) {
+      entry.location = locationLabel(where, name);
+      const labelB = locationLabel(whereB, name);
+      if (labelB !== entry.location) entry.locationB = labelB;
+      if (where.symbol) entry.symbol = { name: name(where.symbol.name), offset: where.symbol.offset };
+    }
+    // Key order as documented: location, locationB, symbol, then the causes.
+    out.remaining = out.remaining.map((e) => {
+      const { offset, length, differingBytes, location, locationB, symbol, ...rest } = e;
+      return { offset, length, differingBytes, location, ...(locationB !== undefined ? { locationB } : {}), ...(symbol ? { symbol } : {}), ...rest };
+    });
+  }
+}
+
+/** Whether two sources hold the same bytes. */
+async function sameBytes(a: ByteSource, b: ByteSource): Promise<boolean> {
+  if (a.size !== b.size) return false;
+  for (let pos = 0; pos < a.size; pos += MAX_READ) {
+    const n = Math.min(MAX_READ, a.size - pos);
+    if (!(await a.readAt(pos, n)).equals(await b.readAt(pos, n))) return false;
+  }
+  return true;
 }
 
 /** Both sides' symbols: a reordering of functions, else of content blocks over [start, end). */
@@ -405,6 +455,7 @@ interface RangeContext {
   endB: Placed[];
   deflateSeen: Map<string, { pair?: { a: Inflated; b: Inflated }; causes: Cause[] }>;
   formats: readonly Format[];
+  recompress: 'auto' | 'never';
 }
 
 /**
@@ -460,7 +511,7 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
     let seen = c.deflateSeen.get(key);
     if (!seen) {
       const pair = await inflatePair(c.sa, c.sb, deflateA, deflateB);
-      seen = 'why' in pair ? { causes: [{ kind: 'unknown', text: pair.why }] } : { pair, causes: await inflatedCauses(pair.a.data, pair.b.data, deflateA.label, c.formats) };
+      seen = 'why' in pair ? { causes: [{ kind: 'unknown', text: pair.why }] } : { pair, causes: await inflatedCauses(pair.a.data, pair.b.data, deflateA.label, c.formats, c.recompress) };
       c.deflateSeen.set(key, seen);
     }
     // Past the end of the stream: data of another kind (a second gzip member, say).

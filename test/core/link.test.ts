@@ -55,7 +55,7 @@ const comp: Format = {
   },
 };
 
-const opts: EngineOptions = { mode: 'normalize', epoch: 0, clamp: false, formats: [prim, comp], setMtime: false, settings: {} };
+const opts: EngineOptions = { mode: 'normalize', epoch: 0, clamp: false, formats: [prim, comp], setMtime: false, recompress: 'auto', settings: {} };
 
 t.test('a companion gets the values its primary published, whatever the file order', async (t) => {
   const dir = tempDir(t);

@@ -13,7 +13,7 @@ import { readMsf, streamRanges, type Msf } from '../../src/formats/pdb/msf.js';
 import { guidText } from '../../src/formats/shared/guid.js';
 import { have, samples, sh, tempDir } from '../helpers.js';
 
-const opts: EngineOptions = { mode: 'normalize', epoch: 0, clamp: false, formats: [pdb], setMtime: false, settings: {} };
+const opts: EngineOptions = { mode: 'normalize', epoch: 0, clamp: false, formats: [pdb], setMtime: false, recompress: 'auto', settings: {} };
 
 const u32 = (v: number) => {
   const b = Buffer.alloc(4);

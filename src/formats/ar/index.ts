@@ -1,5 +1,6 @@
 import type { Format } from '../../core/format.js';
 import { planAr } from './plan.js';
+import { arRewrite } from './rewrite.js';
 import { ARMAG, ARMAG_THIN } from './spec.js';
 
 export const ar: Format = {
@@ -10,6 +11,7 @@ export const ar: Format = {
     return magic === ARMAG || magic === ARMAG_THIN;
   },
   plan: planAr,
+  rewrite: arRewrite,
   regions: async (r) => (await import('./regions.js')).arRegions(r),
   fields: [
     { field: 'member header ar_date', value: 'the epoch (--clamp: only if newer)' },
@@ -17,10 +19,15 @@ export const ar: Format = {
     { field: 'member header ar_mode', value: '644 (what `ar D` writes)' },
     { field: 'symbol table (/, /SYM64/, __.SYMDEF*) ar_date, ar_uid, ar_gid', value: 'epoch, 0, 0, mode 0' },
     { field: 'members of a known format (objects, gzip, ...)', value: 'normalized in place by their own handler' },
+    {
+      field: 'members whose own format needs a rewrite (the control.tar.gz and data.tar.gz of a .deb, whose tar is recompressed); --recompress auto',
+      value: 'the archive written again with those members rewritten and their ar_size updated, every other member copied as it is (temporary file and atomic rename)',
+    },
   ],
   leftAlone: [
     'blank header fields (MSVC, the // long-name table) stay blank',
     'member order, names and symbol table contents',
     'thin archives: the member files themselves are separate files',
+    'a member that would need a rewrite in an archive with a symbol table (its member offsets would move): noted, left alone',
   ],
 };

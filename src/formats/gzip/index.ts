@@ -1,6 +1,6 @@
 import type { Format } from '../../core/format.js';
 import { planGzip } from './plan.js';
-import { dropName } from './rewrite.js';
+import { gzipRewrite } from './rewrite.js';
 import { ID1, ID2 } from './spec.js';
 
 export const gzip: Format = {
@@ -16,16 +16,21 @@ export const gzip: Format = {
       default: 'keep',
     },
   ],
-  rewrite: dropName,
+  rewrite: gzipRewrite,
   regions: async (r) => (await import('./regions.js')).gzipRegions(r),
   fields: [
     { field: 'MTIME (first member)', value: 'the epoch (--clamp: only if newer)' },
     { field: 'FHCRC (if FLG.FHCRC is set)', value: 'recomputed over the patched header' },
+    {
+      field: 'the payload of a single-member file, when it is a known format that changes (the tar of a .tar.gz, a .cpio.gz, an .a.gz); --recompress auto',
+      value: 'inflated, normalized like a file of its own, deflated again at the level XFL names (2 -> 9, 4 -> 1, else 6) with a new CRC-32 and ISIZE (temporary file and atomic rename)',
+    },
   ],
   leftAlone: [
     'an MTIME of 0 ("no time stored", as `gzip -n`, `tar czf` and Python\'s gzip with mtime=0 write) stays 0, whatever the epoch',
     'FNAME and FCOMMENT are kept unless --gzip-name drop; FEXTRA is kept',
     'XFL and OS bytes',
-    'members after the first in a multi-member file',
+    'members after the first in a multi-member file (and then the payload too: it is not recompressed)',
+    'a payload no format claims: its compressed data is copied as it is (only its first 512 bytes are inflated, to tell its format)',
   ],
 };

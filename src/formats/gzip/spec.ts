@@ -11,6 +11,9 @@ export const OFF_CM = 2;
 export const OFF_FLG = 3;
 export const OFF_MTIME = 4;
 export const OFF_XFL = 8;
+/** XFL values for deflate: the compressor used maximum compression (level 9) / the fastest algorithm (level 1). */
+export const XFL_MAX = 2;
+export const XFL_FAST = 4;
 export const OFF_OS = 9;
 
 /** FLG bits. */

@@ -12,11 +12,11 @@ export const macho: Format = {
     const magic = head.readUInt32BE(0);
     if (thinMagics.has(magic)) return true;
     if (magic !== S.FAT_MAGIC && magic !== S.FAT_MAGIC_64) return false;
-    // A Java class file also starts with 0xcafebabe, then its version (45 and up). A fat
-    // header with an absurd nfat_arch but a real cputype after it is a damaged fat file:
-    // claimed, so the planner says what is wrong instead of skipping it as unknown.
-    const n = head.readUInt32BE(4);
-    if (n > 0 && n <= S.FAT_MAX_ARCHS) return true;
+    // A Java class file also starts with 0xcafebabe, then its version: minor 0, major 45
+    // to 64 reads as an nfat_arch in range. What tells them apart is the first fat_arch's
+    // cputype, which has 0 where a class file has its first constant's tag. A fat header
+    // with an absurd nfat_arch but a real cputype after it is a damaged fat file: claimed,
+    // so the planner says what is wrong instead of skipping it as unknown.
     return head.length >= 12 && S.FAT_CPU_TYPES.has(head.readUInt32BE(8));
   },
   plan: async (ctx) => {

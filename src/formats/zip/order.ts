@@ -3,7 +3,7 @@ import { MAX_READ, type RangeReader } from '../../core/reader.js';
 import { readEnd, zip64LocalOffset, type End } from './plan.js';
 import * as S from './spec.js';
 
-interface Entry {
+export interface Entry {
   name: Buffer;
   /** Actual file offset of the local header. */
   local: number;
@@ -14,7 +14,7 @@ interface Entry {
   offsetWidth: 4 | 8;
 }
 
-async function readEntries(r: RangeReader): Promise<{ entries: Entry[]; end: End; cdStart: number; cdEnd: number }> {
+export async function readEntries(r: RangeReader): Promise<{ entries: Entry[]; end: End; cdStart: number; cdEnd: number }> {
   const end = await readEnd(r);
   const cdStart = end.prefix + end.cdOffset;
   const cdEnd = cdStart + end.cdSize;
@@ -70,7 +70,7 @@ const ZIP64_VERSION = 45;
  * entry's zip64 extra where APPNOTE puts the offset (after the sizes that are
  * saturated), or a new zip64 extra goes first. The local header stays as it is.
  */
-function centralRecord(r: RangeReader, e: Entry, offset: number, at: number): Buffer {
+export function centralRecord(r: RangeReader, e: Entry, offset: number, at: number): Buffer {
   const rec = Buffer.from(e.record);
   if (e.offsetWidth === 8) return (rec.writeBigUInt64LE(BigInt(offset), e.offsetAt), rec);
   if (offset < ZIP64_OFFSET) return (rec.writeUInt32LE(offset, e.offsetAt), rec);

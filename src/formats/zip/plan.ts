@@ -407,7 +407,7 @@ async function planStoredMember(
 ): Promise<number | undefined> {
   const r = ctx.reader;
   if (m.method !== S.METHOD_STORED) {
-    if (/\.(zip|jar|apk|aar|whl|nupkg|vsix|war|ear|gz|tgz|a|lib)$/i.test(m.name)) ctx.note(`${m.name}: a compressed nested archive, not normalized`);
+    if (/\.(zip|jar|apk|aar|whl|nupkg|vsix|war|ear|gz|tgz|a|lib)$/i.test(m.name)) ctx.note(`${m.name}: a compressed nested archive, not normalized in place (the recompress rewrite normalizes it unless --recompress never)`);
     return;
   }
   if (m.flags & S.FLAG_ENCRYPTED || m.size === 0xffffffff || m.size < 4) return;

@@ -13,6 +13,8 @@ export const lfh_method = 8;
 export const lfh_time = 10;
 export const lfh_date = 12;
 export const lfh_crc32 = 14;
+export const lfh_compressed_size = 18;
+export const lfh_uncompressed_size = 22;
 export const lfh_name_length = 26;
 export const lfh_extra_length = 28;
 
@@ -26,6 +28,7 @@ export const cdh_time = 12;
 export const cdh_date = 14;
 export const cdh_crc32 = 16;
 export const cdh_compressed_size = 20;
+export const cdh_uncompressed_size = 24;
 export const cdh_name_length = 28;
 export const cdh_extra_length = 30;
 export const cdh_comment_length = 32;
@@ -80,6 +83,13 @@ export const S_IXUSR = 0o100;
 
 export const DATA_DESCRIPTOR_SIGNATURE = 0x08074b50;
 export const METHOD_STORED = 0;
+export const METHOD_DEFLATED = 8;
+/**
+ * General purpose flag bits 1-2 of a deflated member: the option the compressor was run
+ * with. 0 normal, 1 maximum (-8/-9), 2 fast (-3..-1), 3 super fast.
+ */
+export const FLAG_DEFLATE_OPTION_SHIFT = 1;
+export const FLAG_DEFLATE_OPTION_MASK = 3;
 /** Derived CRCs run after everything inside their member: deeper members first. */
 export const CRC_STAGE_BASE = 100;
 

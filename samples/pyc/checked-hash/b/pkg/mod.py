@@ -1,0 +1,6 @@
+"""unstamp pyc sample."""
+GREETING = "hello"
+
+
+def hi():
+    return GREETING
