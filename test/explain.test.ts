@@ -355,10 +355,20 @@ t.test('files of no known format are compared as they are; different sizes are s
   const b = path.join(samples, 'zip/python/b/demo.zip');
   const r = cli(['explain', a, b]);
   t.equal(r.code, 1);
-  t.match(r.stdout, /\[zip, 1148 vs 843 bytes\]: sizes differ \(1148 vs 843 bytes\)/);
-  t.match(r.stdout, /sizes differ: a is 1148 bytes, b is 843; bytes were compared up to the shorter one/);
-  const q = json([a, b]).pairs[0];
+  t.match(r.stdout, /\[zip, 1148 vs 843 bytes\]: sizes differ \(1148 vs 843 bytes\); compared member by member: 0 of 5 members differ after normalization$/m);
+  // Two archivers: the members lie elsewhere, so they are compared by name, and hold the same bytes.
+  t.match(r.stdout, /every member holds the same bytes: the archives differ in their headers, tables or compression/);
+  t.notMatch(r.stdout, /bytes were compared up to the shorter one/);
+  const q = json([a, b]).pairs[0] as Pair & { byMember?: { compared: number; differ: string[] } };
   t.same([q.sizeA, q.sizeB, q.identicalAfter], [1148, 843, false]);
+  t.same(q.byMember, { compared: 5, differ: [], onlyInA: [], onlyInB: [] });
+  t.same(q.remaining, []);
+
+  // A file of no known format of another size: compared up to the shorter one.
+  const dir2 = tempDir(t);
+  writeFileSync(path.join(dir2, 'x'), 'abcdef\n');
+  writeFileSync(path.join(dir2, 'y'), 'abcdefgh\n');
+  t.match(cli(['explain', path.join(dir2, 'x'), path.join(dir2, 'y')]).stdout, /sizes differ: a is 7 bytes, b is 9; bytes were compared up to the shorter one/);
 });
 
 t.test('causes recognized from bytes', async (t) => {
@@ -374,6 +384,8 @@ t.test('causes recognized from bytes', async (t) => {
   t.same(at(s('Nov 24 2026'), s('Nov 25 2026')), ['__DATE__']);
   t.same(at(s('v 12:34:56'), s('v 08:09:10')), ['__TIME__']);
   t.same(at(s('Sun Sep 16 01:03:52 1973'), s('Sun Sep 16 01:04:52 1973')), ['__TIMESTAMP__']);
+  t.same(at(s('on Thu Mar 04 05:06:07 UTC 2021 -->'), s('on Sun Sep 10 11:12:13 UTC 2023 -->')), ['date'], 'date(1), Java Date.toString()');
+  t.same(at(s('built on Thursday, March 4, 2021'), s('built on Sunday, September 10, 2023')), ['date'], 'a date in words');
   t.same(at(s('2026-11-24T12:34:56Z'), s('2026-11-25T12:34:56Z')), ['ISO date']);
   t.same(at(s('/home/ci/build-1234/src/x.c'), s('/home/ci/build-9876/src/x.c')), ['build path']);
   t.same(at(Buffer.from('\0C:\\work\\a1\\x.c\0', 'utf16le'), Buffer.from('\0C:\\work\\b2\\x.c\0', 'utf16le')), ['build path'], 'UTF-16 (Windows) paths');
@@ -388,4 +400,90 @@ t.test('causes recognized from bytes', async (t) => {
   t.same(at(u32(now - 86400), u32(now)), ['timestamp'], 'a Unix time near now, in no known field');
   t.same(at(u32(0x12345678), u32(0x12345699)), [], 'a number far from now is not a time');
   t.same(at(s('abcdefgh'), s('abcxefgh')), [], 'otherwise unknown');
+});
+
+t.test('causes recognized from bytes: Unix times side by side, and only up to a day ahead of now', async (t) => {
+  const now = Date.UTC(2026, 0, 1) / 1000;
+  const rec = (a: Buffer, b: Buffer, offset = 0x1000) => {
+    let from = 0;
+    while (a[from] === b[from]) from++;
+    let to = a.length;
+    while (a[to - 1] === b[to - 1]) to--;
+    return recognize({ a, b, offset, from, to }, now);
+  };
+  const times = (...v: number[]) => {
+    const b = Buffer.alloc(8 + v.length * 4);
+    v.forEach((x, i) => b.writeUInt32LE(x, 4 + i * 4));
+    return b;
+  };
+  // An inode's atime, ctime and mtime: 11 differing bytes that used to pass for a GUID.
+  const three = rec(times(now - 90000, now - 90000, now - 90000), times(now - 3600, now - 3600, now - 3600));
+  t.same(three.map((c) => c.kind), ['timestamp']);
+  t.match(three[0].text, /3 such values side by side/);
+  t.same(rec(times(now - 86400), times(now + 7200)).map((c) => c.kind), ['timestamp'], 'a time a few hours ahead (a clock skew) still counts');
+  t.same(rec(times(now - 86400), times(now + 30 * 86400)).map((c) => c.kind), [], 'a month ahead is not a build time');
+  // Unaligned, in a short range: a packed header field.
+  const packed = (v: number) => {
+    const b = Buffer.alloc(11);
+    b.writeUInt32BE(v, 3);
+    return b;
+  };
+  t.same(rec(packed(now - 86400), packed(now)).map((c) => c.kind), ['timestamp'], 'at an odd offset, big-endian');
+});
+
+t.test('PNG pair (ImageMagick, before normalization): every differing field named, identical after', async (t) => {
+  const a = path.join(samples, 'png/imagemagick/a/image.png');
+  const b = path.join(samples, 'png/imagemagick/b/image.png');
+  const p = json([a, b]).pairs[0];
+  t.equal(p.format, 'png');
+  t.same([p.identicalBefore, p.identicalAfter], [false, true]);
+  t.same(
+    p.fixedFields.map((f) => f.field),
+    ['tIME', 'tIME CRC', 'tEXt "date:create"', 'tEXt CRC', 'tEXt "date:modify"', 'tEXt CRC'],
+  );
+  t.equal(p.remaining.length, 0);
+});
+
+t.test('a region the format names wins over guessing: PNG tIME and date chunks, uImage ih_time, when unstamp does not rewrite them', async (t) => {
+  // --formats leaves the files alone; the structure is still read to say where bytes lie.
+  const png = json(['--formats', 'no-png', path.join(samples, 'png/imagemagick/a/image.png'), path.join(samples, 'png/imagemagick/b/image.png')]).pairs[0];
+  t.equal(png.remaining.length, 3);
+  const [time, create, modify] = png.remaining;
+  t.equal(time.cause, 'timestamp + derived', 'the tIME chunk is a timestamp (its CRC derived), not a GUID');
+  t.match(time.location, /^PNG chunk tIME \(last-modification time\) > tIME data … through .* > tIME CRC$/);
+  t.match(time.causes[0].text, /^tIME data: a timestamp field of the format/);
+  for (const [r, key] of [[create, 'date:create'], [modify, 'date:modify']] as const) {
+    t.equal(r.cause, 'timestamp + derived + ISO date', `${key}: named, and its value read as an ISO date`);
+    t.match(r.location, new RegExp(`^PNG chunk tEXt "${key}"`));
+  }
+  t.notOk(png.remaining.some((r) => /GUID/.test(r.cause)), 'no GUID');
+  const u = json(['--formats', 'no-uimage', path.join(samples, 'uimage/mkimage/a/uImage'), path.join(samples, 'uimage/mkimage/b/uImage')]).pairs[0];
+  t.equal(u.remaining.length, 1);
+  t.equal(u.remaining[0].cause, 'timestamp + derived');
+  t.match(u.remaining[0].causes[0].text, /^ih_time \(creation time\): a timestamp field/);
+  t.match(u.remaining[0].causes[1].text, /^ih_hcrc \(header CRC\): computed from the uImage header/);
+});
+
+t.test('a file of no known format: every Unix time near now is found as a timestamp (two ext2 images)', { skip: !have('mke2fs') && 'mke2fs (e2fsprogs) is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  // e2fsprogs' own test hook fixes the clock; the UUID and hash seed are fixed too, so only times differ.
+  const now = Math.floor(Date.now() / 1000);
+  const images = [now - 30 * 86400, now - 29 * 86400].map((time, i) => {
+    const file = path.join(dir, `${'ab'[i]}.img`);
+    writeFileSync(file, Buffer.alloc(256 * 1024));
+    const r = spawnSync('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', '1024', '-N', '16', '-m', '0', '-U', '01234567-89ab-cdef-0123-456789abcdef', '-E', 'hash_seed=01234567-89ab-cdef-0123-456789abcdef,root_owner=0:0', file], {
+      env: { ...process.env, E2FSPROGS_FAKE_TIME: String(time) },
+    });
+    t.equal(r.status, 0, r.stderr?.toString());
+    return file;
+  });
+  const p = json(images).pairs[0];
+  t.equal(p.format, undefined, 'no format unstamp knows');
+  t.ok(p.remaining.length >= 5, `${p.remaining.length} ranges differ (superblock times, inode times)`);
+  t.same(
+    p.remaining.filter((r) => r.cause !== 'timestamp').map((r) => `${r.offset}: ${r.cause}`),
+    [],
+    'every range is a timestamp, none a GUID (an inode\'s atime, ctime and mtime side by side)',
+  );
+  t.ok(p.remaining.some((r) => /3 such values side by side/.test(r.causes[0].text)));
 });

@@ -13,7 +13,7 @@
 //   - a refused file (status failed) is byte-for-byte untouched and its error names an offset;
 //   - a skipped or clean file is untouched;
 //   - a normalized file is still accepted by an independent tool (ar t, gzip -t,
-//     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t) if the mutant was, and
+//     llvm-readobj, llvm-pdbutil, llvm-objdump --macho, unzip -t, cpio -t) if the mutant was, and
 //     a second run reports it clean and changes nothing.
 //
 // Deterministic: mutant n of a sample comes from a seed made of the sample's path and n
@@ -34,6 +34,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { crc32 } from 'node:zlib';
 import pMap from 'p-map';
 import { pristineSamples } from './pristine-samples.mjs';
 
@@ -42,7 +43,7 @@ export const root = path.resolve(here, '..');
 export const samplesDir = pristineSamples(root);
 
 /** Formats in the order the table lists them. */
-export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'pyc', 'javadoc'];
+export const FORMATS = ['ar', 'gzip', 'pe', 'coff', 'pdb', 'macho', 'zip', 'cpio', 'elf', 'png', 'mo', 'uimage', 'bflt', 'pyc', 'javadoc'];
 
 // ---------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -73,14 +74,18 @@ export function seedOf(rel, n) {
 
 /** Every sample file of the formats (the `a` side of each pair), sorted. */
 export function sampleFiles(dir = samplesDir) {
-  return ['ar', 'gzip', 'pe', 'macho', 'zip', 'pyc', 'javadoc']
+  return ['ar', 'gzip', 'pe', 'macho', 'zip', 'cpio', 'elf', 'png', 'mo', 'uimage', 'pyc', 'javadoc']
     .flatMap((f) =>
       readdirSync(path.join(dir, f), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\/a$/.test(e.parentPath) && !/\.(c|txt|tbd|rc|py)$/.test(e.name))
         .map((e) => path.join(e.parentPath, e.name)),
     )
+    .concat(FIXTURE_SAMPLES.map((f) => path.join(root, f)))
     .sort();
 }
+
+/** Formats no Debian tool makes: their real file is a fixture of strip-nondeterminism's. */
+const FIXTURE_SAMPLES = ['test/fixtures/strip-nondeterminism/bflt/hello.bflt.in'];
 
 // ---------------------------------------------------------------------------------------
 // Structure map: an independent, forgiving parse of each sample.
@@ -96,7 +101,7 @@ class StructureMap {
     this.bounds = new Set([0, size]);
     /** Numeric fields: { at, size: 2|4|8, le, base, what }. base: what stored offsets are relative to. */
     this.nums = [];
-    /** ar header text fields: { at, size, radix, what }. */
+    /** Text number fields (ar, cpio): { at, size, radix, what, zero }; zero: digits padded with '0' on the left (cpio), else spaces on the right (ar). */
     this.texts = [];
     /** Header ranges: [start, end). */
     this.regions = [];
@@ -128,11 +133,17 @@ function scan(m, b, off, len, depth = 0) {
   try {
     if (magic8 === '!<arch>\n' || magic8 === '!<thin>\n') return scanAr(m, b, off, len, depth);
     if (s[0] === 0x1f && s[1] === 0x8b) return scanGzip(m, b, off, len);
+    if (/^07070[127]$/.test(s.toString('latin1', 0, 6)) || s.readUInt16LE(0) === 0o070707 || s.readUInt16BE(0) === 0o070707) return scanCpio(m, b, off, len, depth);
+    if (s[0] === 0x7f && s.toString('latin1', 1, 4) === 'ELF') return scanElf(m, b, off, len);
     if (s.length >= 0x40 && s.readUInt16LE(0) === 0x5a4d) return scanPe(m, b, off, len);
     if (MACHO_MAGICS.has(s.readUInt32BE(0))) return scanMacho(m, b, off, len);
     if ((s.readUInt32BE(0) === 0xcafebabe || s.readUInt32BE(0) === 0xcafebabf) && s.readUInt32BE(4) <= 64) return scanFat(m, b, off, len, depth);
     if (s.length >= 56 && s.subarray(0, 32).equals(MSF_MAGIC)) return scanPdb(m, b, off, len);
     if (s.readUInt32LE(0) === 0x04034b50 || s.readUInt32LE(0) === 0x06054b50) return scanZip(m, b, off, len, depth);
+    if (s.length >= 8 && s.subarray(0, 8).equals(PNG_SIGNATURE)) return scanPng(m, b, off, len);
+    if (s.length >= 28 && (s.readUInt32LE(0) === 0x950412de || s.readUInt32BE(0) === 0x950412de)) return scanMo(m, b, off, len);
+    if (s.length >= 64 && s.readUInt32BE(0) === 0x27051956) return scanUimage(m, b, off, len);
+    if (s.length >= 64 && magic8.startsWith('bFLT')) return scanBflt(m, b, off, len);
     if (s.readUInt16LE(0) === 0 && s.readUInt16LE(2) === 0xffff) return scanAnon(m, b, off, len);
     if (s[2] === 0x0d && s[3] === 0x0a && s.readUInt16LE(0) >= 3000 && s.readUInt16LE(0) < 4000) return scanPyc(m, b, off, len);
     if (s.length >= 20 && COFF_MACHINES.has(s.readUInt16LE(0)) && s.readUInt16LE(16) === 0) return scanCoff(m, b, off, len);
@@ -180,6 +191,106 @@ function scanAr(m, b, off, len, depth) {
     pos = data + inFile;
     m.bound(Math.min(pos, end));
     if (pos % 2 === 1 && pos < end) pos++;
+  }
+}
+
+/** cpio: newc/crc (8 hex digits), odc (octal), old binary (16-bit words, either order); archives one after another. */
+function scanCpio(m, b, off, len, depth) {
+  m.formats.add('cpio');
+  const end = off + len;
+  const NEWC = [['c_ino', 6], ['c_mode', 14], ['c_uid', 22], ['c_gid', 30], ['c_nlink', 38], ['c_mtime', 46], ['c_filesize', 54], ['c_devmajor', 62], ['c_devminor', 70], ['c_rdevmajor', 78], ['c_rdevminor', 86], ['c_namesize', 94], ['c_check', 102]];
+  const ODC = [['c_dev', 6, 6], ['c_ino', 12, 6], ['c_mode', 18, 6], ['c_uid', 24, 6], ['c_gid', 30, 6], ['c_nlink', 36, 6], ['c_rdev', 42, 6], ['c_mtime', 48, 11], ['c_namesize', 59, 6], ['c_filesize', 65, 11]];
+  const BIN = [['c_dev', 2], ['c_ino', 4], ['c_mode', 6], ['c_uid', 8], ['c_gid', 10], ['c_nlink', 12], ['c_rdev', 14], ['c_mtime hi', 16], ['c_mtime lo', 18], ['c_namesize', 20], ['c_filesize hi', 22], ['c_filesize lo', 24]];
+  let pos = off;
+  for (let i = 0; pos < end && i < 10000; i++) {
+    m.bound(pos);
+    const magic = b.toString('latin1', pos, pos + 6);
+    let headerSize, namesize, filesize, mode, align;
+    if (magic === '070701' || magic === '070702') {
+      headerSize = 110;
+      align = 4;
+      for (const [name, at] of NEWC) m.texts.push({ at: pos + at, size: 8, radix: 16, zero: true, what: `${name} of the cpio header at ${pos}` });
+      const num = (at) => Number.parseInt(b.toString('latin1', pos + at, pos + at + 8), 16);
+      [namesize, filesize, mode] = [num(94), num(54), num(14)];
+    } else if (magic === '070707') {
+      headerSize = 76;
+      align = 1;
+      for (const [name, at, size] of ODC) m.texts.push({ at: pos + at, size, radix: 8, zero: true, what: `${name} of the cpio header at ${pos}` });
+      const num = (at, size) => Number.parseInt(b.toString('latin1', pos + at, pos + at + size), 8);
+      [namesize, filesize, mode] = [num(59, 6), num(65, 11), num(18, 6)];
+    } else if (u16(b, pos, true) === 0o070707 || u16(b, pos, false) === 0o070707) {
+      const le = u16(b, pos, true) === 0o070707;
+      headerSize = 26;
+      align = 2;
+      for (const [name, at] of BIN) m.num(pos + at, 2, le, `${name} of the cpio header at ${pos}`, pos);
+      const w = (at) => u16(b, pos + at, le) ?? 0;
+      [namesize, filesize, mode] = [w(20), w(22) * 0x10000 + w(24), w(6)];
+    } else break;
+    if (!Number.isFinite(namesize) || !Number.isFinite(filesize)) break;
+    m.region(pos, pos + headerSize);
+    const nameAt = pos + headerSize;
+    m.bound(nameAt);
+    m.bound(nameAt + namesize);
+    const data = Math.ceil((nameAt + namesize - off) / align) * align + off;
+    m.bound(data);
+    m.bound(data + filesize);
+    const name = b.toString('latin1', nameAt, Math.max(nameAt, nameAt + namesize - 1));
+    if ((mode & 0o170000) === 0o100000 && filesize >= 4 && data + filesize <= end) scan(m, b, data, filesize, depth + 1);
+    pos = Math.ceil((data + filesize - off) / align) * align + off;
+    if (name === 'TRAILER!!!') {
+      // Zero padding to the block size, then possibly another archive.
+      while (pos < end && b[pos] === 0) pos++;
+      m.bound(pos);
+    }
+  }
+}
+
+/** ELF: the header, the program and section header tables, each section's bytes. */
+function scanElf(m, b, off, len) {
+  m.formats.add('elf');
+  const is64 = b[off + 4] === 2;
+  const le = b[off + 5] === 1;
+  const word = is64 ? 8 : 4;
+  const W = (at) => (is64 ? u64(b, at, le) : u32(b, at, le));
+  const eh = is64 ? 64 : 52;
+  const f = is64
+    ? { phoff: 32, shoff: 40, sizes: 52, phnum: 56, shnum: 60, shstrndx: 62 }
+    : { phoff: 28, shoff: 32, sizes: 40, phnum: 44, shnum: 48, shstrndx: 50 };
+  m.region(off, off + eh);
+  [4, 5, 6, 16, eh].forEach((x) => m.bound(off + x));
+  m.num(off + f.phoff, word, le, 'e_phoff', off);
+  m.num(off + f.shoff, word, le, 'e_shoff', off);
+  for (let x = f.sizes; x < eh; x += 2) m.num(off + x, 2, le, `ELF header +${x}`, off);
+  const phoff = W(off + f.phoff) ?? 0;
+  const shoff = W(off + f.shoff) ?? 0;
+  const phnum = u16(b, off + f.phnum, le) ?? 0;
+  const shnum = u16(b, off + f.shnum, le) ?? 0;
+  const ph = is64 ? { size: 56, offset: 8, filesz: 32 } : { size: 32, offset: 4, filesz: 16 };
+  const sh = is64 ? { size: 64, offset: 24, size_: 32, link: 40 } : { size: 40, offset: 16, size_: 20, link: 24 };
+  m.bound(off + phoff);
+  m.bound(off + phoff + phnum * ph.size);
+  for (let i = 0; i < phnum && i < 64; i++) {
+    const at = off + phoff + i * ph.size;
+    if (at + ph.size > off + len) break;
+    m.region(at, at + ph.size);
+    m.num(at, 4, le, `program header ${i} p_type`, off);
+    m.num(at + ph.offset, word, le, `program header ${i} p_offset`, off);
+    m.num(at + ph.filesz, word, le, `program header ${i} p_filesz`, off);
+  }
+  m.bound(off + shoff);
+  m.bound(off + shoff + shnum * sh.size);
+  for (let i = 0; i < shnum && i < 256; i++) {
+    const at = off + shoff + i * sh.size;
+    if (at + sh.size > off + len) break;
+    m.region(at, at + sh.size);
+    m.num(at, 4, le, `section header ${i} sh_name`, off);
+    m.num(at + 4, 4, le, `section header ${i} sh_type`, off);
+    m.num(at + sh.offset, word, le, `section header ${i} sh_offset`, off);
+    m.num(at + sh.size_, word, le, `section header ${i} sh_size`, off);
+    m.num(at + sh.link, 4, le, `section header ${i} sh_link`, off);
+    const start = W(at + sh.offset) ?? 0;
+    m.bound(off + start);
+    m.bound(off + start + (W(at + sh.size_) ?? 0));
   }
 }
 
@@ -240,6 +351,90 @@ function scanJavadoc(m, b, off, len) {
   }
   const close = text.search(/<\/head>/i);
   if (close >= 0) [close, close + 7].forEach((x) => m.bound(off + x));
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** PNG: each chunk's length, type, data and CRC; tIME's fields; text keywords and compressed values. */
+function scanPng(m, b, off, len) {
+  m.formats.add('png');
+  m.region(off, off + 8);
+  let pos = off + 8;
+  const end = off + len;
+  for (let n = 0; pos + 12 <= end && n < 4096; n++) {
+    const length = b.readUInt32BE(pos);
+    const type = b.toString('latin1', pos + 4, pos + 8);
+    const data = pos + 8;
+    m.bound(pos);
+    m.num(pos, 4, false, `PNG ${type} length`);
+    m.region(pos, data);
+    m.bound(data);
+    if (data + length + 4 > end) return;
+    const crcAt = data + length;
+    m.bound(crcAt);
+    m.num(crcAt, 4, false, `PNG ${type} CRC`);
+    if (type === 'tIME') {
+      m.num(data, 2, false, 'PNG tIME year');
+      m.region(data, crcAt);
+    }
+    if (type === 'tEXt' || type === 'zTXt' || type === 'iTXt') {
+      const nul = b.indexOf(0, data);
+      if (nul >= 0 && nul < crcAt) {
+        m.bound(nul);
+        m.bound(nul + 1);
+        m.region(data, Math.min(crcAt, nul + 3));
+      }
+    }
+    pos = crcAt + 4;
+    m.bound(pos);
+    if (type === 'IEND') return;
+  }
+}
+
+/** gettext .mo: the header words, both string tables and the strings (the first 64 of each). */
+function scanMo(m, b, off, len) {
+  m.formats.add('mo');
+  const le = b.readUInt32LE(off) === 0x950412de;
+  m.region(off, off + 28);
+  ['revision', 'N', 'O', 'T', 'S', 'H'].forEach((what, i) => m.num(off + 4 + i * 4, 4, le, `.mo ${what}`));
+  const count = u32(b, off + 8, le) ?? 0;
+  for (const tableAt of [12, 16]) {
+    const table = u32(b, off + tableAt, le) ?? 0;
+    m.bound(off + table);
+    m.bound(off + table + count * 8);
+    for (let i = 0; i < Math.min(count, 64); i++) {
+      const at = off + table + i * 8;
+      m.num(at, 4, le, '.mo string length');
+      m.num(at + 4, 4, le, '.mo string offset', off);
+      const sl = u32(b, at, le);
+      const so = u32(b, at + 4, le);
+      if (sl !== undefined && so !== undefined) {
+        m.bound(off + so);
+        m.bound(off + so + sl);
+      }
+    }
+  }
+  const hashAt = u32(b, off + 24, le) ?? 0;
+  m.bound(off + hashAt);
+  m.bound(off + hashAt + (u32(b, off + 20, le) ?? 0) * 4);
+}
+
+/** U-Boot legacy image: the header's words and the end of the data. */
+function scanUimage(m, b, off, len) {
+  m.formats.add('uimage');
+  m.region(off, off + 64);
+  [[4, 'ih_hcrc'], [8, 'ih_time'], [12, 'ih_size'], [16, 'ih_load'], [20, 'ih_ep'], [24, 'ih_dcrc']].forEach(([at, what]) => m.num(off + at, 4, false, `uImage ${what}`));
+  [8, 28, 32, 64, 64 + (u32(b, off + 12, false) ?? 0)].forEach((x) => m.bound(off + x));
+}
+
+/** bFLT: the header's words and the segments they point to. */
+function scanBflt(m, b, off, len) {
+  m.formats.add('bflt');
+  m.region(off, off + 64);
+  ['rev', 'entry', 'data_start', 'data_end', 'bss_end', 'stack_size', 'reloc_start', 'reloc_count', 'flags', 'build_date'].forEach((what, i) => m.num(off + 4 + i * 4, 4, false, `bFLT ${what}`));
+  for (const at of [12, 16, 28]) m.bound(off + (u32(b, off + at, false) ?? 0));
+  m.bound(off + (u32(b, off + 28, false) ?? 0) + (u32(b, off + 32, false) ?? 0) * 4);
+  m.bound(off + 64);
 }
 
 /** The section table and the tables it points to, for images and objects alike. */
@@ -726,11 +921,44 @@ const KIND_TOTAL = KINDS.reduce((n, [, w]) => n + w, 0);
  */
 export function makeMutant(sample, n) {
   const rnd = mulberry32(seedOf(sample.rel, n));
+  const mutant = mutateTwice(sample, rnd);
+  // Formats that check a CRC over what the mutation hit refuse nearly every mutant at that
+  // check: half of their mutants get their CRCs made right again, so the mutation reaches
+  // the parsers behind it.
+  const repair = REPAIR[sample.format];
+  if (!repair || rnd() >= 0.5) return mutant;
+  return { bytes: repair(Buffer.from(mutant.bytes)), kind: `${mutant.kind}+crc`, what: `${mutant.what}; then its CRCs recomputed` };
+}
+
+function mutateTwice(sample, rnd) {
   const first = mutateOnce(sample, sample.bytes, rnd, false);
   if (first.bytes.length !== sample.bytes.length || rnd() >= 0.33) return first;
   const second = mutateOnce(sample, first.bytes, rnd, true);
   return { bytes: second.bytes, kind: `${first.kind}+${second.kind}`, what: `${first.what}; then ${second.what}` };
 }
+
+const REPAIR = {
+  /** Every PNG chunk's CRC over its type and data, as far as the chunk lengths lead. */
+  png(b) {
+    for (let pos = 8, n = 0; pos + 12 <= b.length && n < 4096; n++) {
+      const length = b.readUInt32BE(pos);
+      const crcAt = pos + 8 + length;
+      if (crcAt + 4 > b.length) break;
+      b.writeUInt32BE(crc32(b.subarray(pos + 4, crcAt)), crcAt);
+      if (b.toString('latin1', pos + 4, pos + 8) === 'IEND') break;
+      pos = crcAt + 4;
+    }
+    return b;
+  },
+  /** The uImage header CRC (ih_hcrc, with itself read as zero). */
+  uimage(b) {
+    if (b.length < 64) return b;
+    const h = Buffer.from(b.subarray(0, 64));
+    h.fill(0, 4, 8);
+    b.writeUInt32BE(crc32(h), 4);
+    return b;
+  },
+};
 
 function mutateOnce(sample, src, rnd, sizeKept) {
   const pick = (k) => Math.floor(rnd() * k);
@@ -802,12 +1030,14 @@ function mutateOnce(sample, src, rnd, sizeKept) {
       const t = choose(map.texts);
       const left = src.length - t.at;
       const old = Number.parseInt(src.toString('latin1', t.at, t.at + t.size), t.radix) || 0;
+      // cpio's fields hold zero-padded digits in their own radix; ar's decimal text padded with spaces.
+      const num = (v) => (t.zero ? v.toString(t.radix) : String(v));
       const texts = [
-        () => String(left + choose([-60, -1, 0, 1, 2, 60])),
-        () => String(old + choose([-2, -1, 1, 2, 1000])),
+        () => num(left + choose([-60, -1, 0, 1, 2, 60])),
+        () => num(old + choose([-2, -1, 1, 2, 1000])),
         () => '9'.repeat(t.size),
-        () => String(2 ** 31),
-        () => String(2 ** 32 + old),
+        () => num(2 ** 31),
+        () => num(2 ** 32 + old),
         () => '-1',
         () => '',
         () => ` ${old}`,
@@ -815,10 +1045,11 @@ function mutateOnce(sample, src, rnd, sizeKept) {
         () => '1 2',
         () => '0x10',
         () => '1e9',
-        () => String(pick(10 ** Math.min(t.size, 15))),
+        () => num(pick(10 ** Math.min(t.size, 15))),
         () => '0'.repeat(t.size),
       ];
-      const text = choose(texts)().slice(0, t.size).padEnd(t.size, ' ');
+      const raw = choose(texts)().slice(0, t.size);
+      const text = t.zero ? raw.padStart(t.size, '0') : raw.padEnd(t.size, ' ');
       b.write(text, t.at, 'latin1');
       return { bytes: b, kind, what: `${t.what} at ${hex(t.at)} set to ${JSON.stringify(text)}` };
     }
@@ -874,6 +1105,13 @@ const TOOLS = {
   pdb: { cmd: 'llvm-pdbutil', args: (f) => ['dump', '--summary', f] },
   macho: { cmd: 'llvm-objdump', args: (f) => ['--macho', '--private-headers', f] },
   zip: { cmd: 'unzip', args: (f) => ['-tqq', f], warn: [1] },
+  cpio: { cmd: 'cpio', args: (f) => ['-t', '--quiet', '-F', f] },
+  elf: { cmd: 'llvm-readobj', args: (f) => ['--file-headers', '--program-headers', '--sections', '--symbols', f] },
+  png: { cmd: 'pngcheck', args: (f) => ['-q', f] },
+  mo: { cmd: 'msgunfmt', args: (f) => [f] },
+  // mkimage -l exits 0 whatever it reads, and lists a header it does not accept as another
+  // image type: a legacy header it accepts (magic and header CRC) is listed with its name.
+  uimage: { cmd: 'sh', need: 'mkimage', name: 'mkimage -l F (lists Image Name)', args: (f) => ['-c', 'mkimage -l "$1" | grep -q "^Image Name:"', 'mkimage-l', f] },
   // marshal reads the code object after the 16-byte header; the magic must still be this Python's.
   pyc: { cmd: '/usr/bin/python3', args: (f) => ['-c', PYC_CHECK, f] },
   // html.parser reads the page and finds one well-formed generator comment in it.
@@ -902,7 +1140,7 @@ function runTool(format, file) {
 
 function toolName(format) {
   const t = TOOLS[format];
-  return t ? `${t.cmd} ${t.args('F').join(' ')}` : format;
+  return t ? (t.name ?? `${t.cmd} ${t.args('F').join(' ')}`) : format;
 }
 
 /** Which tools are installed (the rest are not run; their checks are counted as skipped). */
@@ -910,7 +1148,7 @@ async function availableTools() {
   const out = new Set();
   for (const [format, t] of Object.entries(TOOLS)) {
     const ok = await new Promise((resolve) => {
-      const c = spawn('sh', ['-c', `command -v ${t.cmd}`], { stdio: 'ignore' });
+      const c = spawn('sh', ['-c', `command -v ${t.need ?? t.cmd}`], { stdio: 'ignore' });
       c.on('close', (code) => resolve(code === 0));
       c.on('error', () => resolve(false));
     });
@@ -960,9 +1198,13 @@ async function planPair(lib, pdb, image) {
   }
 }
 
-/** Options of mutant n: mostly the defaults; every fifth one the other settings. */
-function optionsOf(n) {
-  if (n % 5 !== 4) return { epoch: 0 };
+/**
+ * Options of mutant n: mostly the defaults; every fifth one the other settings. A PNG
+ * gets an epoch in 2001: pngcheck refuses a tIME year before 1995 (its own rule; the PNG
+ * spec sets none), and the default epoch 0 would fail it for every mutant.
+ */
+function optionsOf(n, format) {
+  if (n % 5 !== 4) return { epoch: format === 'png' ? 1_000_000_000 : 0 };
   return { epoch: 1_000_000_000, clamp: true, settings: { 'pe-timestamp': 'epoch', 'pdb-path': 'basename', 'zip-order': 'name', 'gzip-name': 'drop' } };
 }
 
@@ -1000,7 +1242,7 @@ const GENERIC = /^(data|range) |more than one read may take|invalid offset or le
 /** Run one mutant through every check; returns its tally entry and problems. */
 async function runMutant(lib, sample, n, ctx) {
   const { bytes, kind, what } = makeMutant(sample, n);
-  const opts = optionsOf(n);
+  const opts = optionsOf(n, sample.format);
   const dir = mkdtempSync(path.join(ctx.tmp, 'm-'));
   const file = path.join(dir, path.basename(sample.file));
   const entry = { status: 'error', toolChecked: false, toolRejectedAfter: false, problems: [] };

@@ -186,8 +186,36 @@ export interface Region {
   member?: boolean;
   /** The bytes are a raw deflate stream: differences inside are looked for in the inflated data. */
   deflate?: boolean;
+  /**
+   * The bytes are a zlib stream (RFC 1950: header, deflate data, Adler-32) after a header of
+   * `skip` bytes of their own (an ELF Elf_Chdr): looked into like `deflate`.
+   */
+  zlib?: { skip: number };
   /** The bytes are computed from other bytes (a CRC, a checksum): says from what, as the likely cause. */
   derivedFrom?: string;
+  /**
+   * The bytes are the contents of the archive member of this name (a zip or ar member, a
+   * fat slice by its CPU type): `explain` pairs the members of a and b by it.
+   */
+  entry?: string;
+  /**
+   * What the format knows the span holds (a PNG tIME chunk, a uImage ih_time: "timestamp"):
+   * `explain` names a difference there by the region's label and this kind, rather than
+   * guessing from the bytes.
+   */
+  kind?: 'timestamp' | 'GUID' | 'build path';
+}
+
+/**
+ * A function or data object of a program, for `explain <a> <b>`: bytes [start, end) of
+ * the reader handed to `symbols` (file offsets, not addresses), and its name as the
+ * symbol table has it (mangled; `explain` demangles when it can).
+ */
+export interface FormatSymbol {
+  name: string;
+  start: number;
+  end: number;
+  kind: 'function' | 'object';
 }
 
 export interface Format {
@@ -210,4 +238,6 @@ export interface Format {
   rewrite?: FormatRewrite;
   /** The file's structure as named spans, for `explain <a> <b>`; read-only, never part of a plan. */
   regions?(reader: RangeReader): Promise<Region[]>;
+  /** The functions and data objects the file's symbol tables place, for `explain`; read-only. */
+  symbols?(reader: RangeReader): Promise<FormatSymbol[]>;
 }

@@ -23,6 +23,8 @@ export interface Comparison {
   /** Every range and every differing byte, kept or not. */
   totalRanges: number;
   totalBytes: number;
+  /** The last range (kept or not): with the first, the span all differences lie in. */
+  last?: DiffRange;
 }
 
 /** Index of the first patch that ends after `pos` (patches sorted by offset, none overlapping). */
@@ -74,6 +76,7 @@ export async function comparePatched(
   const close = () => {
     if (!open) return;
     out.totalRanges++;
+    out.last = open;
     if (out.ranges.length < opts.keep) out.ranges.push(open);
     open = undefined;
   };

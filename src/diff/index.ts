@@ -3,16 +3,19 @@
 // the fields that differ and that unstamp fixes, and the bytes that would still differ,
 // located in the file's structure with a likely cause.
 import { open, stat } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
 import { run, type EngineOptions, type FileResult } from '../core/engine.js';
 import { UsageError, hex } from '../core/errors.js';
 import type { Format } from '../core/format.js';
 import { detectFormat, type Patch, type Plan } from '../core/plan.js';
-import { BufferSource, FileSource, MAX_READ, RangeReader, type ByteSource } from '../core/reader.js';
+import { BufferSource, FileSource, RangeReader, type ByteSource } from '../core/reader.js';
 import { fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from '../core/paths.js';
 import { binaryCauses, showBytes, textCauses, type Cause, type CauseKind } from './causes.js';
 import { comparePatched, fixedFields, readPatched, sortedPatches, type DiffRange, type FixedField } from './compare.js';
-import { Locator, type Placed } from './locate.js';
+import { Demangler } from './demangle.js';
+import { compareMembers, layoutMoved, type ByMember } from './members.js';
+import { MAX_DEFLATED, compressed, inflate, memberContents, readRegion, type Inflated } from './inflate.js';
+import { Locator, locationLabel, type Location, type Placed } from './locate.js';
+import { blockReordering, memberReordering, reorderText, symbolReordering, type Reordering } from './reorder.js';
 
 export type { Cause, CauseKind } from './causes.js';
 export type { FixedField } from './compare.js';
@@ -25,9 +28,6 @@ export const GAP = 8;
 const CONTEXT = 160;
 /** Bytes of a range that cause recognition reads (the start of a long range). */
 const MAX_LOOK = 4096;
-/** A deflate stream is inflated to look inside only up to these sizes. */
-const MAX_DEFLATED = 16 << 20;
-const MAX_INFLATED = 32 << 20;
 
 export interface Remaining {
   offset: number;
@@ -37,6 +37,8 @@ export interface Remaining {
   /** Where in a's structure; `locationB` only when b's structure says something else. */
   location: string;
   locationB?: string;
+  /** The function or data object the range starts in (demangled when a demangler is installed), and the offset in it. */
+  symbol?: { name: string; offset: number };
   /** The likely causes, most specific first; kinds joined with " + " in `cause`. */
   cause: string;
   causes: Cause[];
@@ -67,6 +69,10 @@ export interface PairResult {
   /** A side unstamp did not plan (unknown format, a PDB without its PE, a signed image): compared as it is. */
   skipped?: { a?: string; b?: string };
   error?: { side: 'a' | 'b'; message: string; offset?: number };
+  /** The differing bytes are the same content in another order: what moved, and the sentence that says so. */
+  reordered?: { what: Reordering['what']; moved: string[]; text: string };
+  /** The archive's members lie at other offsets in a and b: compared by name, contents with contents. */
+  byMember?: ByMember;
 }
 
 export interface DiffReport {
@@ -145,35 +151,13 @@ function overlapping(patches: readonly Patch[], start: number, end: number): Pat
   return patches.filter((p) => p.offset < end && p.offset + p.bytes.length > start);
 }
 
-/** Read a whole region (bounded by MAX_DEFLATED) through the source, in reads the reader allows. */
-async function readRegion(source: ByteSource, start: number, end: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let pos = start; pos < end; pos += MAX_READ) parts.push(await source.readAt(pos, Math.min(MAX_READ, end - pos)));
-  return Buffer.concat(parts);
-}
-
-interface Inflated {
-  data: Buffer;
-  /** Compressed bytes the stream took; anything after it in the region is other data. */
-  consumed: number;
-}
-
-function inflate(buf: Buffer): Inflated | undefined {
-  try {
-    const r = inflateRawSync(buf, { maxOutputLength: MAX_INFLATED, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    return { data: r.buffer, consumed: r.engine.bytesWritten };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Both sides of a deflate region inflated, or why not. */
 type InflatedPair = { a: Inflated; b: Inflated } | { why: string };
 
 async function inflatePair(sa: ByteSource, sb: ByteSource, ra: Placed, rb: Placed): Promise<InflatedPair> {
   if (ra.end - ra.start > MAX_DEFLATED || rb.end - rb.start > MAX_DEFLATED) return { why: `inside compressed data (${ra.label}) too large to inflate here` };
-  const a = inflate(await readRegion(sa, ra.start, ra.end));
-  const b = inflate(await readRegion(sb, rb.start, rb.end));
+  const a = inflate(await readRegion(sa, ra.start, ra.end), ra);
+  const b = inflate(await readRegion(sb, rb.start, rb.end), rb);
   return a && b ? { a, b } : { why: `inside compressed data (${ra.label}) that does not inflate` };
 }
 
@@ -221,7 +205,7 @@ interface PairInput {
   planB?: Plan;
 }
 
-async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairResult> {
+async function comparePair(input: PairInput, opts: DiffOptions, demangler: Demangler): Promise<PairResult> {
   const { resultA: ra, resultB: rb, planA, planB } = input;
   const ap = reportPath(input.pathA);
   const bp = reportPath(input.pathB);
@@ -262,12 +246,54 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
       out.identicalAfter = sa.size === sb.size && cmp.totalRanges === 0;
       out.remainingRanges = cmp.totalRanges;
       out.remainingBytes = cmp.totalBytes;
-      if (cmp.ranges.length === 0) return;
+      if (out.identicalAfter) return;
       const la = new Locator(sa, opts.locateWith);
       const lb = new Locator(sb, opts.locateWith);
+      const contents = async (side: 'a' | 'b', r: Placed) => memberContents(side === 'a' ? sa : sb, side === 'a' ? pa : pb, r);
+      const entriesA = await la.entries();
+      const entriesB = await lb.entries();
+      if (entriesA.length > 0 && entriesB.length > 0 && layoutMoved(entriesA, entriesB)) {
+        // An offset-aligned comparison only holds for files whose structure does not move.
+        const m = await compareMembers({ source: sa, patches: pa, locator: la, entries: entriesA }, { source: sb, patches: pb, locator: lb, entries: entriesB }, { gap: GAP, keep: MAX_RANGES, context: CONTEXT });
+        out.byMember = m.byMember;
+        out.remainingRanges = m.totalRanges;
+        out.remainingBytes = m.totalBytes;
+        const reorder = await memberReordering(entriesA, entriesB, contents, ra.format);
+        if (reorder) out.reordered = { what: reorder.what, moved: reorder.moved, text: reorderText(reorder) };
+        demangler.add(m.ranges.flatMap((r) => [r.where.symbol?.name, r.whereB.symbol?.name].filter((n): n is string => n !== undefined)));
+        const name = (raw: string) => demangler.name(raw);
+        out.remaining = m.ranges.map((r) => {
+          const location = locationLabel(r.where, name);
+          const locationB = locationLabel(r.whereB, name);
+          return {
+            offset: r.offset,
+            length: r.length,
+            differingBytes: r.differingBytes,
+            location,
+            ...(locationB !== location ? { locationB } : {}),
+            ...(r.where.symbol ? { symbol: { name: name(r.where.symbol.name), offset: r.where.symbol.offset } } : {}),
+            cause: [...new Set(r.causes.map((c) => c.kind))].join(' + '),
+            causes: r.causes,
+            a: r.a,
+            b: r.b,
+          };
+        });
+        return;
+      }
+      if (cmp.ranges.length === 0) return;
       const derivedA = new Set(planA?.derived.map((d) => d.offset));
       const derivedB = new Set(planB?.derived.map((d) => d.offset));
       const deflateSeen: RangeContext['deflateSeen'] = new Map();
+      // Each range with where it lies on both sides, and the caller of moved code it lies in (named once demangled).
+      const located: [Remaining, Location, Location, string | undefined][] = [];
+      const reorder =
+        (await memberReordering(entriesA, entriesB, contents, ra.format)) ??
+        (await findReordering(
+          { source: sa, patches: pa, symbols: await la.symbols() },
+          { source: sb, patches: pb, symbols: await lb.symbols() },
+          cmp.ranges[0].start,
+          (cmp.last ?? cmp.ranges[cmp.ranges.length - 1]).end,
+        ));
       for (const range of cmp.ranges) {
         const where = await la.locate(range.start, range.end);
         const whereB = await lb.locate(range.start, range.end);
@@ -277,24 +303,92 @@ async function comparePair(input: PairInput, opts: DiffOptions): Promise<PairRes
         const wb = await readPatched(sb, pb, range.start - CONTEXT, end + CONTEXT);
         const offset = Math.max(0, range.start - CONTEXT);
         const w = { a: wa, b: wb, offset, from: range.start - offset, to: end - offset };
-        const causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, deflateSeen, formats: opts.locateWith });
-        out.remaining.push({
+        let causes = await explainRange(range, w, { sa, sb, pa, pb, derivedA, derivedB, chainA: where.chain, chainB: whereB.chain, endA: where.chainEnd, endB: whereB.chainEnd, deflateSeen, formats: opts.locateWith });
+        let adjusted: string | undefined;
+        if (reorder) ({ causes, adjusted } = reorderCauses(reorder, where, whereB, causes));
+        const entry: Remaining = {
           offset: range.start,
           length: range.end - range.start,
           differingBytes: range.bytes,
           location: where.label,
-          ...(whereB.label !== where.label ? { locationB: whereB.label } : {}),
           cause: causes.length > 0 ? [...new Set(causes.map((c) => c.kind))].join(' + ') : 'unknown',
           causes: causes.length > 0 ? causes : [{ kind: 'unknown', text: 'no known pattern in these bytes' }],
           ...showBytes(wa.subarray(w.from, w.to), wb.subarray(w.from, w.to)),
-        });
+        };
+        out.remaining.push(entry);
+        located.push([entry, where, whereB, adjusted]);
       }
+      // Symbol names demangled in one run of the demangler for the pair, then the labels made.
+      demangler.add([...located.flatMap(([, x, y]) => [x.symbol?.name, y.symbol?.name].filter((n): n is string => n !== undefined)), ...(reorder?.moved ?? []), ...(reorder?.adjusted ?? [])]);
+      const name = (raw: string) => demangler.name(raw);
+      if (reorder) {
+        const text = reorderText(reorder, name);
+        out.reordered = { what: reorder.what, moved: reorder.moved.map(name), text };
+        for (const [entry, , , adjusted] of located) {
+          if (entry.cause === 'reordered') entry.causes = [{ kind: 'reordered', text }];
+          else if (adjusted !== undefined) {
+            entry.causes = [{ kind: 'derived', text: `derived from the reordering: ${name(adjusted)} is the same code in a and b but for the addresses of the moved code it calls or refers to` }];
+          }
+        }
+      }
+      for (const [entry, where, whereB] of located) {
+        entry.location = locationLabel(where, name);
+        const labelB = locationLabel(whereB, name);
+        if (labelB !== entry.location) entry.locationB = labelB;
+        if (where.symbol) entry.symbol = { name: name(where.symbol.name), offset: where.symbol.offset };
+      }
+      // Key order as documented: location, locationB, symbol, then the causes.
+      out.remaining = out.remaining.map((e) => {
+        const { offset, length, differingBytes, location, locationB, symbol, ...rest } = e;
+        return { offset, length, differingBytes, location, ...(locationB !== undefined ? { locationB } : {}), ...(symbol ? { symbol } : {}), ...rest };
+      });
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     out.error = { side: 'a', message: err.code ? `${err.syscall ?? 'read'} failed: ${err.code}` : String(err.message ?? e) };
   }
   return out;
+}
+
+/** Both sides' symbols: a reordering of functions, else of content blocks over [start, end). */
+async function findReordering(a: Parameters<typeof symbolReordering>[0], b: Parameters<typeof symbolReordering>[1], start: number, end: number): Promise<Reordering | undefined> {
+  if (a.symbols.length > 0 && b.symbols.length > 0) {
+    const bySymbol = await symbolReordering(a, b);
+    if (bySymbol) return bySymbol;
+  }
+  return a.source.size === b.source.size ? blockReordering(a, b, start, end) : undefined;
+}
+
+/**
+ * The causes of a range once a reordering is known: in a function that moved, the
+ * reordering (its sentence is filled in once names are demangled); in one that did not
+ * move but differs in addresses, derived from it; elsewhere, a range nothing else
+ * explains most likely holds addresses or offsets of the moved code.
+ */
+function reorderCauses(r: Reordering, where: Location, whereB: Location, causes: Cause[]): { causes: Cause[]; adjusted?: string } {
+  const reordered: Cause[] = [{ kind: 'reordered', text: 'the same content in another order' }];
+  const a = where.symbol?.name;
+  const b = whereB.symbol?.name;
+  const moved = new Set(r.moved);
+  if (r.what === 'functions' && ((a && moved.has(a)) || (b && moved.has(b)))) return { causes: reordered };
+  if (r.what === 'members') {
+    const ea = where.chain.find((x) => x.entry !== undefined)?.entry ?? memberOf(where);
+    const eb = whereB.chain.find((x) => x.entry !== undefined)?.entry ?? memberOf(whereB);
+    if ((ea && moved.has(ea)) || (eb && moved.has(eb))) return { causes: reordered };
+  }
+  const adjusted = [a, b].find((n) => n !== undefined && r.adjusted.has(n));
+  if (adjusted) return { causes: [{ kind: 'derived', text: 'derived from the reordering' }], adjusted };
+  // A guess from the shape of a few bytes (a time, a GUID) does not stand against a reordering.
+  if (causes.some((c) => c.kind !== 'unknown' && c.kind !== 'timestamp' && c.kind !== 'GUID')) return { causes };
+  if (r.what === 'content blocks') return { causes: reordered };
+  const what = r.what === 'members' ? 'offsets or names of the moved members' : 'addresses, offsets or sizes of the moved code';
+  return { causes: [{ kind: 'derived', text: `derived from the reordering (most likely): this part of the file records ${what}` }] };
+}
+
+/** The member a header region belongs to ("member x.o (header)"): headers carry no entry of their own. */
+function memberOf(l: Location): string | undefined {
+  const m = /^member (.+) \((?:header|local header|central directory entry|data descriptor|BSD name|padding)\)$/.exec(l.chain.find((x) => x.label.startsWith('member '))?.label ?? '');
+  return m?.[1];
 }
 
 interface RangeContext {
@@ -306,6 +400,9 @@ interface RangeContext {
   derivedB: Set<number>;
   chainA: Placed[];
   chainB: Placed[];
+  /** The regions holding the range's last byte. */
+  endA: Placed[];
+  endB: Placed[];
   deflateSeen: Map<string, { pair?: { a: Inflated; b: Inflated }; causes: Cause[] }>;
   formats: readonly Format[];
 }
@@ -341,11 +438,23 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
     });
   }
   const text = textCauses(w);
-  if (text.length > 0) return text;
+  // A span the format names as a field of a known kind (a PNG tIME chunk, a uImage
+  // ih_time) is that, whatever its bytes look like: the name wins over guessing.
   const innerA = c.chainA[c.chainA.length - 1];
+  const known = knownField(c.chainA) ?? knownField(c.endA) ?? knownField(c.chainB) ?? knownField(c.endB);
+  if (known) {
+    const shown = showBytes(w.a.subarray(w.from, w.to), w.b.subarray(w.from, w.to));
+    const out: Cause[] = [{ kind: known.kind!, text: `${known.label}: a ${known.kind} field of the format, ${shown.a} vs ${shown.b}` }];
+    // The range may also hold a checksum over that field (a PNG chunk's CRC, a uImage ih_hcrc).
+    for (const r of [innerA, c.endA[c.endA.length - 1]]) {
+      if (r && r !== known && r.derivedFrom && !out.some((x) => x.text.startsWith(`${r.label}:`))) out.push({ kind: 'derived', text: `${r.label}: ${r.derivedFrom}, which differs` });
+    }
+    return [...out, ...text];
+  }
+  if (text.length > 0) return text;
   if (innerA?.derivedFrom) return [{ kind: 'derived', text: `${innerA.label}: ${innerA.derivedFrom}, which differs` }];
-  const deflateA = [...c.chainA].reverse().find((r) => r.deflate);
-  const deflateB = [...c.chainB].reverse().find((r) => r.deflate);
+  const deflateA = [...c.chainA].reverse().find(compressed);
+  const deflateB = [...c.chainB].reverse().find(compressed);
   if (deflateA && deflateB) {
     const key = `${deflateA.start}:${deflateB.start}`;
     let seen = c.deflateSeen.get(key);
@@ -357,7 +466,7 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
     // Past the end of the stream: data of another kind (a second gzip member, say).
     const end = seen.pair ? deflateA.start + Math.min(seen.pair.a.consumed, seen.pair.b.consumed) : Infinity;
     if (range.start >= end) {
-      const what = `after the deflate stream of ${deflateA.label} ends (at +${hex(end - deflateA.start)}): data that is not part of it (in a gzip file, a further member, whose header unstamp leaves alone)`;
+      const what = `after the ${deflateA.zlib ? 'zlib' : 'deflate'} stream of ${deflateA.label} ends (at +${hex(end - deflateA.start)}): data that is not part of it (in a gzip file, a further member, whose header unstamp leaves alone)`;
       const after = binaryCauses(w);
       return after.length > 0 ? after.map((x) => ({ kind: x.kind, text: `${what}; ${x.text}` })) : [{ kind: 'unknown', text: what }];
     }
@@ -365,6 +474,12 @@ async function explainRange(range: DiffRange, w: Parameters<typeof textCauses>[0
   }
   const member = [...c.chainA].reverse().find((r) => r.member);
   return binaryCauses({ ...w, alignBase: member?.start ?? 0 });
+}
+
+/** The innermost region holding the range, if the format says what kind of field it is. */
+function knownField(chain: Placed[]): Placed | undefined {
+  const inner = chain[chain.length - 1];
+  return inner?.kind ? inner : undefined;
 }
 
 /** The path of `file` below `top`, as bytes, or undefined if it is not below it. */
@@ -393,6 +508,7 @@ export async function explainDiff(a: FilePath, b: FilePath, opts: DiffOptions): 
     errors: [],
     summary: { pairs: 0, identicalBefore: 0, identicalAfter: 0, differ: 0, onlyInA: 0, onlyInB: 0, failed: 0, seconds: 0 },
   };
+  const demangler = new Demangler();
   const sideA = await planSide(a, opts);
   const sideB = await planSide(b, opts);
 
@@ -427,6 +543,7 @@ export async function explainDiff(a: FilePath, b: FilePath, opts: DiffOptions): 
     const pair = await comparePair(
       { rel: directories ? rel : undefined, pathA: ea.path, pathB: eb.path, resultA: ea.result, resultB: eb.result, planA: ea.plan, planB: eb.plan },
       opts,
+      demangler,
     );
     report.pairs.push(pair);
     opts.onPair?.(pair);

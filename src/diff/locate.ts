@@ -2,7 +2,7 @@
 // descending into members that are files of their own (an object in an archive, a
 // stored jar in a zip, a slice of a fat file).
 import { hex } from '../core/errors.js';
-import type { Format, Region } from '../core/format.js';
+import type { Format, FormatSymbol, Region } from '../core/format.js';
 import { detectFormat } from '../core/plan.js';
 import { RangeReader, type ByteSource } from '../core/reader.js';
 
@@ -12,17 +12,38 @@ export interface Placed extends Region {
   level: number;
 }
 
+/** A function or data object at its absolute offset in the file. */
+export interface PlacedSymbol extends FormatSymbol {
+  level: number;
+}
+
 export interface Location {
-  /** "section .rdata at RVA 0x2010 > debug data (CodeView)". */
+  /** "section .rdata at RVA 0x2010 > debug data (CodeView)", "section .text at address 0x1139 > function main+0x10". */
   label: string;
   /** Every region that holds the offset, outermost first. */
   chain: Placed[];
+  /** The function or data object that holds the offset, in the innermost file that names one. */
+  symbol?: { name: string; offset: number; kind: FormatSymbol['kind']; start: number; end: number };
+  /** The regions' part of the label, without the symbol. */
+  regions: string;
+  /** " … through <where the range ends>" when it ends in another region. */
+  through: string;
+  /** Every region that holds the last byte of the range, outermost first. */
+  chainEnd: Placed[];
+}
+
+/** The label of a location, with the symbol's name as `name` gives it (demangled). */
+export function locationLabel(l: Omit<Location, 'label'>, name: (raw: string) => string = (x) => x): string {
+  const sym = l.symbol ? ` > ${l.symbol.kind} ${name(l.symbol.name)}+${hex(l.symbol.offset)}` : '';
+  return l.regions + sym + l.through;
 }
 
 const MAX_LEVELS = 4;
 
 interface Level {
   regions: Placed[];
+  /** The functions and data objects of the file at this level, by start (absolute offsets). */
+  symbols: PlacedSymbol[];
   /** What to say where no region holds an offset: the format not known, its structure unreadable. */
   fallback: string;
 }
@@ -44,12 +65,18 @@ export class Locator {
         const reader = new RangeReader(this.source, base, size);
         try {
           const format = await detectFormat(this.formats, reader);
-          if (!format) return { regions: [], fallback: 'a file of no format unstamp knows' };
-          if (!format.regions) return { regions: [], fallback: `a ${format.name} file` };
+          if (!format) return { regions: [], symbols: [], fallback: 'a file of no format unstamp knows' };
+          if (!format.regions) return { regions: [], symbols: [], fallback: `a ${format.name} file` };
           const regions = await format.regions(reader);
-          return { regions: regions.map((r) => ({ ...r, start: r.start + base, end: r.end + base, level })), fallback: `outside the ${format.name} structure` };
+          // A symbol table that cannot be read leaves the sections named: symbols are a bonus.
+          const symbols = format.symbols ? await format.symbols(reader).catch(() => []) : [];
+          return {
+            regions: regions.map((r) => ({ ...r, start: r.start + base, end: r.end + base, level })),
+            symbols: symbols.map((x) => ({ ...x, start: x.start + base, end: x.end + base, level })).sort((x, y) => x.start - y.start || y.end - x.end),
+            fallback: `outside the ${format.name} structure`,
+          };
         } catch (e) {
-          return { regions: [], fallback: `structure not readable (${e instanceof Error ? e.message : String(e)})` };
+          return { regions: [], symbols: [], fallback: `structure not readable (${e instanceof Error ? e.message : String(e)})` };
         }
       })();
       this.levels.set(key, p);
@@ -59,6 +86,11 @@ export class Locator {
 
   /** The regions holding `offset`, outermost first, members descended into. */
   async chain(offset: number): Promise<Placed[]> {
+    return (await this.walk(offset)).chain;
+  }
+
+  /** The chain, and the symbols of the innermost file the offset lies in. */
+  private async walk(offset: number): Promise<{ chain: Placed[]; symbols: PlacedSymbol[] }> {
     const out: Placed[] = [];
     let level = await this.structure(0, this.source.size, 0);
     for (let depth = 0; ; depth++) {
@@ -68,20 +100,58 @@ export class Locator {
       if (!member || depth + 1 >= MAX_LEVELS) break;
       level = await this.structure(member.start, member.end - member.start, depth + 1);
     }
-    return out;
+    return { chain: out, symbols: level.symbols };
+  }
+
+  /** The archive members of the file (not of its members), in file order. */
+  async entries(): Promise<Placed[]> {
+    return (await this.structure(0, this.source.size, 0)).regions.filter((r) => r.entry !== undefined).sort((x, y) => x.start - y.start);
+  }
+
+  /** Every function and data object of the file (not of its members), absolute offsets. */
+  async symbols(): Promise<PlacedSymbol[]> {
+    return (await this.structure(0, this.source.size, 0)).symbols;
+  }
+
+  /** The function or data object of a member (or of the file: base 0) that holds `offset`. */
+  async symbolAt(offset: number): Promise<PlacedSymbol | undefined> {
+    return holder((await this.walk(offset)).symbols, offset);
   }
 
   async locate(start: number, end: number): Promise<Location> {
-    const chain = await this.chain(start);
-    if (chain.length === 0) return { label: (await this.structure(0, this.source.size, 0)).fallback, chain };
-    let label = describe(chain, start);
-    if (end - 1 > start) {
-      const last = await this.chain(end - 1);
-      const inner = chain[chain.length - 1];
-      if (inner && !last.includes(inner) && last.length > 0) label += ` … through ${describe(last, end - 1)}`;
+    const { chain, symbols } = await this.walk(start);
+    const chainEnd = end - 1 > start ? await this.chain(end - 1) : chain;
+    if (chain.length === 0) {
+      const fallback = (await this.structure(0, this.source.size, 0)).fallback;
+      return { label: fallback, chain, chainEnd, regions: fallback, through: '' };
     }
-    return { label, chain };
+    const regions = describe(chain, start);
+    let through = '';
+    const sym = holder(symbols, start);
+    const symbol = sym ? { name: sym.name, offset: start - sym.start, kind: sym.kind, start: sym.start, end: sym.end } : undefined;
+    const inner = chain[chain.length - 1];
+    if (inner && !chainEnd.includes(inner) && chainEnd.length > 0) through = ` … through ${describe(chainEnd, end - 1)}`;
+    const l = { chain, chainEnd, regions, through, ...(symbol ? { symbol } : {}) };
+    return { ...l, label: locationLabel(l) };
   }
+}
+
+/** The smallest symbol holding `offset` (symbols sorted by start). */
+function holder(symbols: readonly PlacedSymbol[], offset: number): PlacedSymbol | undefined {
+  let lo = 0;
+  let hi = symbols.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (symbols[mid].start <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  let best: PlacedSymbol | undefined;
+  // Symbols may nest (an object inside a function's range): look back over those that start before.
+  for (let i = lo - 1; i >= 0 && i >= lo - 64; i--) {
+    const x = symbols[i];
+    if (x.start <= offset && offset < x.end && (!best || x.end - x.start < best.end - best.start)) best = x;
+  }
+  return best;
 }
 
 /** Labels outermost first, the address shown on the innermost region that has one. */

@@ -30,6 +30,13 @@ export function verdict(p: PairResult): string {
     return `same after    ${name}  ${what(p)}: identical after normalization; ${plural(p.fixedFields.length, 'field')} ${p.fixedFields.length === 1 ? 'differs' : 'differ'}, all fixed by unstamp`;
   }
   const sizes = p.sizeA !== p.sizeB ? `sizes differ (${p.sizeA} vs ${plural(p.sizeB, 'byte')}); ` : '';
+  if (p.byMember) {
+    const m = p.byMember;
+    const one = m.onlyInA.length + m.onlyInB.length > 0 ? `, ${m.onlyInA.length} only in a, ${m.onlyInB.length} only in b` : '';
+    const order = p.reordered ? ', in another order' : '';
+    const rest = p.remainingRanges > 0 ? `: ${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')}` : '';
+    return `DIFFERS       ${name}  ${what(p)}: ${sizes}compared member by member: ${m.differ.length} of ${plural(m.compared, 'member')} ${m.differ.length === 1 ? 'differs' : 'differ'} after normalization${rest}${one}${order}`;
+  }
   const rest = p.remainingRanges > 0 ? `${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')} still ${p.remainingBytes === 1 ? 'differs' : 'differ'}` : 'the common bytes are the same';
   return `DIFFERS       ${name}  ${what(p)}: ${sizes}${rest} after normalization`;
 }
@@ -47,14 +54,30 @@ export function detailLines(p: PairResult): string[] {
       lines.push(`    ${pad(at, 10)}  ${f.field}: a ${f.a}, b ${f.b} -> ${f.new}`);
     }
   }
+  if (p.byMember) {
+    const m = p.byMember;
+    lines.push(`  the members lie at other offsets in a and b: compared by name, contents (inflated) with contents`);
+    if (m.differ.length > 0) lines.push(`  members that differ: ${m.differ.join(', ')}`);
+    if (m.onlyInA.length > 0) lines.push(`  members only in a: ${m.onlyInA.join(', ')}`);
+    if (m.onlyInB.length > 0) lines.push(`  members only in b: ${m.onlyInB.join(', ')}`);
+    if (m.differ.length === 0 && m.onlyInA.length + m.onlyInB.length === 0 && !p.reordered) {
+      lines.push(`  every member holds the same bytes: the archives differ in their headers, tables or compression (another archiver, or other settings), which are not compared here`);
+    }
+  }
+  if (p.reordered) lines.push(`  reordered ${p.reordered.what}: ${p.reordered.text}`);
   if (p.remainingRanges > 0) {
-    lines.push(`  bytes that still differ after normalization (${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')}):`);
+    const inMembers = p.byMember ? ' in the members' : '';
+    lines.push(`  bytes that still differ${inMembers} after normalization (${plural(p.remainingRanges, 'range')}, ${plural(p.remainingBytes, 'byte')}):`);
     for (const r of p.remaining) {
       const span = `${hex(r.offset)}..${hex(r.offset + r.length)}`;
       const size = r.differingBytes === r.length ? plural(r.length, 'byte') : `${plural(r.length, 'byte')}, ${r.differingBytes} ${r.differingBytes === 1 ? 'differs' : 'differ'}`;
       lines.push(`    ${span} (${size})  ${r.location}`);
       if (r.locationB !== undefined) lines.push(`      in b: ${r.locationB}`);
-      for (const c of r.causes) lines.push(`      cause: ${c.kind === 'unknown' ? 'unknown' : c.kind}: ${c.text}`);
+      for (const c of r.causes) {
+        // The reordering's sentence is said once, above.
+        const text = c.kind === 'reordered' && p.reordered ? `part of the reordering above (${p.reordered.what})` : c.text;
+        lines.push(`      cause: ${c.kind === 'unknown' ? 'unknown' : c.kind}: ${text}`);
+      }
       lines.push(`      a: ${r.a}`);
       lines.push(`      b: ${r.b}`);
     }
@@ -64,7 +87,7 @@ export function detailLines(p: PairResult): string[] {
       lines.push(`    ... and ${plural(hidden, 'more range')} (${plural(bytes, 'byte')}) not shown`);
     }
   }
-  if (p.sizeA !== p.sizeB) lines.push(`  sizes differ: a is ${plural(p.sizeA, 'byte')}, b is ${p.sizeB}; bytes were compared up to the shorter one`);
+  if (p.sizeA !== p.sizeB && !p.byMember) lines.push(`  sizes differ: a is ${plural(p.sizeA, 'byte')}, b is ${p.sizeB}; bytes were compared up to the shorter one`);
   return lines;
 }
 

@@ -52,6 +52,7 @@ export async function arRegions(r: RangeReader): Promise<Region[]> {
         rva: 0,
         rvaName: 'offset',
         member: what === 'member',
+        ...(what === 'member' ? { entry: name } : {}),
       });
     }
     if (what === 'long-name table' && inFile <= 1 << 20) longnames = await r.read(data, inFile, '// table');

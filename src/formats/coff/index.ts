@@ -11,6 +11,7 @@ export const coff: Format = {
   detect: (head, size) => classify(head, size) !== undefined,
   plan: planCoff,
   regions: async (r) => (await import('./regions.js')).coffRegions(r),
+  symbols: async (r) => (await import('./symbols.js')).coffSymbols(r),
   fields: [
     { field: 'IMAGE_FILE_HEADER TimeDateStamp (regular object)', value: 'the epoch (--clamp: only if newer); 0 is what clang /Brepro, GNU as and dlltool write' },
     { field: 'ANON_OBJECT_HEADER_BIGOBJ TimeDateStamp (/bigobj object)', value: 'the epoch (--clamp: only if newer)' },

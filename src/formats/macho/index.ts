@@ -24,6 +24,7 @@ export const macho: Format = {
     return magic === S.FAT_MAGIC || magic === S.FAT_MAGIC_64 ? planFat(ctx) : planThin(ctx);
   },
   regions: async (r) => (await import('./regions.js')).machoRegions(r),
+  symbols: async (r) => (await import('./symbols.js')).machoSymbols(r),
   fields: [
     { field: 'dylib_command timestamp (LC_ID_DYLIB, LC_LOAD_DYLIB, LC_LOAD_WEAK_DYLIB, LC_REEXPORT_DYLIB, LC_LAZY_LOAD_DYLIB, LC_LOAD_UPWARD_DYLIB)', value: 'the epoch (--clamp: only if newer); ld64.lld writes 0' },
     { field: 'N_OSO stab n_value (the object file mtime in the debug map)', value: '0, as ZERO_AR_DATE=1 makes the linker write' },

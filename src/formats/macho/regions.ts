@@ -52,7 +52,8 @@ async function fatRegions(r: RangeReader, is64: boolean): Promise<Region[]> {
     const offset = is64 ? Number(a.readBigUInt64BE(8)) : a.readUInt32BE(8);
     const sliceSize = is64 ? Number(a.readBigUInt64BE(16)) : a.readUInt32BE(12);
     const end = Math.min(offset + sliceSize, r.size);
-    if (offset < end) out.push({ start: offset, end, label: `slice ${CPU_NAMES[cpu] ?? `cputype 0x${cpu.toString(16)}`}`, member: true });
+    const cpuName = CPU_NAMES[cpu] ?? `cputype 0x${cpu.toString(16)}`;
+    if (offset < end) out.push({ start: offset, end, label: `slice ${cpuName}`, member: true, entry: `slice ${cpuName}` });
   }
   return out;
 }

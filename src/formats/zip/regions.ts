@@ -80,6 +80,7 @@ export async function zipRegions(r: RangeReader): Promise<Region[]> {
         rvaName: 'offset',
         member: method === S.METHOD_STORED && !encrypted,
         deflate: method === METHOD_DEFLATE && !encrypted,
+        entry: name,
       });
       if (flags & S.FLAG_DATA_DESCRIPTOR) {
         const dd = data + size;

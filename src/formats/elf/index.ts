@@ -1,0 +1,21 @@
+import type { Format } from '../../core/format.js';
+import { planElf } from './plan.js';
+import { ELFMAG } from './spec.js';
+
+export const elf: Format = {
+  name: 'elf',
+  title: 'ELF executables, shared objects and relocatable objects, 32/64-bit, either byte order',
+  detect: (head) => head.length >= 4 && head.subarray(0, 4).equals(ELFMAG),
+  plan: planElf,
+  regions: async (r) => (await import('./regions.js')).elfRegions(r),
+  symbols: async (r) => (await import('./symbols.js')).elfSymbols(r),
+  fields: [],
+  leftAlone: [
+    'ELF has no timestamp, owner or random field: files are checked and reported clean',
+    '.note.gnu.build-id: a hash of the linked content, the same when the content is',
+    'DWARF debug sections (compressed or not): the build directory (DW_AT_comp_dir) and source paths',
+    '.comment: the compiler and linker versions',
+    '.gnu_debuglink: the name and CRC-32 of the separate debug file',
+    'core files: detected, left alone',
+  ],
+};
