@@ -84,6 +84,8 @@ javadoc_pair() {
     mkdir -p "$HERE/javadoc/$variant/$side"
     cp "$W/java/out/index.html" "$W/java/out/demo/Hello.html" "$W/java/out/demo/package-summary.html" "$HERE/javadoc/$variant/$side/"
     if [ "$variant" = jdk17 ]; then
+      # The kernel stamps the pages with the real time: give them the clock's for jar.
+      find "$W/java/out" -exec touch -d "$clock UTC" {} +
       mkdir -p "$HERE/javadoc/jar-stored/$side"
       ( cd "$W/java/out" && at "$clock" "$zone" "$JAR" --create --no-compress --file "$HERE/javadoc/jar-stored/$side/demo-javadoc.jar" index.html demo/Hello.html )
     fi
@@ -118,6 +120,9 @@ for side in a b; do
   mkdir -p "$P/checked-hash/$side/pkg"
   write_source "$P/checked-hash/$side/pkg/mod.py" "$mtime"
   ( cd "$P/checked-hash/$side" && at "$clock" "$zone" "$PY" -c 'import py_compile as c; c.compile("pkg/mod.py", doraise=True, invalidation_mode=c.PycInvalidationMode.CHECKED_HASH)' )
+  # The kernel stamps the pycs with the real time (faketime fakes the clock, not the file
+  # system): give them the clock's, so that zip records the same time on a rerun.
+  find "$P" -path "*/$side/*" -name '*.pyc' -exec touch -d "$clock UTC" {} +
   mkdir -p "$P/zip-stored/$side"
   ( cd "$P/pycache/$side" && at "$clock" "$zone" zip -q -0 -X "$P/zip-stored/$side/app.zip" pkg/mod.py pkg/__pycache__/mod.cpython-311.pyc )
 done

@@ -231,7 +231,8 @@ async function readSibling(file: Target, relative: string): Promise<SiblingFile 
       if (!now.isFile() || !sameId(idOf(now), idOf(st)) || now.size > BigInt(MAX_SIBLING)) return undefined;
       const bytes = await fh.readFile();
       // Written while being read: what was read is not the file its stat describes.
-      if (bytes.length !== Number(now.size)) return undefined;
+      const after = await fh.stat({ bigint: true });
+      if (bytes.length !== Number(now.size) || after.mtimeNs !== now.mtimeNs || after.ctimeNs !== now.ctimeNs) return undefined;
       return { bytes, size: bytes.length, mtimeNs: now.mtimeNs };
     } finally {
       await fh.close();
