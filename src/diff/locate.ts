@@ -105,7 +105,15 @@ export class Locator {
 
   /** The archive members of the file (not of its members), in file order. */
   async entries(): Promise<Placed[]> {
-    return (await this.structure(0, this.source.size, 0)).regions.filter((r) => r.entry !== undefined).sort((x, y) => x.start - y.start);
+    const entries = (await this.structure(0, this.source.size, 0)).regions.filter((r) => r.entry !== undefined).sort((x, y) => x.start - y.start);
+    // A name that occurs again (an ar with two members of one name, an initramfs of two
+    // cpio archives) is paired by its occurrence: the second "x" of a with the second of b.
+    const seen = new Map<string, number>();
+    return entries.map((r) => {
+      const n = (seen.get(r.entry!) ?? 0) + 1;
+      seen.set(r.entry!, n);
+      return n === 1 ? r : { ...r, entry: `${r.entry} (occurrence ${n})` };
+    });
   }
 
   /** Every function and data object of the file (not of its members), absolute offsets. */

@@ -46,7 +46,8 @@ export async function cpioRegions(r: RangeReader): Promise<Region[]> {
     const mode = num(l.c_mode) ?? 0;
     if (dataEnd > dataStart) {
       const regular = (mode & S.S_IFMT) === S.S_IFREG;
-      out.push({ start: dataStart, end: dataEnd, label: `${title} (${regular ? 'data' : 'link target'})`, rva: 0, rvaName: 'offset', member: regular });
+      // A regular file's data is a file of its own, paired by name when explain compares two archives whose layout moved.
+      out.push({ start: dataStart, end: dataEnd, label: `${title} (${regular ? 'data' : 'link target'})`, rva: 0, rvaName: 'offset', member: regular, ...(regular ? { entry: name } : {}) });
     }
     at = Math.min(pad(dataEnd, l.align), r.size);
     if (at > dataEnd) out.push({ start: dataEnd, end: at, label: `${title} (data padding)` });

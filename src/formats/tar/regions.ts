@@ -45,7 +45,11 @@ function headerRegions(h: TarHeader): Region[] {
   for (const r of h.records) out.push({ start: r.start, end: r.end, label: `${title}: pax record ${r.key}` });
   if (h.size > 0) {
     const data: Region = { start: h.dataStart, end: h.dataStart + h.size, label: `tar ${h.kind === 'entry' ? `entry ${h.path}` : h.label} (data)`, rva: 0, rvaName: 'offset' };
-    if (h.kind === 'entry' && S.FILE_TYPES.has(h.type) && !h.sparse) data.member = true;
+    if (h.kind === 'entry' && S.FILE_TYPES.has(h.type) && !h.sparse) {
+      data.member = true;
+      // explain pairs the entries of a and b by name when the archive's layout moved.
+      data.entry = h.path;
+    }
     out.push(data);
   }
   if (h.next > h.dataStart + h.size) out.push({ start: h.dataStart + h.size, end: h.next, label: `${title} (padding to 512 bytes)` });
