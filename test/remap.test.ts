@@ -1,0 +1,110 @@
+// --remap-path OLD=NEW on real builds of one small C project (samples/remap/src/: a static
+// library and a program using __FILE__, with debug info), built by
+// samples/make-remap-samples.sh in /tmp/unstamp-remap-AAAA (side a) and
+// /tmp/unstamp-remap-BBBB (side b) at two clocks, with gcc, mingw-w64, clang for
+// Windows (lld-link, PDB) and clang for macOS (ld64.lld). After each side's folder is
+// remapped to one common folder, every output must be byte-identical, accepted by the
+// tools that read it, and free of the old folder.
+import t from 'tap';
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { cli, have, output, root, sh, sha256, tempDir } from './helpers.js';
+
+const A = '/tmp/unstamp-remap-AAAA';
+const B = '/tmp/unstamp-remap-BBBB';
+/** Repeated characters: DWARF sections compressed with -gz still fit after the remap. */
+const COMMON = '/tmp/unstamp-remap-XXXX';
+
+const TOOLS = ['gcc', 'x86_64-w64-mingw32-gcc', 'clang', 'llvm-lib', 'lld-link', 'faketime', 'llvm-dwarfdump', 'llvm-readobj'];
+const missing = TOOLS.filter((x) => !have(x));
+if (!have('ld64.lld') && !existsSync('/usr/lib/llvm-14/bin/ld64.lld')) missing.push('ld64.lld');
+
+/** Both sides built once into a folder the tests copy from. */
+function built(t: Tap): string {
+  const dir = tempDir(t, 'unstamp-remap-');
+  const r = sh('bash', [path.join(root, 'samples', 'make-remap-samples.sh'), dir]);
+  if (r.code !== 0) throw new Error(`make-remap-samples.sh failed: ${r.stderr}`);
+  return dir;
+}
+
+type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
+
+/** A fresh copy of toolchain `tc` of both sides. */
+function sides(t: Tap, src: string, tc: string): { a: string; b: string } {
+  const dir = tempDir(t);
+  for (const s of ['a', 'b']) cpSync(path.join(src, s, tc), path.join(dir, s), { recursive: true });
+  return { a: path.join(dir, 'a'), b: path.join(dir, 'b') };
+}
+
+const holds = (file: string, text: string) => readFileSync(file).includes(Buffer.from(text)) || readFileSync(file).includes(Buffer.from(text.replace(/\//g, '\\')));
+
+/** Remap both sides to COMMON; every file byte-identical after, a second run clean. */
+function remapBoth(t: Tap, s: { a: string; b: string }, files: string[]): void {
+  const ra = cli(['--remap-path', `${A}=${COMMON}`, s.a]);
+  t.equal(ra.code, 0, `side a normalized: ${ra.stderr}`);
+  const rb = cli(['--remap-path', `${B}=${COMMON}`, s.b]);
+  t.equal(rb.code, 0, `side b normalized: ${rb.stderr}`);
+  for (const f of files) {
+    const fa = path.join(s.a, f);
+    t.ok(holds(fa, COMMON), `${f} holds the common folder`);
+    t.notOk(holds(fa, A), `${f}: the old folder is gone`);
+    t.equal(sha256(fa), sha256(path.join(s.b, f)), `${f}: a and b byte-identical`);
+  }
+  t.equal(cli(['check', '--remap-path', `${A}=${COMMON}`, s.a]).code, 0, 'a second run changes nothing');
+}
+
+t.test('NEW of another length: usage error naming both lengths, nothing touched', async (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, 'x.o');
+  cpSync(path.join(root, 'samples', 'elf', 'gcc-x86_64', 'a', 'greet.o'), file);
+  const before = sha256(file);
+  const r = cli(['--remap-path', '/tmp/unstamp-elf=/build', file]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /OLD '\/tmp\/unstamp-elf' is 16 bytes, NEW '\/build' is 6/);
+  t.equal(sha256(file), before, 'untouched');
+  t.equal(cli(['--remap-path', 'no-equals-sign', file]).code, 2, 'OLD=NEW required');
+  t.equal(cli(['--remap-path', '=x', file]).code, 2, 'empty OLD refused');
+});
+
+t.test('real builds in two folders of equal length', { skip: missing.length > 0 ? `missing ${missing.join(', ')}` : false }, async (t) => {
+  const src = built(t);
+  for (const s of ['a', 'b']) {
+    for (const f of readdirSync(path.join(src, s, 'gcc'))) t.ok(holds(path.join(src, s, 'gcc', f), s === 'a' ? A : B), `${s}/gcc/${f} holds its build folder before`);
+  }
+
+  t.test('gcc -g: object, archive, executables (one with zlib-compressed DWARF)', async (t) => {
+    const s = sides(t, src, 'gcc');
+    const files = ['greet.o', 'libgreet.a', 'main', 'main-gz'];
+    t.not(sha256(path.join(s.a, 'main')), sha256(path.join(s.b, 'main')), 'the builds differ before');
+    remapBoth(t, s, files);
+    for (const f of ['greet.o', 'main', 'main-gz']) {
+      const verify = sh('llvm-dwarfdump', ['--verify', path.join(s.a, f)]);
+      t.equal(verify.code, 0, `${f}: llvm-dwarfdump --verify passes`);
+      t.match(verify.stdout.toString(), /No errors\./);
+      t.match(output('llvm-dwarfdump', ['--debug-line', path.join(s.a, f)]), COMMON, `${f}: the line table names the common folder`);
+    }
+    for (const f of ['main', 'main-gz']) {
+      const run = sh(path.join(s.a, f), []);
+      t.equal(run.code, 0, `${f} still runs`);
+      t.equal(run.stdout.toString(), `${COMMON}/main.c\n${COMMON}/greet.c\n5\n`, `${f} prints the remapped __FILE__`);
+      const notes = output('llvm-readobj', ['--notes', path.join(s.a, f)]);
+      const before = output('llvm-readobj', ['--notes', path.join(src, 'a', 'gcc', f)]);
+      const id = (x: string) => /Build ID: ([0-9a-f]+)/.exec(x)?.[1];
+      t.ok(id(notes) && id(notes)!.length === id(before)!.length, `${f}: the build ID keeps its length`);
+      t.not(id(notes), id(before), `${f}: the build ID was recomputed`);
+    }
+    t.equal(sh('readelf', ['-w', path.join(s.a, 'main-gz')]).stderr, '', 'binutils reads the recompressed sections without a warning');
+  });
+
+  t.test('a compressed section that no longer fits: the file is refused, untouched', async (t) => {
+    const s = sides(t, src, 'gcc');
+    const file = path.join(s.a, 'main-gz');
+    const before = sha256(file);
+    // Unlike XXXX, these characters do not compress as well as OLD's AAAA: .debug_line_str grows.
+    const r = cli(['--remap-path', `${A}=/src/unstamp-remap-COMM`, s.a]);
+    t.equal(r.code, 3);
+    t.match(r.stderr, /main-gz: section \.debug_line_str \(zlib-compressed\) at 0x[0-9a-f]+: with the paths remapped its contents no longer compress into its \d+ bytes .*; left untouched$/m);
+    t.equal(sha256(file), before, 'main-gz untouched');
+    t.ok(holds(path.join(s.a, 'main'), '/src/unstamp-remap-COMM'), 'the other files of the run were remapped');
+  });
+});
