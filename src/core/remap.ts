@@ -125,7 +125,14 @@ export function patchHit(ctx: PlanContext, offset: number, needle: Needle, where
  * naming `where` ("section .debug_str"). Reads in pieces that overlap by the longest
  * needle, so memory stays bounded. Returns how many occurrences change bytes.
  */
-export async function remapRange(ctx: PlanContext, start: number, end: number, where: string, needles: readonly Needle[]): Promise<number> {
+export async function remapRange(
+  ctx: PlanContext,
+  start: number,
+  end: number,
+  where: string,
+  needles: readonly Needle[],
+  hooks: { onHit?: (offset: number, length: number) => void; skip?: (offset: number, length: number) => boolean } = {},
+): Promise<number> {
   if (needles.length === 0 || end <= start) return 0;
   const longest = needles[0].from.length;
   const step = Math.max(MAX_READ - longest, 1);
@@ -138,7 +145,9 @@ export async function remapRange(ctx: PlanContext, start: number, end: number, w
       const at = pos + h.at;
       // An occurrence that began in the previous piece was taken there.
       if (at < done) continue;
+      if (hooks.skip?.(at, h.needle.from.length)) continue;
       if (patchHit(ctx, at, h.needle, where)) changed++;
+      hooks.onHit?.(at, h.needle.from.length);
       done = at + h.needle.from.length;
     }
     if (pos + len >= end) break;
