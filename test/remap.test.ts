@@ -6,6 +6,7 @@
 // remapped to one common folder, every output must be byte-identical, accepted by the
 // tools that read it, and free of the old folder.
 import t from 'tap';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { cli, have, output, root, sh, sha256, tempDir } from './helpers.js';
@@ -142,4 +143,46 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     // spells the old folder and its CRC, which this version does not rewrite.
     t.match(output('llvm-readobj', ['--symbols', path.join(s.a, 'greet.obj')]), /\?\?_C@_0\w+@\w+@\?1tmp\?1unstamp\?9remap\?9AAAA/);
   });
+
+  t.test('clang for macOS arm64 -g, ld64.lld: object and ad-hoc signed dylib', async (t) => {
+    const s = sides(t, src, 'macho');
+    remapBoth(t, s, ['greet-arm64.o', 'libgreet.dylib']);
+    const dylib = path.join(s.a, 'libgreet.dylib');
+    t.equal(sh('llvm-dwarfdump', ['--verify', path.join(s.a, 'greet-arm64.o')]).code, 0, 'llvm-dwarfdump --verify passes on the object');
+    const stabs = output('llvm-nm', ['-a', dylib]);
+    t.match(stabs, new RegExp(` SO ${COMMON}/`), 'N_SO names the common folder');
+    t.match(stabs, new RegExp(` OSO ${COMMON}/greet-arm64\\.o`), 'N_OSO names the object in the common folder');
+    const [checked, wrong] = verifySignature(readFileSync(dylib));
+    t.ok(checked > 0, `${checked} code slots checked`);
+    t.equal(wrong, 0, 'every code slot of the ad-hoc signature matches the remapped bytes');
+    const uuid = (f: string) => /uuid ([0-9A-F-]+)/.exec(output('llvm-objdump', ['--macho', '--private-headers', f]))?.[1];
+    t.not(uuid(dylib), uuid(path.join(src, 'a', 'macho', 'libgreet.dylib')), 'LC_UUID recomputed');
+  });
 });
+
+/** Every code slot of an ad-hoc signature (64-bit little-endian Mach-O) recomputed from the file: [checked, wrong]. */
+function verifySignature(image: Buffer): [number, number] {
+  let at = 32;
+  let sig: number | undefined;
+  for (let i = 0; i < image.readUInt32LE(16); i++) {
+    if (image.readUInt32LE(at) === 0x1d) sig = image.readUInt32LE(at + 8);
+    at += image.readUInt32LE(at + 4);
+  }
+  if (sig === undefined) return [0, 0];
+  let checked = 0;
+  let wrong = 0;
+  for (let i = 0; i < image.readUInt32BE(sig + 8); i++) {
+    if (image.readUInt32BE(sig + 12 + i * 8) !== 0) continue;
+    const cd = sig + image.readUInt32BE(sig + 16 + i * 8);
+    const hashOffset = image.readUInt32BE(cd + 16);
+    const limit = image.readUInt32BE(cd + 32);
+    const size = image[cd + 36];
+    const page = 2 ** image[cd + 39];
+    for (let n = 0; n < image.readUInt32BE(cd + 28); n++) {
+      const want = createHash('sha256').update(image.subarray(n * page, Math.min((n + 1) * page, limit))).digest().subarray(0, size);
+      checked++;
+      if (!want.equals(image.subarray(cd + hashOffset + n * size, cd + hashOffset + (n + 1) * size))) wrong++;
+    }
+  }
+  return [checked, wrong];
+}
