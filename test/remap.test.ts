@@ -7,7 +7,7 @@
 // tools that read it, and free of the old folder.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cli, have, output, root, sh, sha256, tempDir } from './helpers.js';
 
@@ -157,6 +157,28 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     t.equal(wrong, 0, 'every code slot of the ad-hoc signature matches the remapped bytes');
     const uuid = (f: string) => /uuid ([0-9A-F-]+)/.exec(output('llvm-objdump', ['--macho', '--private-headers', f]))?.[1];
     t.not(uuid(dylib), uuid(path.join(src, 'a', 'macho', 'libgreet.dylib')), 'LC_UUID recomputed');
+  });
+
+  t.test('containers: an ELF stored in a zip is remapped through its own format, the CRC follows; an unknown file is reported, untouched', { skip: have('zip') && have('unzip') ? false : 'zip/unzip missing' }, async (t) => {
+    const s = sides(t, src, 'gcc');
+    for (const side of ['a', 'b']) {
+      const r = sh('zip', ['-0', '-X', '-q', 'bundle.zip', 'main'], path.join(side === 'a' ? s.a : s.b));
+      t.equal(r.code, 0, `zip -0 on side ${side}`);
+    }
+    const zip = path.join(s.a, 'bundle.zip');
+    const text = path.join(s.a, 'notes.txt');
+    writeFileSync(text, `built in ${A}/main.c\n`);
+    const textBefore = sha256(text);
+    const r = cli(['--remap-path', `${A}=${COMMON}`, zip, text]);
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stderr, /notes\.txt: warning: holds "\/tmp\/unstamp-remap-AAAA" at 0x9, but its format is unknown to unstamp, so --remap-path leaves it as it is/);
+    t.equal(sha256(text), textBefore, 'the unknown file is untouched');
+    t.equal(cli(['--remap-path', `${B}=${COMMON}`, path.join(s.b, 'bundle.zip')]).code, 0);
+    t.notOk(holds(zip, A), 'the zip no longer holds the old folder');
+    t.equal(sha256(zip), sha256(path.join(s.b, 'bundle.zip')), 'the two zips are byte-identical');
+    t.equal(sh('unzip', ['-tq', zip]).code, 0, 'unzip -t: the member CRC matches');
+    const explained = cli(['explain', '--remap-path', `${A}=${COMMON}`, text]);
+    t.match(explained.stdout, /skipped: unknown format\n {2}warning: holds "\/tmp\/unstamp-remap-AAAA"/, 'explain says the unknown file still holds OLD');
   });
 });
 

@@ -4,7 +4,7 @@
 // checksum). Equal lengths are what keeps every offset, size and table of the file valid.
 import { UsageError, hex } from './errors.js';
 import type { PlanContext, RemapRule } from './format.js';
-import { MAX_READ } from './reader.js';
+import { MAX_READ, type ByteSource } from './reader.js';
 
 export type { RemapRule };
 
@@ -165,4 +165,18 @@ export function mergeSpans<T extends { start: number; end: number }>(spans: read
     else out.push({ ...s });
   }
   return out;
+}
+
+/** The first occurrence of any rule in a whole source (read in pieces), for files no format claims. */
+export async function firstPath(source: ByteSource, rules: readonly RemapRule[]): Promise<{ offset: number; text: string } | undefined> {
+  const needles = needlesOf(rules, true);
+  if (needles.length === 0) return undefined;
+  const longest = needles[0].from.length;
+  for (let pos = 0; pos < source.size; pos += MAX_READ - longest) {
+    const piece = await source.readAt(pos, Math.min(MAX_READ, source.size - pos));
+    const hit = findAll(piece, needles)[0];
+    if (hit) return { offset: pos + hit.at, text: shown(hit.needle.from, hit.needle.wide) };
+    if (pos + piece.length >= source.size) break;
+  }
+  return undefined;
 }
