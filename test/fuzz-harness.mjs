@@ -960,7 +960,16 @@ async function planPair(lib, pdb, image) {
 }
 
 /** Options of mutant n: mostly the defaults; every fifth one the other settings. */
+/** The build folders the samples hold, each remapped to one of the same length (--remap-path). */
+const REMAP = [
+  { from: '/tmp/unstamp-elf', to: '/tmp/unstamp-ELF' },
+  { from: '/tmp/unstamp-macho-build', to: '/tmp/unstamp-MACHO-build' },
+  { from: '/tmp/unstamp-pe-build', to: '/tmp/unstamp-PE-build' },
+  { from: '/tmp/unstamp-reorder-build', to: '/tmp/unstamp-REORDER-build' },
+];
+
 function optionsOf(n) {
+  if (n % 5 === 2) return { epoch: 0, remap: REMAP };
   if (n % 5 !== 4) return { epoch: 0 };
   return { epoch: 1_000_000_000, clamp: true, settings: { 'pe-timestamp': 'epoch', 'pdb-path': 'basename', 'zip-order': 'name', 'gzip-name': 'drop' } };
 }

@@ -2,7 +2,7 @@
 // format stores paths. The core knows the rule and how to find it in bytes; each format
 // decides which of its bytes hold paths and what must be recomputed after (a hash, a
 // checksum). Equal lengths are what keeps every offset, size and table of the file valid.
-import { UsageError, hex } from './errors.js';
+import { UsageError } from './errors.js';
 import type { PlanContext, RemapRule } from './format.js';
 import { MAX_READ, type ByteSource } from './reader.js';
 
@@ -116,7 +116,7 @@ export function shown(b: Buffer, wide: boolean): string {
 
 /** Patch one hit found at `offset` of the planner's reader. */
 export function patchHit(ctx: PlanContext, offset: number, needle: Needle, where: string): boolean {
-  ctx.patch({ offset, bytes: needle.to, oldBytes: needle.from, field: `path in ${where} at ${hex(offset)}`, old: shown(needle.from, needle.wide), new: shown(needle.to, needle.wide) });
+  ctx.patch({ offset, bytes: needle.to, oldBytes: needle.from, field: `path in ${where}`, old: shown(needle.from, needle.wide), new: shown(needle.to, needle.wide) });
   return !needle.from.equals(needle.to);
 }
 

@@ -11,6 +11,8 @@ import { recompressZlibTo } from '../shared/zlibfit.js';
 import { hasContents, ints, readLarge, type ElfFile, type ElfSection } from './file.js';
 import * as S from './spec.js';
 
+const PIECE = 4096;
+
 /** A compressed section inflated to more than this is refused rather than held in memory. */
 const MAX_INFLATED = 256 << 20;
 
@@ -116,14 +118,20 @@ async function remapCompressed(ctx: PlanContext, elf: ElfFile, s: ElfSection, na
   const where = `section ${name} (zlib-compressed) at ${hex(s.offset)}`;
   const fit = recompressZlibTo(stream, needles, size, where, ctx.reader.base + start);
   if (!fit) return 0;
-  ctx.patch({
-    offset: start,
-    bytes: fit.bytes,
-    oldBytes: stream,
-    field: `paths in section ${name} (zlib-compressed, recompressed to ${stream.length} bytes)`,
-    old: `${fit.hits} x ${fit.old}`,
-    new: fit.new,
-  });
+  // In pieces of at most PIECE bytes: reports list where each part lies, and no field is huge.
+  const parts = Math.ceil(stream.length / PIECE);
+  for (let i = 0; i < parts; i++) {
+    const from = i * PIECE;
+    const to = Math.min(from + PIECE, stream.length);
+    ctx.patch({
+      offset: start + from,
+      bytes: fit.bytes.subarray(from, to),
+      oldBytes: stream.subarray(from, to),
+      field: `paths in section ${name} (zlib-compressed, recompressed to ${stream.length} bytes${parts > 1 ? `, part ${i + 1} of ${parts}` : ''})`,
+      old: `${fit.hits} x ${fit.old}`,
+      new: fit.new,
+    });
+  }
   return fit.changed ? 1 : 0;
 }
 
