@@ -73,6 +73,16 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     for (const f of readdirSync(path.join(src, s, 'gcc'))) t.ok(holds(path.join(src, s, 'gcc', f), s === 'a' ? A : B), `${s}/gcc/${f} holds its build folder before`);
   }
 
+  t.test('explain a b with both folders remapped: identical after normalization', async (t) => {
+    const s = sides(t, src, 'gcc');
+    const plain = cli(['explain', s.a, s.b]);
+    t.equal(plain.code, 1, 'without --remap-path the builds still differ');
+    t.match(plain.stdout, /build path: an absolute path/);
+    const r = cli(['explain', '--remap-path', `${A}=${COMMON}`, '--remap-path', `${B}=${COMMON}`, s.a, s.b]);
+    t.equal(r.code, 0, r.stdout);
+    t.match(r.stdout, /4 pairs: 4 identical after normalization, 0 still differ/);
+  });
+
   t.test('gcc -g: object, archive, executables (one with zlib-compressed DWARF)', async (t) => {
     const s = sides(t, src, 'gcc');
     const files = ['greet.o', 'libgreet.a', 'main', 'main-gz'];
