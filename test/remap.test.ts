@@ -131,7 +131,7 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     t.equal(sh('llvm-objdump', ['-h', path.join(s.a, 'greet.o')]).code, 0, 'llvm-objdump reads the object');
   });
 
-  t.test('clang for Windows (CodeView), llvm-lib, lld-link /debug: objects remapped, the PDB refused with its executable', async (t) => {
+  t.test('clang for Windows (CodeView), llvm-lib, lld-link /debug: objects and library remapped (literal symbols renamed), the PDB refused with its executable', async (t) => {
     const s = sides(t, src, 'msvc');
     const exe = path.join(s.a, 'main.exe');
     const pdb = path.join(s.a, 'main.pdb');
@@ -142,16 +142,26 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     t.match(r.stderr, /main\.exe: its PDB .* could not be normalized/);
     t.same({ exe: sha256(exe), pdb: sha256(pdb) }, before, 'the PDB and its executable untouched');
     t.equal(cli(['--remap-path', `${B}=${COMMON}`, s.b]).code, 3);
-    // main.obj holds __FILE__ in a named array: identical once remapped.
-    t.notOk(holds(path.join(s.a, 'main.obj'), A), 'main.obj: the old folder is gone');
-    t.equal(sha256(path.join(s.a, 'main.obj')), sha256(path.join(s.b, 'main.obj')), 'main.obj: a and b byte-identical');
-    for (const f of ['main.obj', 'greet.obj']) {
-      t.notOk(holds(path.join(s.a, f), A), `${f}: the old folder is gone from its contents`);
-      t.match(output('llvm-readobj', ['--codeview', path.join(s.a, f)]), COMMON, `${f}: llvm-readobj --codeview shows the common folder`);
+    for (const f of ['main.obj', 'greet.obj', 'greet.lib']) {
+      t.notOk(holds(path.join(s.a, f), A), `${f}: the old folder is gone`);
+      t.equal(sha256(path.join(s.a, f)), sha256(path.join(s.b, f)), `${f}: a and b byte-identical`);
     }
+    for (const f of ['main.obj', 'greet.obj']) t.match(output('llvm-readobj', ['--codeview', path.join(s.a, f)]), COMMON, `${f}: llvm-readobj --codeview shows the common folder`);
     // greet.obj returns a string literal: its COMDAT symbol ??_C@_0..@<CRC>@<first 32 bytes, escaped>@
-    // spells the old folder and its CRC, which this version does not rewrite.
-    t.match(output('llvm-readobj', ['--symbols', path.join(s.a, 'greet.obj')]), /\?\?_C@_0\w+@\w+@\?1tmp\?1unstamp\?9remap\?9AAAA/);
+    // spells the literal, so it is renamed, in the object and in the library's symbol index.
+    const literal = /\?\?_C@_0CA@\w+@\?1tmp\?1unstamp\?9remap\?9XXXX\?1greet\?4c\?\$AA@/;
+    t.match(output('llvm-readobj', ['--symbols', path.join(s.a, 'greet.obj')]), literal, 'the literal symbol spells the common folder');
+    t.match(output('llvm-nm', ['--print-armap', path.join(s.a, 'greet.lib')]), literal, 'and so does the library index');
+    // The same source compiled in the common folder itself, then normalized: the same bytes.
+    const direct = tempDir(t);
+    const common = COMMON;
+    t.teardown(() => sh('rm', ['-rf', common]));
+    sh('mkdir', ['-p', common]);
+    for (const f of ['greet.c', 'greet.h']) cpSync(path.join(root, 'samples', 'remap', 'src', f), path.join(common, f));
+    const made = sh('clang', ['--target=x86_64-pc-windows-msvc', '-O1', '-g', '-gcodeview', '-DFREESTANDING', '-c', `${common}/greet.c`, '-o', path.join(direct, 'greet.obj')], common);
+    t.equal(made.code, 0, made.stderr);
+    t.equal(cli([path.join(direct, 'greet.obj')]).code, 0);
+    t.equal(sha256(path.join(direct, 'greet.obj')), sha256(path.join(s.a, 'greet.obj')), 'greet.obj remapped == greet.obj built in the common folder, normalized');
   });
 
   t.test('clang for macOS arm64 -g, ld64.lld: object and ad-hoc signed dylib', async (t) => {

@@ -6,6 +6,7 @@ import { renderTime } from '../../core/time.js';
 import { u32le } from '../shared/bytes.js';
 import * as S from './spec.js';
 import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
+import { literalRenames } from './literals.js';
 
 /** The kinds of file that share the name "COFF object". */
 export type CoffKind =
@@ -240,7 +241,7 @@ async function planObject(ctx: PlanContext): Promise<void> {
   const names = await checkTables(ctx, header, REGULAR, spans);
   patchTimeDateStamp(ctx, header, S.FH_TimeDateStamp, 'IMAGE_FILE_HEADER.TimeDateStamp');
   noteDebugSections(ctx, names);
-  await remapSpans(ctx, spans, S.IMAGE_SIZEOF_FILE_HEADER, header, REGULAR);
+  await remapSpans(ctx, spans, S.IMAGE_SIZEOF_FILE_HEADER, header, REGULAR, true);
 }
 
 type Span = { start: number; end: number; label: string; section?: number };
@@ -252,15 +253,22 @@ type Span = { start: number; end: number; label: string; section?: number };
  * linker builds the PDB's hash tables from these strings later. Nothing before `header`
  * (the header itself) is searched.
  */
-async function remapSpans(ctx: PlanContext, spans: Span[], headerSize: number, header: Buffer, l: Layout): Promise<void> {
+async function remapSpans(ctx: PlanContext, spans: Span[], headerSize: number, header: Buffer, l: Layout, literals = false): Promise<void> {
   if (!remapWanted(ctx)) return;
   const needles = needlesOf(ctx.options.remap, true);
+  // String literal symbols whose literal changes are renamed whole; a path-like match
+  // inside such a name is part of that rename.
+  const renames = literals ? await literalRenames(ctx.reader, needlesOf(ctx.options.remap, false), needles.filter((n) => n.wide)) : [];
+  for (const n of renames) {
+    ctx.patch({ offset: n.offset, bytes: Buffer.from(n.new, 'latin1'), oldBytes: Buffer.from(n.old, 'latin1'), field: 'string literal symbol name (after --remap-path)', old: n.old, new: n.new });
+  }
+  const skip = (offset: number, size: number) => renames.some((n) => offset < n.offset + n.old.length && offset + size > n.offset);
   const sections = spans.filter((s) => s.section !== undefined);
   const touched = new Set<Span>();
   const onHit = (offset: number) => sections.filter((s) => offset >= s.start && offset < s.end).forEach((s) => touched.add(s));
   for (const span of mergeSpans(spans)) {
     if (span.end <= headerSize) continue;
-    await remapRange(ctx, Math.max(span.start, headerSize), span.end, span.label, needles, { onHit });
+    await remapRange(ctx, Math.max(span.start, headerSize), span.end, span.label, needles, { onHit, skip });
   }
   if (touched.size > 0) await rederiveCheckSums(ctx, [...touched], header, l);
 }
