@@ -17,6 +17,7 @@ export const ar: Format = {
     { field: 'member header ar_mode', value: '644 (what `ar D` writes)' },
     { field: 'symbol table (/, /SYM64/, __.SYMDEF*) ar_date, ar_uid, ar_gid', value: 'epoch, 0, 0, mode 0' },
     { field: 'members of a known format (objects, gzip, ...)', value: 'normalized in place by their own handler' },
+    { field: 'with --remap-path: string literal symbols renamed in COFF members', value: 'renamed in the symbol index (/, /SYM64/, the MSVC second linker member) too' },
   ],
   leftAlone: [
     'blank header fields (MSVC, the // long-name table) stay blank',
