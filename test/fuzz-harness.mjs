@@ -966,6 +966,8 @@ const REMAP = [
   { from: '/tmp/unstamp-macho-build', to: '/tmp/unstamp-MACHO-build' },
   { from: '/tmp/unstamp-pe-build', to: '/tmp/unstamp-PE-build' },
   { from: '/tmp/unstamp-reorder-build', to: '/tmp/unstamp-REORDER-build' },
+  // The compiler's own folder, in the command line clang records in CodeView objects.
+  { from: '/usr/lib/llvm-14', to: '/opt/lib/llvm-14' },
 ];
 
 function optionsOf(n) {
