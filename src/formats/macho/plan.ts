@@ -233,7 +233,8 @@ export async function planThin(ctx: PlanContext): Promise<void> {
       const stroff = e.u32(cmds, pos + S.symtab_stroff);
       const strsize = e.u32(cmds, pos + S.symtab_strsize);
       if (strsize > 0 && stroff + strsize <= r.size) pathSpans.push({ start: stroff, end: stroff + strsize, label: 'string table (N_SO / N_OSO stabs)' });
-    } else if (cmd === S.LC_SEGMENT || cmd === S.LC_SEGMENT_64) {
+    } else if ((cmd === S.LC_SEGMENT || cmd === S.LC_SEGMENT_64) && remapWanted(ctx)) {
+      // Sections are read only to look for paths (--remap-path).
       const wide = cmd === S.LC_SEGMENT_64;
       need(wide ? S.SEGMENT_COMMAND_64_SIZE : S.SEGMENT_COMMAND_SIZE, wide ? 'LC_SEGMENT_64' : 'LC_SEGMENT');
       const nsects = e.u32(cmds, pos + (wide ? S.segment64_nsects : S.segment_nsects));
