@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError } from './core/errors.js';
 import { defaultJobs, run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
+import { parseRemap } from './core/remap.js';
 import { allFormats, engineOptions, formatOptions, type Options } from './index.js';
 import { explainLines, JSON_FIELD_CAP, jsonReport, jsonStream, reportFile, shownPath, summaryLine } from './report.js';
 import type { PairResult } from './diff/index.js';
@@ -43,6 +44,7 @@ interface Global {
   verbose: boolean;
   'set-mtime': boolean;
   recompress: string;
+  'remap-path': Many;
 }
 
 function globalOptions<T>(y: Argv<T>) {
@@ -57,6 +59,10 @@ function globalOptions<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable report on stdout' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every field changed, old -> new, and clean/skipped files' })
+    .option('remap-path', {
+      type: 'string',
+      describe: 'replace the build folder OLD by NEW (same length) in the paths each format stores, OLD=NEW (repeatable)',
+    })
     .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" })
     .option('recompress', {
       type: 'string',
@@ -87,6 +93,7 @@ function optionsFrom(argv: Global): Options {
     setMtime: argv['set-mtime'],
     recompress: argv.recompress as Options['recompress'],
     settings,
+    remap: list(argv['remap-path']).map(parseRemap),
   };
 }
 

@@ -5,7 +5,8 @@
  *   const { summary } = await normalizeTree(['build/'], { epoch: 0 });
  */
 import { UsageError } from './core/errors.js';
-import type { Format } from './core/format.js';
+import type { Format, RemapRule } from './core/format.js';
+import { checkRule } from './core/remap.js';
 import { processFile, run, type EngineOptions, type FileResult, type Mode, type RunResult } from './core/engine.js';
 import { defaultEpoch } from './core/time.js';
 import { resolveSettings } from './core/plan.js';
@@ -14,7 +15,8 @@ import { allFormats } from './formats/index.js';
 export { allFormats } from './formats/index.js';
 export { FormatError, UsageError } from './core/errors.js';
 export { parseEpoch, renderTime, defaultEpoch, MAX_EPOCH } from './core/time.js';
-export type { Format, FieldDoc, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher, SiblingFile } from './core/format.js';
+export { parseRemap } from './core/remap.js';
+export type { Format, FieldDoc, RemapRule, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher, SiblingFile } from './core/format.js';
 export type { FileResult, FieldResult, FileStatus, RunResult, Summary, Mode } from './core/engine.js';
 
 export interface Options {
@@ -38,6 +40,8 @@ export interface Options {
   recompress?: 'auto' | 'never';
   /** Format options by name, e.g. { 'pe-timestamp': 'epoch' } (see `unstamp formats`). */
   settings?: Readonly<Record<string, string>>;
+  /** Build folders to replace by another of the same length (`--remap-path OLD=NEW`). */
+  remap?: readonly RemapRule[];
   onResult?: (r: FileResult) => void;
 }
 
@@ -86,6 +90,7 @@ export function engineOptions(mode: Mode, opts: Options): EngineOptions {
     setMtime: opts.setMtime ?? false,
     recompress: recompressOf(opts.recompress),
     settings: resolveSettings(allFormats, opts.settings),
+    remap: (opts.remap ?? []).map(checkRule),
   };
 }
 

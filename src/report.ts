@@ -72,7 +72,7 @@ export function summaryLine(s: Summary, mode: Mode): string {
 /** `explain <file>`: every field found, whether or not it changes, and what is left alone. */
 export function explainLines(r: FileResult): string[] {
   if (r.status === 'failed') return [];
-  if (r.status === 'skipped') return [`${shownPath(r)}: skipped: ${r.reason}`];
+  if (r.status === 'skipped') return [`${shownPath(r)}: skipped: ${r.reason}`, ...r.warnings.filter((w) => w !== r.reason).map((w) => `  warning: ${w}`)];
   const changed = r.fields.filter((f) => f.changed).length;
   const lines = [`${shownPath(r)}: ${r.format}, ${plural(r.size, 'byte')}; ${plural(r.fields.length, 'field')} found, ${changed} would change (${plural(r.bytesChanged, 'byte')})`];
   for (const f of r.fields) lines.push(fieldLine(f, true)!);

@@ -1317,13 +1317,25 @@ async function planPair(lib, pdb, image) {
   }
 }
 
+/** The build folders the samples hold, each remapped to one of the same length (--remap-path). */
+const REMAP = [
+  { from: '/tmp/unstamp-elf', to: '/tmp/unstamp-ELF' },
+  { from: '/tmp/unstamp-macho-build', to: '/tmp/unstamp-MACHO-build' },
+  { from: '/tmp/unstamp-pe-build', to: '/tmp/unstamp-PE-build' },
+  { from: '/tmp/unstamp-reorder-build', to: '/tmp/unstamp-REORDER-build' },
+  // The compiler's own folder, in the command line clang records in CodeView objects.
+  { from: '/usr/lib/llvm-14', to: '/opt/lib/llvm-14' },
+];
+
 /**
- * Options of mutant n: mostly the defaults; every fifth one the other settings. A PNG
- * gets an epoch in 2001: pngcheck refuses a tIME year before 1995 (its own rule; the PNG
- * spec sets none), and the default epoch 0 would fail it for every mutant.
+ * Options of mutant n: mostly the defaults; every fifth one with --remap-path, every fifth
+ * the other settings. A PNG gets an epoch in 2001: pngcheck refuses a tIME year before 1995
+ * (its own rule; the PNG spec sets none), and the default epoch 0 would fail it for every mutant.
  */
 function optionsOf(n, format) {
-  if (n % 5 !== 4) return { epoch: format === 'png' ? 1_000_000_000 : 0 };
+  const epoch = format === 'png' ? 1_000_000_000 : 0;
+  if (n % 5 === 2) return { epoch, remap: REMAP };
+  if (n % 5 !== 4) return { epoch };
   return { epoch: 1_000_000_000, clamp: true, settings: { 'pe-timestamp': 'epoch', 'pdb-path': 'basename', 'zip-order': 'name', 'gzip-name': 'drop' } };
 }
 

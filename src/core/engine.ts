@@ -5,7 +5,7 @@ import nodePath from 'node:path';
 import pMap from 'p-map';
 import { MAX_SIBLING, type Format, type FormatRewrite, type PlanOptions, type RewriteChange, type RewriteTools, type SiblingFile } from './format.js';
 import { rewriteTools } from './payload.js';
-import { FormatError, NotWritten, SkipFile } from './errors.js';
+import { FormatError, NotWritten, SkipFile, hex } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
 import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type OnDisk, type Plan } from './plan.js';
 import { baseOf, dirOf, fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from './paths.js';
@@ -14,6 +14,7 @@ import { copyAttributes } from './xattr.js';
 import { expandPaths, tempMark, tempName, type WalkFile } from './walk.js';
 import { Folder, idOf, sameId } from './folder.js';
 import { hold } from './debug.js';
+import { firstPath } from './remap.js';
 
 export type Mode = 'normalize' | 'check' | 'explain';
 
@@ -308,7 +309,12 @@ async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, open
   const kept: string[] = [];
   try {
     try {
-      if (!format) return { result: { ...result, reason: 'unknown format' } };
+      if (!format) {
+        // --remap-path: a file of no known format is never changed, but the user is told it holds OLD.
+        const held = opts.remap?.length ? await firstPath(source, opts.remap) : undefined;
+        const warnings = held ? [`holds ${held.text} at ${hex(held.offset)}, but its format is unknown to unstamp, so --remap-path leaves it as it is`] : [];
+        return { result: { ...result, reason: 'unknown format', warnings } };
+      }
       result.format = format.name;
       const link = format.link;
       const key = link ? await link.key(RangeReader.of(source)) : undefined;

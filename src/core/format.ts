@@ -25,6 +25,17 @@ export interface PlanOptions {
   clamp: boolean;
   /** Values of the formats' own options (FormatOption.name -> value); defaults filled in. */
   settings?: Readonly<Record<string, string>>;
+  /**
+   * --remap-path OLD=NEW rules (same length each): every format replaces OLD by NEW in
+   * the bytes it knows hold paths, and recomputes what hashes them.
+   */
+  remap?: readonly RemapRule[];
+}
+
+/** One `--remap-path OLD=NEW`: NEW has exactly OLD's length in UTF-8 and in UTF-16. */
+export interface RemapRule {
+  from: string;
+  to: string;
 }
 
 /** An option a format adds to the CLI and the API (`--pe-timestamp epoch`). */

@@ -1,4 +1,7 @@
 import { FormatError, hex } from '../../core/errors.js';
+import { needlesOf, remapWanted } from '../../core/remap.js';
+import { classify } from '../coff/plan.js';
+import { literalRenames } from '../coff/literals.js';
 import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
 import * as S from './spec.js';
@@ -142,6 +145,9 @@ export async function planAr(ctx: PlanContext): Promise<void> {
   if (thin) ctx.note('thin archive: member data lives in the member files, which are normalized on their own');
 
   let longnames: LongNames | undefined;
+  /** For --remap-path: the symbol index tables and the member data, by offset. */
+  const indexes: { start: number; size: number; stored: string }[] = [];
+  const members: { start: number; size: number }[] = [];
   let at = S.SARMAG;
   while (at < reader.size) {
     const h = await readHeader(ctx, at, thin, longnames);
@@ -158,9 +164,66 @@ export async function planAr(ctx: PlanContext): Promise<void> {
     planHeader(ctx, h);
     if (h.kind === 'member' && inFile > 0) {
       await ctx.member(dataStart + h.nameLength, h.size - h.nameLength, h.name);
+      members.push({ start: dataStart + h.nameLength, size: h.size - h.nameLength });
     }
+    if (h.kind === 'symtab') indexes.push({ start: dataStart + h.nameLength, size: inFile - h.nameLength, stored: h.stored });
     at = dataStart + inFile;
     // Data is padded to an even offset; tolerate a missing pad byte at the very end.
     if (at % 2 === 1 && at < reader.size) at += 1;
+  }
+  if (remapWanted(ctx) && indexes.length > 0) await renameInIndex(ctx, indexes, members);
+}
+
+/**
+ * --remap-path renames the string literal symbols of COFF members (coff/literals.ts); the
+ * archive's symbol index lists the same names, so they are renamed there too. The MSVC
+ * second linker member keeps its names sorted: a rename that would change the order is
+ * refused.
+ */
+async function renameInIndex(ctx: PlanContext, indexes: { start: number; size: number; stored: string }[], members: { start: number; size: number }[]): Promise<void> {
+  const { reader } = ctx;
+  const renames = new Map<string, string>();
+  const needles = needlesOf(ctx.options.remap, true);
+  for (const m of members) {
+    const head = await reader.readUpTo(m.start, 512, 'member head');
+    if (classify(head, m.size) !== 'object') continue;
+    for (const r of await literalRenames(reader.sub(m.start, m.size), needlesOf(ctx.options.remap, false), needles.filter((n) => n.wide))) renames.set(r.old, r.new);
+  }
+  if (renames.size === 0) return;
+  let linkerMembers = 0;
+  for (const ix of indexes) {
+    const data = await reader.read(ix.start, Math.min(ix.size, 64 << 20), `symbol table ${ix.stored}`);
+    let strings: number;
+    let sorted = false;
+    if (ix.stored === S.GNU_SYMTAB && linkerMembers++ === 1) {
+      // The second linker member of an MSVC .lib: counts are little-endian, names sorted.
+      if (data.length < 4) continue;
+      const m = data.readUInt32LE(0);
+      if (4 + 4 * m + 4 > data.length) continue;
+      const n = data.readUInt32LE(4 + 4 * m);
+      strings = 4 + 4 * m + 4 + 2 * n;
+      sorted = true;
+    } else if (ix.stored === S.GNU_SYMTAB) {
+      if (data.length < 4) continue;
+      strings = 4 + 4 * data.readUInt32BE(0);
+    } else if (ix.stored === S.GNU_SYMTAB64) {
+      if (data.length < 8) continue;
+      strings = 8 + 8 * Number(data.readBigUInt64BE(0));
+    } else continue;
+    const names: string[] = [];
+    for (let at = strings; at < data.length; ) {
+      let end = data.indexOf(0, at);
+      if (end < 0) end = data.length;
+      const name = data.toString('latin1', at, end);
+      const renamed = renames.get(name);
+      names.push(renamed ?? name);
+      if (renamed) {
+        ctx.patch({ offset: ix.start + at, bytes: Buffer.from(renamed, 'latin1'), oldBytes: Buffer.from(name, 'latin1'), field: `symbol table ${ix.stored}: string literal symbol (after --remap-path)`, old: name, new: renamed });
+      }
+      at = end + 1;
+    }
+    if (sorted && names.some((n, i) => i > 0 && Buffer.compare(Buffer.from(names[i - 1], 'latin1'), Buffer.from(n, 'latin1')) > 0)) {
+      throw new FormatError(`second linker member at ${hex(ix.start)}: with string literal symbols renamed by --remap-path its names would no longer be sorted`, reader.base + ix.start);
+    }
   }
 }

@@ -1,8 +1,12 @@
+import { crc32 } from 'node:zlib';
 import { FormatError, SkipFile, hex } from '../../core/errors.js';
+import { MAX_READ } from '../../core/reader.js';
 import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
 import { u32le } from '../shared/bytes.js';
 import * as S from './spec.js';
+import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
+import { literalRenames } from './literals.js';
 
 /** The kinds of file that share the name "COFF object". */
 export type CoffKind =
@@ -123,7 +127,7 @@ const SECTIONS_PER_READ = 1024;
  * Every section header: its raw data, relocations and line numbers must lie inside the
  * file. Returns the section names (short names; "/n" for names in the string table).
  */
-async function checkSections(ctx: PlanContext, tableOffset: number, count: number): Promise<string[]> {
+async function checkSections(ctx: PlanContext, tableOffset: number, count: number, spans: Span[]): Promise<string[]> {
   const { reader } = ctx;
   const size = reader.size;
   const names: string[] = [];
@@ -147,6 +151,7 @@ async function checkSections(ctx: PlanContext, tableOffset: number, count: numbe
       if (pointerToRawData !== 0 && pointerToRawData + sizeOfRawData > size) {
         throw broken(ctx, at + S.SH_PointerToRawData, `${label()}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
       }
+      if (pointerToRawData !== 0) spans.push({ start: pointerToRawData, end: pointerToRawData + sizeOfRawData, label: `section ${name}`, section: first + k + 1 });
 
       const pointerToRelocations = h.readUInt32LE(S.SH_PointerToRelocations);
       let relocations = h.readUInt16LE(S.SH_NumberOfRelocations);
@@ -173,7 +178,7 @@ async function checkSections(ctx: PlanContext, tableOffset: number, count: numbe
 }
 
 /** The section table and the symbol and string tables of a regular object or a /bigobj. */
-async function checkTables(ctx: PlanContext, header: Buffer, l: Layout): Promise<string[]> {
+async function checkTables(ctx: PlanContext, header: Buffer, l: Layout, spans: Span[]): Promise<string[]> {
   const size = ctx.reader.size;
   const count = l === REGULAR ? header.readUInt16LE(l.numberOfSections) : header.readUInt32LE(l.numberOfSections);
   if (l === REGULAR && count > S.MAX_NUMBER_OF_SECTIONS16) {
@@ -217,8 +222,11 @@ async function checkTables(ctx: PlanContext, header: Buffer, l: Layout): Promise
     if (stringTableSize >= S.STRING_TABLE_SIZE_FIELD && stringTable + stringTableSize > size) {
       throw broken(ctx, stringTable, `string table at ${hex(stringTable)}: its size ${hex(stringTableSize)} runs past ${fileEnd(ctx)}`);
     }
+    // The .file symbol's auxiliary records hold the source file name as the compiler got it.
+    spans.push({ start: pointer, end: stringTable, label: 'symbol table' });
+    if (stringTableSize > S.STRING_TABLE_SIZE_FIELD) spans.push({ start: stringTable + S.STRING_TABLE_SIZE_FIELD, end: stringTable + stringTableSize, label: 'string table' });
   }
-  return checkSections(ctx, l.headerSize, count);
+  return checkSections(ctx, l.headerSize, count, spans);
 }
 
 function noteDebugSections(ctx: PlanContext, names: string[]): void {
@@ -229,9 +237,101 @@ function noteDebugSections(ctx: PlanContext, names: string[]): void {
 
 async function planObject(ctx: PlanContext): Promise<void> {
   const header = await ctx.reader.read(0, S.IMAGE_SIZEOF_FILE_HEADER, 'IMAGE_FILE_HEADER');
-  const names = await checkTables(ctx, header, REGULAR);
+  const spans: Span[] = [];
+  const names = await checkTables(ctx, header, REGULAR, spans);
   patchTimeDateStamp(ctx, header, S.FH_TimeDateStamp, 'IMAGE_FILE_HEADER.TimeDateStamp');
   noteDebugSections(ctx, names);
+  await remapSpans(ctx, spans, S.IMAGE_SIZEOF_FILE_HEADER, header, REGULAR, true);
+}
+
+type Span = { start: number; end: number; label: string; section?: number };
+
+/**
+ * --remap-path: section contents (CodeView S_OBJNAME and LF_STRING_ID / LF_BUILDINFO
+ * strings in .debug$S / .debug$T, DWARF of mingw objects, __FILE__ in .rdata), the
+ * symbol table (.file names) and the string table. An object has no hash over them: the
+ * linker builds the PDB's hash tables from these strings later. Nothing before `header`
+ * (the header itself) is searched.
+ */
+async function remapSpans(ctx: PlanContext, spans: Span[], headerSize: number, header: Buffer, l: Layout, literals = false): Promise<void> {
+  if (!remapWanted(ctx)) return;
+  const needles = needlesOf(ctx.options.remap, true);
+  // String literal symbols whose literal changes are renamed whole; a path-like match
+  // inside such a name is part of that rename.
+  const renames = literals ? await literalRenames(ctx.reader, needlesOf(ctx.options.remap, false), needles.filter((n) => n.wide)) : [];
+  for (const n of renames) {
+    ctx.patch({ offset: n.offset, bytes: Buffer.from(n.new, 'latin1'), oldBytes: Buffer.from(n.old, 'latin1'), field: 'string literal symbol name (after --remap-path)', old: n.old, new: n.new });
+  }
+  const skip = (offset: number, size: number) => renames.some((n) => offset < n.offset + n.old.length && offset + size > n.offset);
+  const sections = spans.filter((s) => s.section !== undefined);
+  const touched = new Set<Span>();
+  const onHit = (offset: number) => sections.filter((s) => offset >= s.start && offset < s.end).forEach((s) => touched.add(s));
+  for (const span of mergeSpans(spans)) {
+    if (span.end <= headerSize) continue;
+    await remapRange(ctx, Math.max(span.start, headerSize), span.end, span.label, needles, { onHit, skip });
+  }
+  if (touched.size > 0) await rederiveCheckSums(ctx, [...touched], header, l);
+}
+
+/**
+ * A section's CheckSum in its section definition record: LLVM writes JamCRC (CRC-32
+ * without the final inversion, initial value 0) of the contents into every one, MSVC
+ * into COMDAT sections. Where a remapped section's stored value is that CRC of its old
+ * contents, it is recomputed over the new ones; 0 (not set) stays 0; any other value is
+ * kept and noted.
+ */
+async function rederiveCheckSums(ctx: PlanContext, touched: Span[], header: Buffer, l: Layout): Promise<void> {
+  const pointer = header.readUInt32LE(l.pointerToSymbolTable);
+  const count = header.readUInt32LE(l.numberOfSymbols);
+  if (pointer === 0 || count === 0) return;
+  const table = await readChunked(ctx, pointer, count * l.symbolSize, 'symbol table');
+  const ex = l === BIGOBJ;
+  const auxOf = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    const at = i * l.symbolSize;
+    const numAux = table[at + (ex ? S.SYMEX_NumberOfAuxSymbols : S.SYM_NumberOfAuxSymbols)];
+    const storage = table[at + (ex ? S.SYMEX_StorageClass : S.SYM_StorageClass)];
+    const section = ex ? table.readInt32LE(at + S.SYM_SectionNumber) : table.readInt16LE(at + S.SYM_SectionNumber);
+    if (storage === S.IMAGE_SYM_CLASS_STATIC && numAux > 0 && section > 0 && table.readUInt32LE(at + S.SYM_Value) === 0 && !auxOf.has(section) && i + 1 < count) {
+      auxOf.set(section, pointer + at + l.symbolSize);
+    }
+    i += numAux;
+  }
+  for (const span of touched) {
+    const aux = auxOf.get(span.section!);
+    if (aux === undefined) continue;
+    const stored = (await ctx.reader.read(aux + S.AUX_CheckSum, 4, `${span.label} CheckSum`)).readUInt32LE(0);
+    if (stored === 0) continue;
+    const contents = await readChunked(ctx, span.start, span.end - span.start, span.label);
+    if (jamCrc(contents) !== stored) {
+      ctx.note(`${span.label}: CheckSum ${hex(stored)} in its section definition is not the JamCRC of its contents; kept although paths in it changed`);
+      continue;
+    }
+    const range = { start: span.start, end: span.end };
+    ctx.derive({
+      offset: aux + S.AUX_CheckSum,
+      size: 4,
+      field: `${span.label} CheckSum (section definition, after --remap-path)`,
+      stage: 0,
+      range,
+      render: (b) => hex(b.readUInt32LE(0)),
+      createHasher: () => {
+        let crc = 0xffffffff;
+        return { update: (chunk) => void (crc = crc32(chunk, crc)), digest: () => u32le(~crc >>> 0) };
+      },
+    });
+  }
+}
+
+/** JamCRC with initial value 0, as LLVM's COFF writer computes section checksums. */
+function jamCrc(b: Buffer): number {
+  return ~crc32(b, 0xffffffff) >>> 0;
+}
+
+async function readChunked(ctx: PlanContext, start: number, length: number, what: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < length; at += MAX_READ) parts.push(await ctx.reader.read(start + at, Math.min(MAX_READ, length - at), what));
+  return Buffer.concat(parts);
 }
 
 async function planBigobj(ctx: PlanContext): Promise<void> {
@@ -240,9 +340,11 @@ async function planBigobj(ctx: PlanContext): Promise<void> {
   if (version < S.BIGOBJ_MIN_VERSION) {
     throw broken(ctx, S.ANON_Version, `ANON_OBJECT_HEADER_BIGOBJ at 0x0: Version ${version} is below ${S.BIGOBJ_MIN_VERSION}, the first /bigobj version`);
   }
-  const names = await checkTables(ctx, header, BIGOBJ);
+  const spans: Span[] = [];
+  const names = await checkTables(ctx, header, BIGOBJ, spans);
   patchTimeDateStamp(ctx, header, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER_BIGOBJ.TimeDateStamp');
   noteDebugSections(ctx, names);
+  await remapSpans(ctx, spans, S.ANON_OBJECT_HEADER_BIGOBJ_SIZE, header, BIGOBJ);
 }
 
 /** Offset of the NUL ending the string at `start`, which must end before `end`. */

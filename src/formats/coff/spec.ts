@@ -155,3 +155,19 @@ export const MACHINES: ReadonlyMap<number, string> = new Map([
   [0x1c2, 'THUMB'],
   [0x169, 'WCEMIPSV2'],
 ]);
+
+/**
+ * A symbol's StorageClass, NumberOfAuxSymbols and SectionNumber; the section definition
+ * auxiliary record (IMAGE_AUX_SYMBOL.Section) that follows a section's static symbol:
+ * Length (4), NumberOfRelocations (2), NumberOfLinenumbers (2), CheckSum (4), ...
+ */
+export const SYM_Value = 8;
+export const SYM_SectionNumber = 12;
+export const SYM_StorageClass = 16;
+export const SYM_NumberOfAuxSymbols = 17;
+/** In IMAGE_SYMBOL_EX (/bigobj) the section number is 32 bits, so the last two fields move by 2. */
+export const SYMEX_StorageClass = 18;
+export const SYMEX_NumberOfAuxSymbols = 19;
+export const IMAGE_SYM_CLASS_STATIC = 3;
+export const AUX_Length = 0;
+export const AUX_CheckSum = 8;

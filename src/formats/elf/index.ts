@@ -9,11 +9,16 @@ export const elf: Format = {
   plan: planElf,
   regions: async (r) => (await import('./regions.js')).elfRegions(r),
   symbols: async (r) => (await import('./symbols.js')).elfSymbols(r),
-  fields: [],
+  fields: [
+    { field: 'with --remap-path OLD=NEW: paths in every section (DWARF strings and line tables, .comment, __FILE__ in .rodata, STT_FILE names)', value: 'NEW in place of OLD (also with / and \\ swapped)' },
+    { field: 'with --remap-path: zlib-compressed sections (SHF_COMPRESSED) holding OLD', value: 'inflated, remapped, deflated again to exactly their size (else the file is refused)' },
+    { field: 'with --remap-path, when a path changed: .note.gnu.build-id', value: 'SHA-256 of the remapped file (the ID left out), cut to the ID length' },
+  ],
   leftAlone: [
     'ELF has no timestamp, owner or random field: files are checked and reported clean',
     '.note.gnu.build-id: a hash of the linked content, the same when the content is',
-    'DWARF debug sections (compressed or not): the build directory (DW_AT_comp_dir) and source paths',
+    'DWARF debug sections (compressed or not): the build directory (DW_AT_comp_dir) and source paths, unless --remap-path is given',
+    'zstd-compressed sections: not looked into by --remap-path (a warning says so)',
     '.comment: the compiler and linker versions',
     '.gnu_debuglink: the name and CRC-32 of the separate debug file',
     'core files: detected, left alone',

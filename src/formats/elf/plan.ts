@@ -6,6 +6,8 @@ import { hex } from '../../core/errors.js';
 import type { PlanContext } from '../../core/format.js';
 import { hasContents, readElf, readHeader, readLarge, type ElfFile, type ElfSection } from './file.js';
 import * as S from './spec.js';
+import { remapWanted } from '../../core/remap.js';
+import { remapElf } from './remap.js';
 
 /** .comment is read to quote the compiler versions only up to this size. */
 const MAX_COMMENT = 4096;
@@ -19,6 +21,7 @@ export async function planElf(ctx: PlanContext): Promise<void> {
   }
   const elf = await readElf(r);
   for (const text of await notes(elf, ctx)) ctx.note(text);
+  if (remapWanted(ctx)) await remapElf(ctx, elf);
 }
 
 async function notes(elf: ElfFile, ctx: PlanContext): Promise<string[]> {
@@ -39,7 +42,7 @@ async function notes(elf: ElfFile, ctx: PlanContext): Promise<string[]> {
     const compressed = debug.filter((s) => s.flags & S.SHF_COMPRESSED);
     out.push(
       `DWARF debug sections (${debug.map((s) => s.name).join(', ')})${compressed.length > 0 ? `, ${compressed.length} compressed` : ''}: ` +
-        'can hold the build directory (DW_AT_comp_dir) and source paths; left alone (build with -ffile-prefix-map=<dir>=. for paths that do not depend on the directory)',
+        'can hold the build directory (DW_AT_comp_dir) and source paths; left alone (build with -ffile-prefix-map=<dir>=., or give --remap-path <dir>=<other dir of the same length>)',
     );
   }
   const debuglink = named('.gnu_debuglink');

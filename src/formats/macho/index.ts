@@ -31,6 +31,7 @@ export const macho: Format = {
     { field: 'LC_UUID', value: 'SHA-256 of the normalized slice with the UUID and the code signature zeroed, first 16 bytes, RFC 4122 version 5 / variant bits' },
     { field: 'ad-hoc code signature: every code slot hash of every CodeDirectory', value: 'recomputed over the final bytes (its hash type and page size)' },
     { field: 'fat files', value: 'each slice normalized on its own (Mach-O slices, or ar archives in universal static libraries)' },
+    { field: 'with --remap-path OLD=NEW: paths in every section (__cstring, __DWARF) and the string table (N_SO / N_OSO stabs)', value: 'NEW in place of OLD (also with / and \\ swapped), before LC_UUID and the signature are computed' },
   ],
   leftAlone: [
     'MH_OBJECT files: nothing time-dependent (reported clean)',

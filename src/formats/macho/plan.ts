@@ -5,6 +5,7 @@ import { renderTime } from '../../core/time.js';
 import { u32be, u32le, zeroRanges } from '../shared/bytes.js';
 import { Layout, type Write } from '../shared/layout.js';
 import * as S from './spec.js';
+import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
 
 type Range = { start: number; end: number };
 
@@ -197,6 +198,8 @@ export async function planThin(ctx: PlanContext): Promise<void> {
   let uuidAt: number | undefined;
   let symtab: { symoff: number; nsyms: number; command: number } | undefined;
   let signature: Signature | undefined;
+  /** Section contents and the string table: where --remap-path looks for paths. */
+  const pathSpans: { start: number; end: number; label: string }[] = [];
   let pos = 0;
   for (let i = 0; i < ncmds; i++) {
     const at = headerSize + pos;
@@ -227,6 +230,32 @@ export async function planThin(ctx: PlanContext): Promise<void> {
     } else if (cmd === S.LC_SYMTAB) {
       need(S.SYMTAB_COMMAND_SIZE, 'LC_SYMTAB');
       symtab = { symoff: e.u32(cmds, pos + S.symtab_symoff), nsyms: e.u32(cmds, pos + S.symtab_nsyms), command: at };
+      const stroff = e.u32(cmds, pos + S.symtab_stroff);
+      const strsize = e.u32(cmds, pos + S.symtab_strsize);
+      if (strsize > 0 && stroff + strsize <= r.size) pathSpans.push({ start: stroff, end: stroff + strsize, label: 'string table (N_SO / N_OSO stabs)' });
+    } else if ((cmd === S.LC_SEGMENT || cmd === S.LC_SEGMENT_64) && remapWanted(ctx)) {
+      // Sections are read only to look for paths (--remap-path).
+      const wide = cmd === S.LC_SEGMENT_64;
+      need(wide ? S.SEGMENT_COMMAND_64_SIZE : S.SEGMENT_COMMAND_SIZE, wide ? 'LC_SEGMENT_64' : 'LC_SEGMENT');
+      const nsects = e.u32(cmds, pos + (wide ? S.segment64_nsects : S.segment_nsects));
+      const first = wide ? S.SEGMENT_COMMAND_64_SIZE : S.SEGMENT_COMMAND_SIZE;
+      const size = wide ? S.SECTION_64_SIZE : S.SECTION_SIZE;
+      if (first + nsects * size > cmdsize) {
+        throw new FormatError(`${wide ? 'LC_SEGMENT_64' : 'LC_SEGMENT'} at ${hex(at)}: ${nsects} sections do not fit its cmdsize ${cmdsize}`, r.base + at + S.lc_cmdsize);
+      }
+      for (let k = 0; k < nsects; k++) {
+        const sec = pos + first + k * size;
+        const name = (f: number) => cmds.toString('latin1', sec + f, sec + f + 16).replace(/\0.*$/s, '');
+        const bytes = wide ? Number(e.u64(cmds, sec + S.section64_size)) : e.u32(cmds, sec + S.section_size);
+        const offset = e.u32(cmds, sec + (wide ? S.section64_offset : S.section_offset));
+        const flags = e.u32(cmds, sec + (wide ? S.section64_flags : S.section_flags));
+        if (S.ZEROFILL_TYPES.has(flags & S.SECTION_TYPE) || offset === 0 || bytes === 0) continue;
+        const label = `section ${name(S.section_segname)},${name(S.section_sectname)}`;
+        if (offset + bytes > r.size) {
+          throw new FormatError(`${label} (header at ${hex(headerSize + sec)}): contents at ${hex(offset)}+${hex(bytes)} run past the end of the file (size ${hex(r.size)})`, r.base + headerSize + sec);
+        }
+        pathSpans.push({ start: offset, end: offset + bytes, label });
+      }
     } else if (cmd === S.LC_CODE_SIGNATURE) {
       need(S.LINKEDIT_DATA_COMMAND_SIZE, 'LC_CODE_SIGNATURE');
       signature = { dataoff: e.u32(cmds, pos + S.linkedit_dataoff), datasize: e.u32(cmds, pos + S.linkedit_datasize), command: at };
@@ -234,6 +263,14 @@ export async function planThin(ctx: PlanContext): Promise<void> {
     pos += cmdsize;
   }
   layout.structure(headerSize, sizeofcmds, 'load commands', commandFields);
+  if (remapWanted(ctx)) {
+    // Before the UUID and the code signature are derived, so both hash the remapped bytes.
+    const needles = needlesOf(ctx.options.remap, false);
+    for (const span of mergeSpans(pathSpans)) {
+      const onHit = (offset: number, size: number) => void writes.push({ offset, size, field: `path in ${span.label}` });
+      await remapRange(ctx, span.start, span.end, span.label, needles, { onHit });
+    }
+  }
 
   if (filetype === S.MH_OBJECT) {
     ctx.note('MH_OBJECT: nothing time-dependent in object files');

@@ -68,6 +68,32 @@ export const UUID_COMMAND_SIZE = 24;
 /** struct symtab_command. */
 export const symtab_symoff = 8;
 export const symtab_nsyms = 12;
+export const symtab_stroff = 16;
+export const symtab_strsize = 20;
+
+/**
+ * struct segment_command / segment_command_64 and the struct section / section_64 after
+ * it (mach-o/loader.h): nsects, and per section its file offset and size.
+ */
+export const LC_SEGMENT = 0x1;
+export const LC_SEGMENT_64 = 0x19;
+export const SEGMENT_COMMAND_SIZE = 56;
+export const SEGMENT_COMMAND_64_SIZE = 72;
+export const segment_nsects = 48;
+export const segment64_nsects = 64;
+export const SECTION_SIZE = 68;
+export const SECTION_64_SIZE = 80;
+export const section_sectname = 0;
+export const section_segname = 16;
+export const section_size = 36;
+export const section_offset = 40;
+export const section_flags = 56;
+export const section64_size = 40;
+export const section64_offset = 48;
+export const section64_flags = 64;
+/** flags & SECTION_TYPE: sections with no bytes in the file. */
+export const SECTION_TYPE = 0xff;
+export const ZEROFILL_TYPES = new Set([0x1, 0xc, 0x12]);
 export const SYMTAB_COMMAND_SIZE = 24;
 /** struct linkedit_data_command. */
 export const linkedit_dataoff = 8;

@@ -17,6 +17,7 @@ export const pdb: Format = {
   ],
   leftAlone: [
     'a PDB is only normalized together with its executable (same GUID) in the same run; alone, it is skipped',
+    '--remap-path: a PDB holding OLD is refused (with its executable): its name hash tables are not rebuilt yet',
     'all other stream contents: type and symbol records, module streams, /names, the command line and paths linkers record (S_ENVBLOCK)',
     'the superblock, the free block map itself, the block map and the stream directory',
     'blocks in use that the free block map calls free (GNU ld 2.40), and the slack after each stream',

@@ -51,6 +51,7 @@ export const pe: Format = {
     { field: 'CodeView RSDS GUID', value: 'bytes 4..20 of the same SHA-256' },
     { field: 'CodeView RSDS / NB10 Age', value: '1' },
     { field: 'CodeView NB10 Signature', value: 'the same value as the file header' },
+    { field: 'with --remap-path OLD=NEW: paths in every section (DWARF, __FILE__, resources in UTF-16LE) and the CodeView PDB path', value: 'NEW in place of OLD (also with / and \\ swapped), before the hash-derived fields above are computed' },
     { field: 'CodeView PDB path (only with --pdb-path basename)', value: 'its base name, NUL-padded to the same length' },
     { field: 'OptionalHeader CheckSum (only if it was non-zero)', value: 'the PE checksum recomputed after every other rewrite' },
   ],

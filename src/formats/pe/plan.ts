@@ -9,6 +9,7 @@ import { guidText, pdb70Key } from '../shared/guid.js';
 import { peChecksumHasher } from './checksum.js';
 import { readPe, rvaToOffset, type PeFile } from './file.js';
 import * as S from './spec.js';
+import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
 
 type Range = { start: number; end: number };
 
@@ -272,6 +273,24 @@ export async function planPe(ctx: PlanContext): Promise<void> {
     }
   }
 
+  if (remapWanted(ctx)) {
+    // Every section's raw data (DWARF of mingw builds, __FILE__, the CodeView path, resources
+    // in UTF-16LE); the derived stamps, GUID and checksum below then hash the remapped bytes.
+    const spans = pe.sections.map((s) => ({ start: s.pointerToRawData, end: Math.min(s.pointerToRawData + s.sizeOfRawData, r.size), label: `section ${s.name}` }));
+    const basename = cv && ctx.setting('pdb-path') === 'basename';
+    if (cv && !basename) {
+      const at = cv.offset + (cv.kind === 'RSDS' ? S.RSDS_HEADER_SIZE : S.NB10_HEADER_SIZE);
+      spans.push({ start: at, end: at + cv.pathBytes.length, label: `CodeView ${cv.kind} PDB path` });
+    }
+    // With --pdb-path basename the CodeView path is rewritten whole (folder dropped).
+    const pathAt = cv ? cv.offset + (cv.kind === 'RSDS' ? S.RSDS_HEADER_SIZE : S.NB10_HEADER_SIZE) : 0;
+    const skip = basename ? (offset: number, size: number) => offset < pathAt + cv.pathBytes.length && offset + size > pathAt : undefined;
+    const needles = needlesOf(ctx.options.remap, true);
+    for (const span of mergeSpans(spans)) {
+      const onHit = (offset: number, size: number) => void writes.push({ offset, size, field: `path in ${span.label}` });
+      await remapRange(ctx, span.start, span.end, span.label, needles, { onHit, skip });
+    }
+  }
   if (pe.checksum !== 0) writes.push({ offset: pe.checksumOffset, size: 4, field: 'OptionalHeader CheckSum' });
   layout.check(r, writes);
   if (pe.checksum !== 0) {

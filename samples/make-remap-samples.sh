@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Build the --remap-path test project (samples/remap/src/: a static library and a
+# program using __FILE__, with debug info) twice, in two build folders of the same
+# length at two different clocks, for every toolchain the test covers:
+#
+#   bash samples/make-remap-samples.sh OUT
+#
+# writes OUT/a/... (built in /tmp/unstamp-remap-AAAA, clock 2021-03-04 05:06:07 UTC)
+# and OUT/b/... (built in /tmp/unstamp-remap-BBBB, clock 2023-09-10 11:12:13 UTC),
+# and OUT/VERSIONS.txt. Nothing is committed: test/remap.test.ts runs this script into
+# a temporary folder (the outputs are too large to keep), so the only machine paths
+# the outputs hold are these two synthetic build folders.
+#
+#   gcc/        gcc -g: greet.o, libgreet.a, main (runs, prints __FILE__);
+#               main-gz (-gz=zlib: compressed DWARF sections)
+#   mingw/      x86_64-w64-mingw32-gcc -g: greet.o, libgreet.a, main.exe (PE, DWARF)
+#   msvc/       clang --target=x86_64-pc-windows-msvc -gcodeview: greet.obj, main.obj,
+#               greet.lib (llvm-lib), main.exe + main.pdb (lld-link /debug)
+#   macho/      clang --target=arm64-apple-macos11 -g: greet.o, libgreet.dylib
+#               (ld64.lld -dylib, ad-hoc signed)
+set -euo pipefail
+export LC_ALL=C TZ=UTC
+umask 022
+unset SOURCE_DATE_EPOCH ZERO_AR_DATE
+export PATH="/usr/lib/llvm-14/bin:$PATH"   # ld64.lld
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SRC="$HERE/remap/src"
+OUT="${1:?usage: make-remap-samples.sh OUT}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+CLOCK_A='2021-03-04 05:06:07'
+CLOCK_B='2023-09-10 11:12:13'
+
+die() { echo "make-remap-samples: $*" >&2; exit 1; }
+for tool in gcc ar x86_64-w64-mingw32-gcc x86_64-w64-mingw32-ar clang llvm-lib lld-link ld64.lld faketime; do
+  command -v "$tool" >/dev/null || die "missing tool: $tool"
+done
+
+# NO_FAKE_STAT=1: real file mtimes stay visible (ar and ld64.lld record them).
+at() { NO_FAKE_STAT=1 faketime -f "$CLOCK" "$@"; }
+
+build() {
+  local W="$1" D="$2"
+  rm -rf "$W"; mkdir -p "$W"; cp "$SRC"/* "$W/"
+  cd "$W"
+  # Sources given by absolute path: __FILE__ and the DWARF names hold the build folder.
+  mkdir -p "$D/gcc" "$D/mingw" "$D/msvc" "$D/macho"
+  at gcc -O1 -g -c "$W/greet.c" -o greet.o
+  at gcc -O1 -g -c "$W/main.c" -o main.o
+  at ar rcU libgreet.a greet.o
+  at gcc -g -o main main.o libgreet.a
+  at gcc -O1 -g -gz=zlib -o main-gz "$W/main.c" "$W/greet.c"
+  cp greet.o libgreet.a main main-gz "$D/gcc/"
+  rm -f ./*.o ./*.a
+
+  at x86_64-w64-mingw32-gcc -O1 -g -c "$W/greet.c" -o greet.o
+  at x86_64-w64-mingw32-gcc -O1 -g -c "$W/main.c" -o main.o
+  at x86_64-w64-mingw32-ar rcU libgreet.a greet.o
+  at x86_64-w64-mingw32-gcc -g -o main.exe main.o libgreet.a
+  cp greet.o libgreet.a main.exe "$D/mingw/"
+  rm -f ./*.o ./*.a
+
+  local cl=(clang --target=x86_64-pc-windows-msvc -O1 -g -gcodeview -DFREESTANDING)
+  at "${cl[@]}" -c "$W/greet.c" -o greet.obj
+  at "${cl[@]}" -c "$W/main.c" -o main.obj
+  at llvm-lib /out:greet.lib greet.obj
+  at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
+    /pdb:main.pdb /out:main.exe main.obj greet.lib
+  cp greet.obj main.obj greet.lib main.exe main.pdb "$D/msvc/"
+
+  at clang --target=arm64-apple-macos11 -O1 -g -c "$W/greet.c" -o greet-arm64.o
+  at ld64.lld --threads=1 -platform_version macos 11.0 11.0 -arch arm64 -dylib \
+    -install_name @rpath/libgreet.dylib -o libgreet.dylib greet-arm64.o
+  cp greet-arm64.o libgreet.dylib "$D/macho/"
+  cd /; rm -rf "$W"
+}
+
+CLOCK=$CLOCK_A build /tmp/unstamp-remap-AAAA "$OUT/a"
+CLOCK=$CLOCK_B build /tmp/unstamp-remap-BBBB "$OUT/b"
+{
+  echo "gcc: $(gcc --version | head -n1)"
+  echo "mingw: $(x86_64-w64-mingw32-gcc --version | head -n1)"
+  echo "clang: $(clang --version | head -n1)"
+  echo "binutils ar: $(ar --version | head -n1)"
+} > "$OUT/VERSIONS.txt"
