@@ -41,13 +41,18 @@ export interface MemberRange {
   b: string;
 }
 
-/** Whether the members of a and b (by name) lie at other offsets or have other sizes. */
+/**
+ * Whether the members of a and b (by name) lie at other offsets or have other sizes. A
+ * member renamed in place (another name at the same offset, the same size) does not move
+ * anything: its bytes are compared where they lie, the name's difference with them.
+ */
 export function layoutMoved(a: readonly Placed[], b: readonly Placed[]): boolean {
-  const inB = new Map(b.map((r) => [r.entry, r]));
   if (a.length !== b.length) return true;
-  return a.some((r) => {
+  const inB = new Map(b.map((r) => [r.entry, r]));
+  const renamedInPlace = (r: Placed, i: number) => !inB.has(r.entry) && b[i].start === r.start && b[i].end === r.end;
+  return a.some((r, i) => {
     const q = inB.get(r.entry);
-    return !q || q.start !== r.start || q.end !== r.end;
+    return q ? q.start !== r.start || q.end !== r.end : !renamedInPlace(r, i);
   });
 }
 
