@@ -27,16 +27,22 @@ int mainCRTStartup(void) { return helper_one(g) + build_year(g); }
 
 const tools = ['clang', 'lld-link', 'llvm-pdbutil', 'llvm-readobj'].filter((x) => !have(x));
 
+/** C++ without -g: no module symbols, so only the PDB's public symbol (MSVC-mangled) names it. */
+const CXX_SOURCE = (year: number) => `volatile int g = 4;
+namespace stamp { __attribute__((noinline)) int build_year(int x) { return g * x * 7 - ${year}; } }
+extern "C" int mainCRTStartup(void) { return stamp::build_year(g); }
+`;
+
 /** Build side `s` in `dir/s`: app.exe and app.pdb (the CodeView record names app.pdb). */
-function build(dir: string, s: string, year: number): string {
+function build(dir: string, s: string, year: number, cxx = false): string {
   const d = path.join(dir, s);
   mkdirSync(d);
-  writeFileSync(path.join(d, 'app.c'), SOURCE(year));
+  writeFileSync(path.join(d, cxx ? 'app.cpp' : 'app.c'), (cxx ? CXX_SOURCE : SOURCE)(year));
   const run = (cmd: string, args: string[]) => {
     const r = sh(cmd, args, d);
     if (r.code !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
   };
-  run('clang', ['--target=x86_64-pc-windows-msvc', '-O1', '-g', '-gcodeview', '-c', 'app.c', '-o', 'app.obj']);
+  run('clang', ['--target=x86_64-pc-windows-msvc', '-O1', ...(cxx ? ['app.cpp'] : ['-g', '-gcodeview', 'app.c']), '-c', '-o', 'app.obj']);
   run('lld-link', ['/nologo', '/nodefaultlib', '/entry:mainCRTStartup', '/subsystem:console', '/debug', '/pdb:app.pdb', '/pdbaltpath:app.pdb', '/out:app.exe', 'app.obj']);
   return d;
 }
@@ -46,12 +52,17 @@ function buildYear(exe: string, pdb: string): { start: number; end: number } {
   const syms = output('llvm-pdbutil', ['dump', '-symbols', pdb]);
   const m = /S_LPROC32 \[size = \d+\] `build_year`\s+parent = \d+, end = \d+, addr = (\d+):(\d+), code size = (\d+)/.exec(syms);
   if (!m) throw new Error(`llvm-pdbutil lists no S_LPROC32 build_year:\n${syms}`);
+  const start = fileOffset(exe, Number(m[1]), Number(m[2]));
+  return { start, end: start + Number(m[3]) };
+}
+
+/** The file offset of section:offset, through the image's section table (llvm-readobj). */
+function fileOffset(exe: string, section: number, offset: number): number {
   const sections = output('llvm-readobj', ['--sections', exe]);
   const headers = [...sections.matchAll(/Name: (\S+).*?PointerToRawData: 0x([0-9A-Fa-f]+)/gs)];
-  const sec = headers[Number(m[1]) - 1];
+  const sec = headers[section - 1];
   if (sec[1] !== '.text') throw new Error(`build_year is in section ${sec[1]}`);
-  const start = Number.parseInt(sec[2], 16) + Number(m[2]);
-  return { start, end: start + Number(m[3]) };
+  return Number.parseInt(sec[2], 16) + offset;
 }
 
 function explainJson(a: string, b: string): Remaining[] {
@@ -93,6 +104,22 @@ t.test('a static function of an .exe is named by the PDB beside it, and only by 
   copyFileSync(path.join(b, 'app.pdb'), path.join(dir, 'a2', 'app.pdb'));
   const stale = inside(explainJson(path.join(dir, 'a2', 'app.exe'), path.join(dir, 'b2', 'app.exe')), f);
   t.equal(stale.symbol, undefined, "b's PDB beside a's image: GUIDs differ, not used");
+});
+
+t.test('an extern C++ function without debug info is named by its PDB public symbol, demangled', async (t) => {
+  if (tools.length > 0 || !have('llvm-undname')) return t.skip(`needs ${[...tools, 'llvm-undname'].join(', ')}`);
+  const dir = tempDir(t);
+  const a = build(dir, 'a', 2021, true);
+  const b = build(dir, 'b', 2023, true);
+  t.notMatch(output('llvm-pdbutil', ['dump', '-symbols', path.join(a, 'app.pdb')]), /S_[GL]PROC32/, 'no procedure records: only publics can name it');
+  const pub = /S_PUB32 \[size = \d+\] `\?build_year@stamp@@YAHH@Z`\s+flags = function, addr = (\d+):(\d+)/.exec(output('llvm-pdbutil', ['dump', '-publics', path.join(a, 'app.pdb')]));
+  t.ok(pub, 'llvm-pdbutil lists the public ?build_year@stamp@@YAHH@Z');
+  const start = fileOffset(path.join(a, 'app.exe'), Number(pub![1]), Number(pub![2]));
+  const all = explainJson(path.join(a, 'app.exe'), path.join(b, 'app.exe'));
+  const text = all.find((r) => r.location.startsWith('section .text'));
+  t.ok(text, 'a range in .text');
+  t.same(text!.symbol, { name: 'stamp::build_year(int)', offset: text!.offset - start }, 'named from S_PUB32, demangled by llvm-undname');
+  t.match(text!.location, / > function stamp::build_year\(int\)\+0x[0-9a-f]+$/);
 });
 
 t.test('a damaged PDB names nothing but does not break explain', async (t) => {
