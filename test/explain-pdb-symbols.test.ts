@@ -122,6 +122,48 @@ t.test('an extern C++ function without debug info is named by its PDB public sym
   t.match(text!.location, / > function stamp::build_year\(int\)\+0x[0-9a-f]+$/);
 });
 
+t.test('static functions in another order: the reordering names them from the PDB', async (t) => {
+  if (tools.length > 0) return t.skip(`needs ${tools.join(', ')}`);
+  const dir = tempDir(t);
+  const K: Record<string, number> = { alpha: 3, beta: 5, gamma: 7, delta: 11 };
+  const orders = { a: ['alpha', 'beta', 'gamma', 'delta'], b: ['gamma', 'alpha', 'delta', 'beta'] };
+  const addrs: Record<string, Map<string, string>> = {};
+  for (const [s, order] of Object.entries(orders)) {
+    const d = path.join(dir, s);
+    mkdirSync(d);
+    const fns = order.map((n) => `__attribute__((noinline)) static int derive_${n}(int x) { return g * x * ${K[n]} + ${K[n]}1 - g / (x + ${K[n]}); }`);
+    const calls = order.map((n) => `derive_${n}(g) + `).join('');
+    writeFileSync(path.join(d, 'app.c'), `volatile int g = 4;\n${fns.join('\n')}\nint mainCRTStartup(void) { return ${calls}0; }\n`);
+    for (const [cmd, args] of [
+      ['clang', ['--target=x86_64-pc-windows-msvc', '-O1', '-g', '-gcodeview', '-c', 'app.c', '-o', 'app.obj']],
+      ['lld-link', ['/nologo', '/nodefaultlib', '/entry:mainCRTStartup', '/subsystem:console', '/debug', '/pdb:app.pdb', '/pdbaltpath:app.pdb', '/out:app.exe', 'app.obj']],
+    ] as const) {
+      const r = sh(cmd, [...args], d);
+      if (r.code !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+    }
+    const syms = output('llvm-pdbutil', ['dump', '-symbols', path.join(d, 'app.pdb')]);
+    addrs[s] = new Map([...syms.matchAll(/S_LPROC32 \[size = \d+\] `(derive_\w+)`\s+parent = \d+, end = \d+, addr = (\d+:\d+)/g)].map((m) => [m[1], m[2]]));
+  }
+  const movedByPdbutil = [...addrs.a.keys()].filter((n) => addrs.a.get(n) !== addrs.b.get(n));
+  t.equal(movedByPdbutil.length, 4, 'llvm-pdbutil: all four static functions moved');
+  const run = (a: string, b: string) => {
+    const r = cli(['explain', '--json', a, b]);
+    return JSON.parse(r.stdout).pairs[0].reordered as { what: string; moved: string[] } | undefined;
+  };
+  const named = run(path.join(dir, 'a', 'app.exe'), path.join(dir, 'b', 'app.exe'));
+  t.equal(named?.what, 'functions', 'reordered: functions');
+  // Each procedure ends at its code size (S_LPROC32), not at the next start: the padding
+  // after the last function of a differs from b's, and would make its size differ.
+  t.same([...named!.moved].sort(), [...movedByPdbutil].sort(), 'every moved function named from the PDB');
+  // Without the PDBs, no symbol names them: the reordering is found by content only.
+  for (const s of ['a2', 'b2']) mkdirSync(path.join(dir, s));
+  copyFileSync(path.join(dir, 'a', 'app.exe'), path.join(dir, 'a2', 'app.exe'));
+  copyFileSync(path.join(dir, 'b', 'app.exe'), path.join(dir, 'b2', 'app.exe'));
+  const bare = run(path.join(dir, 'a2', 'app.exe'), path.join(dir, 'b2', 'app.exe'));
+  t.equal(bare?.what, 'content blocks', 'no PDB: content blocks, no names');
+  t.same(bare?.moved, []);
+});
+
 t.test('a damaged PDB names nothing but does not break explain', async (t) => {
   if (tools.length > 0) return t.skip(`needs ${tools.join(', ')}`);
   const dir = tempDir(t);

@@ -30,7 +30,7 @@ export async function peSymbols(r: RangeReader, pdb?: RangeReader): Promise<Form
     // A PDB that cannot be read names nothing; the image's own tables still do.
     const places = await pdbPlaces(pdb).catch(() => []);
     for (const p of places) {
-      if (p.section >= 1 && p.section <= sections.length) starts.push({ section: p.section, at: p.at, name: p.name, func: p.func || sections[p.section - 1].code });
+      if (p.section >= 1 && p.section <= sections.length) starts.push({ section: p.section, at: p.at, name: p.name, func: p.func || sections[p.section - 1].code, size: p.size });
     }
   }
   return fromStarts(starts, sections, r.size);
