@@ -314,6 +314,10 @@ export interface Format {
   rewrite?: FormatRewrite;
   /** The file's structure as named spans, for `explain <a> <b>`; read-only, never part of a plan. */
   regions?(reader: RangeReader): Promise<Region[]>;
-  /** The functions and data objects the file's symbol tables place, for `explain`; read-only. */
-  symbols?(reader: RangeReader): Promise<FormatSymbol[]>;
+  /**
+   * The functions and data objects the file's symbol tables place, for `explain`; read-only.
+   * `companion`: a companion file (its debug database, same link key) found beside a
+   * primary, whose symbols may name what the primary's own tables do not.
+   */
+  symbols?(reader: RangeReader, companion?: RangeReader): Promise<FormatSymbol[]>;
 }

@@ -12,6 +12,7 @@ import { BufferSource, FileSource, MAX_READ, RangeReader, type ByteSource } from
 import { fromBytes, joinPath, pathKey, reportPath, toBytes, type FilePath } from '../core/paths.js';
 import { binaryCauses, showBytes, textCauses, type Cause, type CauseKind } from './causes.js';
 import { comparePatched, fixedFields, readPatched, sortedPatches, type DiffRange, type FixedField } from './compare.js';
+import { findCompanion } from './companion.js';
 import { Demangler } from './demangle.js';
 import { compareMembers, layoutMoved, type ByMember } from './members.js';
 import { MAX_DEFLATED, compressed, inflate, memberContents, readRegion, type Inflated } from './inflate.js';
@@ -292,8 +293,18 @@ async function comparePair(input: PairInput, opts: DiffOptions, demangler: Deman
     out.remainingRanges = cmp.totalRanges;
     out.remainingBytes = cmp.totalBytes;
     if (out.identicalAfter) return;
-    const la = new Locator(sa, opts.locateWith);
-    const lb = new Locator(sb, opts.locateWith);
+    // A PE's PDB beside it (same GUID) names the functions the image's own tables do not.
+    const ca = await findCompanion(input.pathA, sa, opts.locateWith);
+    const cb = await findCompanion(input.pathB, sb, opts.locateWith);
+    try {
+      await locateFinal(sa, sb, pa, pb, cmp, new Locator(sa, opts.locateWith, ca?.reader), new Locator(sb, opts.locateWith, cb?.reader));
+    } finally {
+      await ca?.close();
+      await cb?.close();
+    }
+  }
+
+  async function locateFinal(sa: ByteSource, sb: ByteSource, pa: Patch[], pb: Patch[], cmp: Awaited<ReturnType<typeof comparePatched>>, la: Locator, lb: Locator): Promise<void> {
     const contents = async (side: 'a' | 'b', r: Placed) => memberContents(side === 'a' ? sa : sb, side === 'a' ? pa : pb, r);
     const entriesA = await la.entries();
     const entriesB = await lb.entries();

@@ -54,6 +54,8 @@ export class Locator {
   constructor(
     private readonly source: ByteSource,
     private readonly formats: readonly Format[],
+    /** The file's companion (its debug database), handed to the format's symbols() for the file itself. */
+    private readonly companion?: RangeReader,
   ) {}
 
   /** Regions of the bytes [base, base+size) as a file of their own, cached by base. */
@@ -69,7 +71,7 @@ export class Locator {
           if (!format.regions) return { regions: [], symbols: [], fallback: `a ${format.name} file` };
           const regions = await format.regions(reader);
           // A symbol table that cannot be read leaves the sections named: symbols are a bonus.
-          const symbols = format.symbols ? await format.symbols(reader).catch(() => []) : [];
+          const symbols = format.symbols ? await format.symbols(reader, level === 0 ? this.companion : undefined).catch(() => []) : [];
           return {
             regions: regions.map((r) => ({ ...r, start: r.start + base, end: r.end + base, level })),
             symbols: symbols.map((x) => ({ ...x, start: x.start + base, end: x.end + base, level })).sort((x, y) => x.start - y.start || y.end - x.end),

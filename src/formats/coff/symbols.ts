@@ -43,6 +43,8 @@ export interface Start {
   at: number;
   name: string;
   func: boolean;
+  /** The size where the table records one (a PDB procedure's code size): it ends there, not at the next start. */
+  size?: number;
 }
 
 /** The defined symbols of a COFF symbol table (and its string table right after it). */
@@ -90,7 +92,7 @@ export function fromStarts(starts: readonly Start[], sections: readonly CoffSect
       if (k > 0 && mine[k - 1].at === s.at) return;
       let next = k + 1;
       while (next < mine.length && mine[next].at === s.at) next++;
-      const end = next < mine.length ? mine[next].at : sec.size;
+      const end = Math.min(next < mine.length ? mine[next].at : sec.size, s.size ? s.at + s.size : Infinity);
       const start = sec.offset + s.at;
       const stop = Math.min(sec.offset + end, fileSize);
       if (start < stop) out.push({ name: s.name, start, end: stop, kind: s.func || sec.code ? 'function' : 'object' });

@@ -41,7 +41,7 @@ export const pe: Format = {
     },
   },
   regions: async (r) => (await import('./regions.js')).peRegions(r),
-  symbols: async (r) => (await import('./symbols.js')).peSymbols(r),
+  symbols: async (r, pdb) => (await import('./symbols.js')).peSymbols(r, pdb),
   fields: [
     { field: 'COFF file header TimeDateStamp', value: 'first 4 bytes of a SHA-256 of the image with all rewritten fields zeroed (--pe-timestamp hash, default), or the epoch (--pe-timestamp epoch)' },
     { field: 'export directory TimeDateStamp', value: 'the same value as the file header' },

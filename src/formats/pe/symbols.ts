@@ -1,15 +1,18 @@
 // Where in a PE image bytes lie: the COFF symbol table where the linker kept one (mingw's
 // ld does; link.exe and lld-link put symbols in the PDB instead), and the export table:
-// exported functions by name, each running to the next named start of its section.
+// exported functions by name, each running to the next named start of its section; and,
+// when `explain` found the image's PDB beside it (same GUID), the PDB's procedures and
+// public symbols, which name what neither table does (static functions of an .exe).
 import type { FormatSymbol } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
+import { pdbPlaces } from '../pdb/symbols.js';
 import { coffStarts, fromStarts, readAll, readSections, type Start } from '../coff/symbols.js';
 
 const PE32_MAGIC = 0x10b;
 const PE32PLUS_MAGIC = 0x20b;
 const MAX_EXPORTS = 1 << 16;
 
-export async function peSymbols(r: RangeReader): Promise<FormatSymbol[]> {
+export async function peSymbols(r: RangeReader, pdb?: RangeReader): Promise<FormatSymbol[]> {
   const lfanew = (await r.read(0x3c, 4, 'e_lfanew')).readUInt32LE(0);
   const fh = await r.read(lfanew + 4, 20, 'COFF file header');
   const nsections = fh.readUInt16LE(2);
@@ -22,6 +25,13 @@ export async function peSymbols(r: RangeReader): Promise<FormatSymbol[]> {
   if (dirs > 0 && dirs + 8 <= opt + optSize) {
     const dir = await r.read(dirs, 8, 'export data directory');
     starts.push(...(await exportStarts(r, dir.readUInt32LE(0), sections).catch(() => [])));
+  }
+  if (pdb) {
+    // A PDB that cannot be read names nothing; the image's own tables still do.
+    const places = await pdbPlaces(pdb).catch(() => []);
+    for (const p of places) {
+      if (p.section >= 1 && p.section <= sections.length) starts.push({ section: p.section, at: p.at, name: p.name, func: p.func || sections[p.section - 1].code, size: p.size });
+    }
   }
   return fromStarts(starts, sections, r.size);
 }
