@@ -58,9 +58,11 @@ async function fatRegions(r: RangeReader, is64: boolean): Promise<Region[]> {
   return out;
 }
 
-export async function machoRegions(r: RangeReader): Promise<Region[]> {
-  const magic = (await r.read(0, 4, 'magic')).readUInt32BE(0);
-  if (magic === S.FAT_MAGIC || magic === S.FAT_MAGIC_64) return fatRegions(r, magic === S.FAT_MAGIC_64);
+/**
+ * A thin file's header and load commands, read leniently for explain (which describes
+ * what it can, never refuses): `sizeofcmds` is cut at the end of the file.
+ */
+export async function loadCommands(r: RangeReader, magic: number) {
   const is64 = magic === S.MH_MAGIC_64 || magic === S.MH_CIGAM_64;
   const be = magic === S.MH_MAGIC || magic === S.MH_MAGIC_64;
   const u32 = (b: Buffer, at: number) => (be ? b.readUInt32BE(at) : b.readUInt32LE(at));
@@ -68,8 +70,15 @@ export async function machoRegions(r: RangeReader): Promise<Region[]> {
   const headerSize = is64 ? S.MACH_HEADER_64_SIZE : S.MACH_HEADER_SIZE;
   const h = await r.read(0, headerSize, 'mach header');
   const ncmds = u32(h, S.mh_ncmds);
-  const sizeofcmds = Math.min(u32(h, S.mh_sizeofcmds), r.size - headerSize);
-  const cmds = await r.read(headerSize, sizeofcmds, 'load commands');
+  const cmds = await r.read(headerSize, Math.min(u32(h, S.mh_sizeofcmds), r.size - headerSize), 'load commands');
+  return { is64, u32, u64, headerSize, ncmds, cmds };
+}
+
+export async function machoRegions(r: RangeReader): Promise<Region[]> {
+  const magic = (await r.read(0, 4, 'magic')).readUInt32BE(0);
+  if (magic === S.FAT_MAGIC || magic === S.FAT_MAGIC_64) return fatRegions(r, magic === S.FAT_MAGIC_64);
+  const { is64, u32, u64, headerSize, ncmds, cmds } = await loadCommands(r, magic);
+  const sizeofcmds = cmds.length;
   const out: Region[] = [{ start: 0, end: headerSize, label: 'mach header' }];
   const add = (start: number, size: number, label: string, extra: Partial<Region> = {}) => {
     const end = Math.min(start + size, r.size);

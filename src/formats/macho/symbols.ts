@@ -6,6 +6,7 @@
 // slices are members, whose symbols `explain` reads when it descends into them.
 import type { FormatSymbol } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
+import { loadCommands } from './regions.js';
 import * as S from './spec.js';
 
 const LC_SEGMENT = 0x1;
@@ -30,14 +31,7 @@ interface Section {
 export async function machoSymbols(r: RangeReader): Promise<FormatSymbol[]> {
   const magic = (await r.read(0, 4, 'magic')).readUInt32BE(0);
   if (magic !== S.MH_MAGIC && magic !== S.MH_CIGAM && magic !== S.MH_MAGIC_64 && magic !== S.MH_CIGAM_64) return [];
-  const is64 = magic === S.MH_MAGIC_64 || magic === S.MH_CIGAM_64;
-  const be = magic === S.MH_MAGIC || magic === S.MH_MAGIC_64;
-  const u32 = (b: Buffer, at: number) => (be ? b.readUInt32BE(at) : b.readUInt32LE(at));
-  const u64 = (b: Buffer, at: number) => Number(be ? b.readBigUInt64BE(at) : b.readBigUInt64LE(at));
-  const headerSize = is64 ? S.MACH_HEADER_64_SIZE : S.MACH_HEADER_SIZE;
-  const h = await r.read(0, headerSize, 'mach header');
-  const ncmds = u32(h, S.mh_ncmds);
-  const cmds = await r.read(headerSize, Math.min(u32(h, S.mh_sizeofcmds), r.size - headerSize), 'load commands');
+  const { is64, u32, u64, ncmds, cmds } = await loadCommands(r, magic);
   const sections: Section[] = [];
   let textAddr: number | undefined;
   let symtab: { symoff: number; nsyms: number; stroff: number; strsize: number } | undefined;
