@@ -97,6 +97,16 @@ export class RangeReader {
     return this.source.readAt(this.base + offset, length);
   }
 
+  /**
+   * `length` bytes at `offset` in reads of at most MAX_READ each, for a table the caller has
+   * already bounded (a symbol or string table): every read checked like `read`.
+   */
+  async readChunked(offset: number, length: number, what = 'data'): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < length; at += MAX_READ) parts.push(await this.read(offset + at, Math.min(MAX_READ, length - at), what));
+    return Buffer.concat(parts);
+  }
+
   /** Up to `length` bytes at `offset`: fewer at the end of the window, for scanning. */
   async readUpTo(offset: number, length: number, what = 'data'): Promise<Buffer> {
     return this.read(offset, Math.max(0, Math.min(length, this.size - offset)), what);

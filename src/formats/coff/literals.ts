@@ -8,7 +8,6 @@
 import { crc32 } from 'node:zlib';
 import { FormatError } from '../../core/errors.js';
 import type { RangeReader } from '../../core/reader.js';
-import { MAX_READ } from '../../core/reader.js';
 import { findAll, replaced, type Needle } from '../../core/remap.js';
 import * as S from './spec.js';
 
@@ -69,11 +68,6 @@ export function literalName(bytes: Buffer, wide: boolean): string {
   return `${PREFIX}${wide ? 1 : 0}${mangleNumber(bytes.length)}${mangleNumber(crc)}${text}@`;
 }
 
-async function readAll(r: RangeReader, start: number, length: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let at = 0; at < length; at += MAX_READ) parts.push(await r.read(start + at, Math.min(MAX_READ, length - at), what));
-  return Buffer.concat(parts);
-}
 
 /**
  * The literal symbols of a regular COFF object whose literal holds a needle: the new name
@@ -91,8 +85,8 @@ export async function literalRenames(r: RangeReader, needles8: readonly Needle[]
   if (strtab + 4 > r.size) return [];
   const strsize = (await r.read(strtab, 4, 'string table size')).readUInt32LE(0);
   if (strsize <= 4 || strtab + strsize > r.size) return [];
-  const symbols = await readAll(r, pointer, count * S.IMAGE_SIZEOF_SYMBOL, 'symbol table');
-  const strings = await readAll(r, strtab, strsize, 'string table');
+  const symbols = await r.readChunked(pointer, count * S.IMAGE_SIZEOF_SYMBOL, 'symbol table');
+  const strings = await r.readChunked(strtab, strsize, 'string table');
   const out: Rename[] = [];
   const seen = new Set<number>();
   for (let i = 0; i < count; i++) {
@@ -114,7 +108,7 @@ export async function literalRenames(r: RangeReader, needles8: readonly Needle[]
     const raw = sh.readUInt32LE(S.SH_PointerToRawData);
     const value = symbols.readUInt32LE(at + S.SYM_Value);
     if (raw === 0 || value + length.value > sh.readUInt32LE(S.SH_SizeOfRawData) || raw + value + length.value > r.size) continue;
-    const literal = await readAll(r, raw + value, length.value, 'string literal');
+    const literal = await r.readChunked(raw + value, length.value, 'string literal');
     // Only a name that is exactly what the compiler would make of these bytes is rewritten.
     if (literalName(literal, wide) !== name) continue;
     const hits = findAll(literal, wide ? needles16 : needles8);

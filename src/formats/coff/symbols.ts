@@ -50,10 +50,10 @@ export interface Start {
 /** The defined symbols of a COFF symbol table (and its string table right after it). */
 export async function coffStarts(r: RangeReader, symPtr: number, nsyms: number, sections: readonly CoffSection[]): Promise<Start[]> {
   if (symPtr === 0 || nsyms === 0 || nsyms > MAX_SYMBOLS || symPtr + nsyms * SYMBOL_SIZE + 4 > r.size) return [];
-  const table = await readAll(r, symPtr, nsyms * SYMBOL_SIZE, 'COFF symbol table');
+  const table = await r.readChunked(symPtr, nsyms * SYMBOL_SIZE, 'COFF symbol table');
   const strAt = symPtr + nsyms * SYMBOL_SIZE;
   const strSize = Math.min((await r.read(strAt, 4, 'COFF string table size')).readUInt32LE(0), r.size - strAt);
-  const strings = strSize > 4 ? await readAll(r, strAt, strSize, 'COFF string table') : Buffer.alloc(0);
+  const strings = strSize > 4 ? await r.readChunked(strAt, strSize, 'COFF string table') : Buffer.alloc(0);
   const out: Start[] = [];
   for (let k = 0; k < nsyms; k++) {
     const s = table.subarray(k * SYMBOL_SIZE, (k + 1) * SYMBOL_SIZE);
@@ -101,11 +101,6 @@ export function fromStarts(starts: readonly Start[], sections: readonly CoffSect
   return out;
 }
 
-export async function readAll(r: RangeReader, offset: number, length: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let at = 0; at < length; at += 1 << 20) parts.push(await r.read(offset + at, Math.min(1 << 20, length - at), what));
-  return Buffer.concat(parts);
-}
 
 export async function coffSymbols(r: RangeReader): Promise<FormatSymbol[]> {
   const head = await r.readUpTo(0, 64, 'COFF header');

@@ -66,8 +66,8 @@ export async function machoSymbols(r: RangeReader): Promise<FormatSymbol[]> {
   const named: { sect: number; addr: number; name: string }[] = [];
   if (symtab && symtab.nsyms <= MAX_SYMBOLS && symtab.strsize <= 64 << 20) {
     const entry = is64 ? S.NLIST_64_SIZE : S.NLIST_SIZE;
-    const table = await readAll(r, symtab.symoff, symtab.nsyms * entry, 'symbol table');
-    const strings = await readAll(r, symtab.stroff, symtab.strsize, 'string table');
+    const table = await r.readChunked(symtab.symoff, symtab.nsyms * entry, 'symbol table');
+    const strings = await r.readChunked(symtab.stroff, symtab.strsize, 'string table');
     for (let k = 0; k < symtab.nsyms; k++) {
       const at = k * entry;
       const type = table[at + 4];
@@ -86,7 +86,7 @@ export async function machoSymbols(r: RangeReader): Promise<FormatSymbol[]> {
   // Function starts without a name still bound the functions before them.
   const unnamed: number[] = [];
   if (starts && textAddr !== undefined && starts.size <= 16 << 20) {
-    const data = await readAll(r, starts.off, starts.size, 'function starts');
+    const data = await r.readChunked(starts.off, starts.size, 'function starts');
     let addr = textAddr;
     for (let i = 0; i < data.length; ) {
       let delta = 0;
@@ -123,8 +123,3 @@ export async function machoSymbols(r: RangeReader): Promise<FormatSymbol[]> {
   return out;
 }
 
-async function readAll(r: RangeReader, offset: number, length: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let at = 0; at < length; at += 1 << 20) parts.push(await r.read(offset + at, Math.min(1 << 20, length - at), what));
-  return Buffer.concat(parts);
-}

@@ -6,7 +6,7 @@
 import type { FormatSymbol } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { pdbPlaces } from '../pdb/symbols.js';
-import { coffStarts, fromStarts, readAll, readSections, type Start } from '../coff/symbols.js';
+import { coffStarts, fromStarts, readSections, type Start } from '../coff/symbols.js';
 
 const PE32_MAGIC = 0x10b;
 const PE32PLUS_MAGIC = 0x20b;
@@ -51,9 +51,9 @@ async function exportStarts(r: RangeReader, rva: number, sections: Awaited<Retur
   const names = toFile(ed.readUInt32LE(32));
   const ords = toFile(ed.readUInt32LE(36));
   if (!funcs || !names || !ords) return [];
-  const f = await readAll(r, funcs.offset, nfuncs * 4, 'export address table');
-  const n = await readAll(r, names.offset, nnames * 4, 'export name pointers');
-  const o = await readAll(r, ords.offset, nnames * 2, 'export ordinals');
+  const f = await r.readChunked(funcs.offset, nfuncs * 4, 'export address table');
+  const n = await r.readChunked(names.offset, nnames * 4, 'export name pointers');
+  const o = await r.readChunked(ords.offset, nnames * 2, 'export ordinals');
   const out: Start[] = [];
   for (let i = 0; i < nnames; i++) {
     const ord = o.readUInt16LE(i * 2);
