@@ -1,0 +1,175 @@
+// One file: stat, open, detect, plan, and the write still to do (normalize mode).
+import { lstat, stat, type FileHandle } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import type { FormatRewrite, PlanOptions, RewriteChange, RewriteTools, Format } from './format.js';
+import { rewriteTools } from './payload.js';
+import { FormatError, NotWritten, SkipFile, hex } from './errors.js';
+import { FileSource, RangeReader } from './reader.js';
+import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
+import { idOf, sameId, type Folder } from './folder.js';
+import { firstPath } from './remap.js';
+import { blankResult, errorOf, type EngineOptions, type FileResult } from './result.js';
+import type { Pairing } from './pairing.js';
+import { changed, folderOf, lookup, openFile, readFlags, type Target } from './open.js';
+import { onDisk } from './sibling.js';
+import { applyPatches, setTimes } from './apply.js';
+import { rewriteFile } from './rewrite-file.js';
+
+function countChangedBytes(plan: Plan): number {
+  let n = 0;
+  for (const p of changedPatches(plan)) for (let i = 0; i < p.bytes.length; i++) if (p.bytes[i] !== p.oldBytes[i]) n++;
+  return n;
+}
+
+/** A planned file: its report, and (normalize mode, something to change) the write still to do. */
+export interface Prepared {
+  result: FileResult;
+  write?: () => Promise<void>;
+  /** A primary's published values and the key its companions have after normalization. */
+  published?: { values: Map<string, Buffer>; keyAfter?: string };
+}
+
+/** A file opened for planning: its stat before anything read it, the handle, the format detected. */
+export interface Entry {
+  version: BigIntStats;
+  fh: FileHandle;
+  source: FileSource;
+  format: Format | undefined;
+}
+
+const failedWith = (result: FileResult, e: unknown): Prepared => ({ result: { ...result, status: 'failed', bytesChanged: 0, error: errorOf(e) } });
+
+/** Stat, open and detect: an Entry to plan, or the finished report of a file that cannot be. */
+export async function enter(file: Target, opts: EngineOptions): Promise<Entry | Prepared> {
+  const result = blankResult(file.path);
+  let folder: Folder | undefined;
+  let fh: FileHandle | undefined;
+  try {
+    folder = await folderOf(file);
+    const version = await (file.walked ? lstat : stat)(lookup(file, folder), { bigint: true });
+    result.size = Number(version.size);
+    if (!version.isFile()) return { result: { ...result, reason: version.isSymbolicLink() ? 'a symlink inside the tree (never followed)' : 'not a regular file' } };
+    if (file.id && !sameId(idOf(version), file.id)) throw changed();
+    fh = await openFile(file, readFlags(file.walked), folder);
+    const source = new FileSource(fh, result.size);
+    return { version, fh, source, format: await detectFormat(opts.formats, RangeReader.of(source)) };
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    return failedWith(result, e);
+  } finally {
+    await folder?.close();
+  }
+}
+
+export const isEntry = (x: Entry | Prepared): x is Entry => 'fh' in x;
+
+export async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, opened?: Entry): Promise<Prepared> {
+  const path = file.path;
+  const entry = opened ?? (await enter(file, opts));
+  if (!isEntry(entry)) return entry;
+  const { version, fh, source, format } = entry;
+  const result = blankResult(path);
+  result.size = Number(version.size);
+  // Times from before the pairing pass read the file, if it did and nothing changed since.
+  const before = pairing.before && pairing.before.ino === version.ino && pairing.before.mtimeNs === version.mtimeNs ? pairing.before : version;
+
+  let plan: Plan;
+  let published: Prepared['published'];
+  let rewrite: { how: FormatRewrite; changes: RewriteChange[]; tools: RewriteTools } | undefined;
+  const kept: string[] = [];
+  try {
+    try {
+      if (!format) {
+        // --remap-path: a file of no known format is never changed, but the user is told it holds OLD.
+        const held = opts.remap?.length ? await firstPath(source, opts.remap) : undefined;
+        const warnings = held ? [`holds ${held.text} at ${hex(held.offset)}, but its format is unknown to unstamp, so --remap-path leaves it as it is`] : [];
+        return { result: { ...result, reason: 'unknown format', warnings } };
+      }
+      result.format = format.name;
+      const link = format.link;
+      const key = link ? await link.key(RangeReader.of(source)) : undefined;
+      if (link?.role === 'companion' && key !== undefined && pairing.ambiguous) {
+        const reason = link.ambiguous?.(key, pairing.ambiguous) ?? `several files it pairs with are in this run (${pairing.ambiguous.join(', ')}); left alone`;
+        return { result: { ...result, reason, warnings: [reason] } };
+      }
+      if (link?.role === 'companion' && key !== undefined && !pairing.links) {
+        const reason = link.orphaned?.(key) ?? 'its primary file is not in this run';
+        return { result: { ...result, reason, warnings: [reason] } };
+      }
+      plan = await buildPlan(source, format, opts.formats, opts, pairing.links, onDisk(file));
+      if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key, pairing.pairedElsewhere));
+      opts.onPlan?.(path, plan);
+      if (plan.exports.length > 0) {
+        const values = await publishedValues(plan, source);
+        published = { values, keyAfter: link?.keyAfter?.(values) };
+      }
+      const how = format.rewrite;
+      // The rewrite is asked about the planned bytes: what the in-place patches leave for it to do.
+      const tools = rewriteTools(opts.formats, opts, opts.recompress, { notes: plan.notes, kept });
+      const wants = how ? await how.needed(RangeReader.of(new PatchedSource(source, changedPatches(plan))), tools) : [];
+      if (how && wants.length > 0) {
+        if (before.nlink > 1n) {
+          const what = wants.length === 1 ? wants[0].field : `${wants[0].field} and ${wants.length - 1} more rewritten fields`;
+          plan.warnings.push(`${what} kept: the file has ${before.nlink} hard links and a rewrite would split them`);
+        }
+        else rewrite = { how, changes: wants, tools };
+      }
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if (e instanceof SkipFile) return { result: { ...result, reason: e.message } };
+    if (process.env.UNSTAMP_DEBUG && !(e instanceof FormatError)) console.error(e);
+    return failedWith(result, e);
+  }
+
+  result.notes = plan.notes;
+  result.warnings = plan.warnings;
+  if (kept.length > 0) result.kept = kept;
+  result.fields = plan.patches.map((p) => ({
+    field: p.field,
+    offset: p.offset,
+    old: p.old,
+    new: p.new,
+    changed: !p.bytes.equals(p.oldBytes),
+  }));
+  if (rewrite) result.fields.push(...rewrite.changes.map((c) => ({ ...c, changed: true })));
+  const changes = changedPatches(plan);
+  result.bytesChanged = countChangedBytes(plan);
+  if (changes.length === 0 && !rewrite) result.status = 'clean';
+  else result.status = opts.mode === 'normalize' ? 'normalized' : 'would-change';
+
+  if (opts.mode !== 'normalize' || (changes.length === 0 && !rewrite && !opts.setMtime)) return { result, published };
+  const times = { atimeNs: before.atimeNs, mtimeNs: opts.setMtime ? mtimeFor(before, opts) : before.mtimeNs };
+  const write = async () => {
+    if (changes.length > 0 || rewrite) {
+      const mode = Number(before.mode);
+      if ((mode & 0o222) === 0) {
+        throw new NotWritten(`read-only (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); make it writable to normalize it`);
+      }
+    }
+    // A rewrite carries the patches into its new file: the original is not written at all
+    // before the rename, so a rewrite that fails (a full disk) leaves it as it was.
+    if (rewrite) await rewriteFile(file, version, changes, rewrite.how, rewrite.tools, times);
+    else if (changes.length > 0) await applyPatches(file, version, changes, times);
+    else await setTimes(file, times);
+  };
+  return { result, write, published };
+}
+
+/** Run a prepared file's write; a failure turns its report into 'failed' (the file untouched). */
+export async function finish(p: Prepared): Promise<FileResult> {
+  if (!p.write) return p.result;
+  try {
+    await p.write();
+    return p.result;
+  } catch (e) {
+    return { ...p.result, status: 'failed', bytesChanged: 0, error: errorOf(e) };
+  }
+}
+
+/** The file's mtime under --set-mtime, in nanoseconds: the epoch (or, with --clamp, the older of the two). */
+function mtimeFor(st: BigIntStats, opts: PlanOptions): bigint {
+  const epoch = BigInt(Math.floor(opts.epoch)) * 1_000_000_000n;
+  return opts.clamp && st.mtimeNs < epoch ? st.mtimeNs : epoch;
+}
