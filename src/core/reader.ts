@@ -12,15 +12,24 @@ export interface ByteSource {
 }
 
 export const MAX_READ = 1 << 20;
+/** A file this small is read whole, in one read(2), the first time any of it is asked for. */
+export const WHOLE = 1 << 20;
+/** The window of a bigger file: it starts small and doubles while reads go forward through the file. */
 const WINDOW = 64 * 1024;
+const MAX_WINDOW = 1 << 20;
 
 /**
  * A file read through one cached window: headers that sit close together (ar member
- * headers, zip records) cost one read(2) per window, not one per field.
+ * headers, zip records) cost one read(2) per window, not one per field. A file of at most
+ * WHOLE bytes is one window; in a bigger one the window grows while the reads scan forward
+ * (the members of a big archive, one after the other) and shrinks back at a jump (a zip's
+ * local headers, far apart), so a sparse walk through a big file does not read all of it.
+ * Every read hands out a copy of its own: callers keep and change them.
  */
 export class FileSource implements ByteSource {
   private windowStart = 0;
   private window: Buffer = Buffer.alloc(0);
+  private next = WINDOW;
 
   constructor(
     private readonly fh: FileHandle,
@@ -32,23 +41,28 @@ export class FileSource implements ByteSource {
       const start = offset - this.windowStart;
       return Buffer.from(this.window.subarray(start, start + length));
     }
-    const want = Math.min(Math.max(length, WINDOW), this.size - offset);
+    const whole = this.size <= WHOLE;
+    const windowEnd = this.windowStart + this.window.length;
+    // Forward from the window (or just past it): grow it; anywhere else: start small again.
+    if (!whole) this.next = this.window.length > 0 && offset >= this.windowStart && offset <= windowEnd + this.next ? Math.min(this.next * 2, MAX_WINDOW) : WINDOW;
+    const from = whole ? 0 : offset;
+    const want = whole ? this.size : Math.min(Math.max(length, this.next), this.size - offset);
     // Not zero-filled: only the `got` bytes read are ever handed out.
     const buf = Buffer.allocUnsafe(want);
     let got = 0;
     while (got < want) {
-      const { bytesRead } = await this.fh.read(buf, got, want - got, offset + got);
+      const { bytesRead } = await this.fh.read(buf, got, want - got, from + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    if (got < length) {
-      throw new FormatError(`file shrank while being read: ${length} bytes wanted at ${hex(offset)}, ${got} read`, offset);
+    if (from + got < offset + length) {
+      throw new FormatError(`file shrank while being read: ${length} bytes wanted at ${hex(offset)}, ${Math.max(0, from + got - offset)} read`, offset);
     }
-    if (want <= WINDOW) {
-      this.windowStart = offset;
-      this.window = buf.subarray(0, got);
-    }
-    return Buffer.from(buf.subarray(0, length));
+    // A read as big as the window (a streaming pass) is handed out as it is, not cached.
+    if (from === offset && got === length) return buf.subarray(0, got);
+    this.windowStart = from;
+    this.window = buf.subarray(0, got);
+    return Buffer.from(buf.subarray(offset - from, offset - from + length));
   }
 }
 
