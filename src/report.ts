@@ -36,7 +36,7 @@ function mib(bytes: number): string {
 export function reportFile(r: FileResult, o: ReportOptions): void {
   const path = shownPath(r);
   if (r.status === 'failed') {
-    o.err(`unstamp: ${path}: ${r.error?.message ?? 'failed'}; left untouched`);
+    o.err(`unstamp: ${path}: ${r.error?.message ?? 'failed'}${r.error?.written ? '' : '; left untouched'}`);
     return;
   }
   if (o.quiet) return;

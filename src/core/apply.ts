@@ -1,10 +1,10 @@
 // Writing a plan in place: positional writes into the same inode, then the times.
 import type { FileHandle } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
 import type { Plan } from './plan.js';
 import { restoreTimes, type Times } from './utimes.js';
 import { hold } from './debug.js';
-import { changed, openFile, readFlags, sameVersion, writeFlags, type Target } from './open.js';
+import type { Durable } from './durable.js';
+import { changed, openForWrite, sameVersion, type Opened } from './open.js';
 
 /**
  * Test hook for the crash tests: wait this long before every write and write patch by
@@ -13,17 +13,8 @@ import { changed, openFile, readFlags, sameVersion, writeFlags, type Target } fr
 export const writeDelayMs = Number(process.env.UNSTAMP_DEBUG_WRITE_DELAY_MS ?? 0);
 export const pause = () => (writeDelayMs > 0 ? new Promise((r) => setTimeout(r, writeDelayMs)) : Promise.resolve());
 
-export async function setTimes(file: Target, times: Times): Promise<void> {
-  const fh = await openFile(file, readFlags(file.walked));
-  try {
-    await restoreTimes(fh, times);
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Patches closer than this are written together, with the bytes between them read back. */
-const WRITE_SPAN = 64 * 1024;
+const WRITE_SPAN = 1 << 20;
 
 /** Write all of `buf` at `position` (null: at the current position, for a new file). */
 export async function writeAll(fh: FileHandle, buf: Buffer, position: number | null): Promise<void> {
@@ -39,14 +30,15 @@ export async function writeAll(fh: FileHandle, buf: Buffer, position: number | n
  * Positional writes into the same inode: size, mode, owner and hard links stay as they
  * are. Patches that lie close together go out as one read-overlay-write of the span
  * they cover (an archive with 20,000 members is a few dozen writes, not 80,000).
- * Refuses if the file changed between planning and writing.
+ * Refuses if the file changed between planning and writing. The handle written through
+ * goes to `durable`, which syncs it (at the end of the run, by default; now if `syncNow`).
  */
-export async function applyPatches(file: Target, version: BigIntStats, patches: Plan['patches'], times: Times): Promise<void> {
+export async function applyPatches(at: Opened, patches: Plan['patches'], times: Times, durable: Durable, syncNow = false): Promise<void> {
   await pause();
   await hold('before-write');
-  const fh = await openFile(file, writeFlags(file.walked));
+  const fh = await openForWrite(at.file, at.fh, at.folder);
   try {
-    if (!sameVersion(await fh.stat({ bigint: true }), version)) throw changed();
+    if (!sameVersion(await fh.stat({ bigint: true }), at.version)) throw changed();
     const span = writeDelayMs > 0 ? 0 : WRITE_SPAN;
     const sorted = [...patches].sort((a, b) => a.offset - b.offset);
     for (let i = 0; i < sorted.length; ) {
@@ -64,8 +56,9 @@ export async function applyPatches(file: Target, version: BigIntStats, patches: 
       i = j + 1;
     }
     await restoreTimes(fh, times);
-    await fh.sync();
-  } finally {
+  } catch (e) {
     await fh.close();
+    throw e;
   }
+  await durable.keep(fh, at.file.path, syncNow);
 }

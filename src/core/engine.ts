@@ -3,12 +3,14 @@
 import os from 'node:os';
 import pMap from 'p-map';
 import { RangeReader } from './reader.js';
-import { reportPath, type FilePath } from './paths.js';
+import { pathKey, reportPath, type FilePath } from './paths.js';
 import { expandPaths } from './walk.js';
 import { hold } from './debug.js';
-import { blankResult, type EngineOptions, type FileResult, type RunResult } from './result.js';
+import { blankResult, errorOf, type EngineOptions, type FileResult, type RunResult } from './result.js';
 import { pairUnits, type LinkInfo, type Pairing, type Unit } from './pairing.js';
-import { enter, finish, isEntry, prepare } from './prepare.js';
+import { enter, finish, isEntry, prepare, type RunIo } from './prepare.js';
+import { Folders } from './open.js';
+import { Durable } from './durable.js';
 import { summarize } from './summary.js';
 
 export type { Mode, FileStatus, FieldResult, FileResult, EngineOptions, Summary, RunResult } from './result.js';
@@ -42,7 +44,21 @@ export interface RunOptions extends EngineOptions {
  * file: failures come back as status 'failed' with the file untouched.
  */
 export async function processFile(path: FilePath, opts: EngineOptions, pairing: Pairing = {}, walked = false): Promise<FileResult> {
-  return finish(await prepare({ path, walked }, opts, pairing));
+  const io: RunIo = { folders: new Folders(), durable: new Durable(opts.sync) };
+  try {
+    const result = await finish(await prepare({ path, walked }, opts, pairing, io));
+    await io.durable.flush();
+    const [failure] = io.durable.failures();
+    return failure ? syncFailed(result, failure.error) : result;
+  } finally {
+    await io.folders.close();
+  }
+}
+
+/** A file written in place whose sync failed: its new bytes may not have reached the disk. */
+function syncFailed(r: FileResult, e: unknown): FileResult {
+  const why = errorOf(e).message;
+  return { ...r, status: 'failed', error: { message: `written, but the sync at the end of the run failed (${why}): the new bytes may not be on disk; run unstamp on it again`, written: true } };
 }
 
 /**
@@ -92,7 +108,8 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   };
   const stopped = () => opts.signal?.aborted ?? false;
   const file = (i: number) => walked.files[i];
-  const prepareAt = (i: number, pairing: Pairing) => prepare(file(i), opts, pairing);
+  const io: RunIo = { folders: new Folders(), durable: new Durable(opts.sync) };
+  const prepareAt = (i: number, pairing: Pairing) => prepare(file(i), opts, pairing, io);
   const shown = (i: number) => reportPath(file(i).path).path;
 
   opts.onWalked?.({ files: walked.files.length, bytes: walked.files.reduce((n, f) => n + f.size, 0) });
@@ -109,16 +126,16 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
     walked.files.keys(),
     async (i) => {
       if (stopped()) return void (done[i] = null);
-      const entry = await enter(file(i), opts);
+      const entry = await enter(file(i), opts, io);
       if (!isEntry(entry)) return settle(i, entry.result);
       const link = entry.format?.link;
-      if (!link) return settle(i, await finish(await prepare(file(i), opts, {}, entry)));
+      if (!link) return settle(i, await finish(await prepare(file(i), opts, {}, io, entry)));
       try {
         const key = await link.key(RangeReader.of(entry.source)).catch(() => undefined);
         const names = key !== undefined ? await link.names?.(RangeReader.of(entry.source)).catch(() => undefined) : undefined;
         infos.set(i, { stat: entry.version, role: link.role, key, names });
       } finally {
-        await entry.fh.close();
+        await entry.release();
       }
     },
     { concurrency: concurrency(opts) },
@@ -146,6 +163,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
       const broken = planned.find(({ index }) => done[index]!.status === 'failed');
       if (broken && primary.write && companions.length > 0) {
         const why = `its PDB ${done[broken.index]!.path} could not be normalized (${done[broken.index]!.error?.message}); not written, so the two still match`;
+        await primary.release?.();
         settle(first, { ...primary.result, status: 'failed', bytesChanged: 0, error: { message: why } });
       } else settle(first, await finish(primary));
       emit();
@@ -159,6 +177,20 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
     else settle(c, await finish(await prepareAt(c, { links: afterKeys.get(unit.orphanKey!), before: stats(c) })));
   }
   emit();
+  await io.folders.close();
+  // The files written in place reach the disk now, together (Durable); one whose sync failed is reported again, failed.
+  await io.durable.flush();
+  const failures = io.durable.failures();
+  if (failures.length > 0) {
+    const index = new Map(walked.files.map((f, i) => [pathKey(f.path), i]));
+    for (const { path, error } of failures) {
+      const i = index.get(pathKey(path));
+      const r = i === undefined ? undefined : done[i];
+      if (i === undefined || !r) continue;
+      done[i] = syncFailed(r, error);
+      opts.onResult?.(done[i]!);
+    }
+  }
   const processed = done.filter((r): r is FileResult => !!r);
   results.push(...processed);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -17,7 +17,7 @@ export interface FileId {
 export const idOf = (st: BigIntStats): FileId => ({ dev: st.dev, ino: st.ino });
 export const sameId = (a: FileId, b: FileId): boolean => a.dev === b.dev && a.ino === b.ino;
 
-const viaProc = process.platform === 'linux' && existsSync('/proc/self/fd');
+export const viaProc = process.platform === 'linux' && existsSync('/proc/self/fd');
 
 // Linux's O_PATH (Node does not export it; this value holds on x86 and ARM): a handle to
 // look names up in, which needs no read permission on the folder, just as a path does not.

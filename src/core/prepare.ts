@@ -1,5 +1,5 @@
 // One file: stat, open, detect, plan, and the write still to do (normalize mode).
-import { lstat, stat, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import type { FormatRewrite, PlanOptions, RewriteChange, RewriteTools, Format } from './format.js';
 import { rewriteTools } from './payload.js';
@@ -10,9 +10,11 @@ import { idOf, sameId, type Folder } from './folder.js';
 import { firstPath } from './remap.js';
 import { blankResult, errorOf, type EngineOptions, type FileResult } from './result.js';
 import type { Pairing } from './pairing.js';
-import { changed, folderOf, lookup, openFile, readFlags, type Target } from './open.js';
+import { changed, lookup, readFlags, type Folders, type Opened, type Target } from './open.js';
 import { onDisk } from './sibling.js';
-import { applyPatches, setTimes } from './apply.js';
+import { applyPatches } from './apply.js';
+import type { Durable } from './durable.js';
+import { restoreTimes } from './utimes.js';
 import { rewriteFile } from './rewrite-file.js';
 
 function countChangedBytes(plan: Plan): number {
@@ -27,47 +29,110 @@ export interface Prepared {
   write?: () => Promise<void>;
   /** A primary's published values and the key its companions have after normalization. */
   published?: { values: Map<string, Buffer>; keyAfter?: string };
+  /** With a write: lets go of the file's handle and folder, once the write is done or dropped. */
+  release?: () => Promise<void>;
+}
+
+/** What the files of one run share: the folders held open, the written files still to sync. */
+export interface RunIo {
+  folders: Folders;
+  durable: Durable;
 }
 
 /** A file opened for planning: its stat before anything read it, the handle, the format detected. */
-export interface Entry {
-  version: BigIntStats;
-  fh: FileHandle;
-  source: FileSource;
+export interface Entry extends Opened {
   format: Format | undefined;
+  /** Hand the handle on (to be synced): release() then leaves it open. */
+  handOver(): FileHandle;
+  /** Close the handle (unless handed on) and let go of the folder; once. */
+  release(): Promise<void>;
 }
 
 const failedWith = (result: FileResult, e: unknown): Prepared => ({ result: { ...result, status: 'failed', bytesChanged: 0, error: errorOf(e) } });
 
-/** Stat, open and detect: an Entry to plan, or the finished report of a file that cannot be. */
-export async function enter(file: Target, opts: EngineOptions): Promise<Entry | Prepared> {
+const skipped = (result: FileResult, reason: string): Prepared => ({ result: { ...result, reason } });
+
+/**
+ * Open and detect: an Entry to plan, or the finished report of a file that cannot be. One
+ * open and one fstat: the open refuses a symlink (O_NOFOLLOW, for a file found by a walk)
+ * and does not block on a FIFO, the fstat refuses anything but a regular file, and any
+ * other file than the one the walk found.
+ */
+export async function enter(file: Target, opts: EngineOptions, io: RunIo): Promise<Entry | Prepared> {
   const result = blankResult(file.path);
   let folder: Folder | undefined;
   let fh: FileHandle | undefined;
   try {
-    folder = await folderOf(file);
-    const version = await (file.walked ? lstat : stat)(lookup(file, folder), { bigint: true });
+    folder = await io.folders.acquire(file);
+    try {
+      fh = await open(lookup(file, folder), readFlags(file.walked));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (file.walked && (code === 'ELOOP' || code === 'EMLINK')) return skipped(result, 'a symlink inside the tree (never followed)');
+      throw e;
+    }
+    const version = await fh.stat({ bigint: true });
     result.size = Number(version.size);
-    if (!version.isFile()) return { result: { ...result, reason: version.isSymbolicLink() ? 'a symlink inside the tree (never followed)' : 'not a regular file' } };
+    if (!version.isFile()) return skipped(result, 'not a regular file');
     if (file.id && !sameId(idOf(version), file.id)) throw changed();
-    fh = await openFile(file, readFlags(file.walked), folder);
     const source = new FileSource(fh, result.size);
-    return { version, fh, source, format: await detectFormat(opts.formats, RangeReader.of(source)) };
+    const format = await detectFormat(opts.formats, RangeReader.of(source));
+    const handle = fh;
+    let handed = false;
+    let released = false;
+    const entry: Entry = {
+      file,
+      fh: handle,
+      version,
+      source,
+      folder,
+      format,
+      handOver: () => ((handed = true), handle),
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          if (!handed) await handle.close();
+        } finally {
+          await io.folders.release(file);
+        }
+      },
+    };
+    fh = undefined;
+    folder = undefined;
+    return entry;
   } catch (e) {
-    await fh?.close().catch(() => undefined);
     return failedWith(result, e);
   } finally {
-    await folder?.close();
+    await fh?.close().catch(() => undefined);
+    if (folder) await io.folders.release(file);
   }
 }
 
 export const isEntry = (x: Entry | Prepared): x is Entry => 'fh' in x;
 
-export async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, opened?: Entry): Promise<Prepared> {
-  const path = file.path;
-  const entry = opened ?? (await enter(file, opts));
+/**
+ * Plan one file (opened already, or opened now). A file with a write to do stays open,
+ * for the write to go through the handle it was planned through, until the write (finish)
+ * or whoever drops it calls release().
+ */
+export async function prepare(file: Target, opts: EngineOptions, pairing: Pairing, io: RunIo, opened?: Entry): Promise<Prepared> {
+  const entry = opened ?? (await enter(file, opts, io));
   if (!isEntry(entry)) return entry;
-  const { version, fh, source, format } = entry;
+  let prepared: Prepared | undefined;
+  try {
+    prepared = await planEntry(entry, opts, pairing, io);
+    return prepared;
+  } finally {
+    if (prepared?.write) prepared.release = entry.release;
+    else await entry.release();
+  }
+}
+
+async function planEntry(entry: Entry, opts: EngineOptions, pairing: Pairing, io: RunIo): Promise<Prepared> {
+  const file = entry.file;
+  const path = file.path;
+  const { version, source, format } = entry;
   const result = blankResult(path);
   result.size = Number(version.size);
   // Times from before the pairing pass read the file, if it did and nothing changed since.
@@ -78,7 +143,7 @@ export async function prepare(file: Target, opts: EngineOptions, pairing: Pairin
   let rewrite: { how: FormatRewrite; changes: RewriteChange[]; tools: RewriteTools } | undefined;
   const kept: string[] = [];
   try {
-    try {
+    {
       if (!format) {
         // --remap-path: a file of no known format is never changed, but the user is told it holds OLD.
         const held = opts.remap?.length ? await firstPath(source, opts.remap) : undefined;
@@ -96,7 +161,7 @@ export async function prepare(file: Target, opts: EngineOptions, pairing: Pairin
         const reason = link.orphaned?.(key) ?? 'its primary file is not in this run';
         return { result: { ...result, reason, warnings: [reason] } };
       }
-      plan = await buildPlan(source, format, opts.formats, opts, pairing.links, onDisk(file));
+      plan = await buildPlan(source, format, opts.formats, opts, pairing.links, onDisk(file, entry.folder));
       if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key, pairing.pairedElsewhere));
       opts.onPlan?.(path, plan);
       if (plan.exports.length > 0) {
@@ -114,8 +179,6 @@ export async function prepare(file: Target, opts: EngineOptions, pairing: Pairin
         }
         else rewrite = { how, changes: wants, tools };
       }
-    } finally {
-      await fh.close();
     }
   } catch (e) {
     if (e instanceof SkipFile) return { result: { ...result, reason: e.message } };
@@ -150,9 +213,14 @@ export async function prepare(file: Target, opts: EngineOptions, pairing: Pairin
     }
     // A rewrite carries the patches into its new file: the original is not written at all
     // before the rename, so a rewrite that fails (a full disk) leaves it as it was.
-    if (rewrite) await rewriteFile(file, version, changes, rewrite.how, rewrite.tools, times);
-    else if (changes.length > 0) await applyPatches(file, version, changes, times);
-    else await setTimes(file, times);
+    if (rewrite) await rewriteFile(entry, changes, rewrite.how, rewrite.tools, times);
+    // A companion (a PDB) is on disk before its primary is written: after a power cut, as
+    // after a kill, either both keep their key or the companion has the new one (run()).
+    else if (changes.length > 0) await applyPatches(entry, changes, times, io.durable, pairing.links !== undefined);
+    else {
+      await restoreTimes(entry.fh, times);
+      await io.durable.keep(entry.handOver(), path);
+    }
   };
   return { result, write, published };
 }
@@ -165,6 +233,8 @@ export async function finish(p: Prepared): Promise<FileResult> {
     return p.result;
   } catch (e) {
     return { ...p.result, status: 'failed', bytesChanged: 0, error: errorOf(e) };
+  } finally {
+    await p.release?.();
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Format, PlanOptions } from './format.js';
 import { FormatError, NotWritten } from './errors.js';
 import type { Plan } from './plan.js';
+import type { SyncMode } from './durable.js';
 import { reportPath, type FilePath } from './paths.js';
 
 // What a run reports, per file and in total, and the options every file is planned with.
@@ -34,7 +35,8 @@ export interface FileResult {
   kept?: string[];
   /** Why a file was skipped. */
   reason?: string;
-  error?: { message: string; offset?: number };
+  /** `written`: the file was written all the same (only its sync failed). */
+  error?: { message: string; offset?: number; written?: boolean };
 }
 
 export interface EngineOptions extends PlanOptions {
@@ -47,6 +49,8 @@ export interface EngineOptions extends PlanOptions {
   setMtime: boolean;
   /** 'auto': a rewrite may decompress a payload, normalize it and compress it again; 'never': strictly in place. */
   recompress: 'auto' | 'never';
+  /** When the files written in place are synced (default 'end': all at once when the run is done). */
+  sync?: SyncMode;
   /** Called with each file's plan once it is built (explain of two builds compares them). */
   onPlan?: (path: FilePath, plan: Plan) => void;
 }

@@ -3,14 +3,14 @@ import { lstat, open, realpath, rename, rm, type FileHandle } from 'node:fs/prom
 import type { BigIntStats } from 'node:fs';
 import type { FormatRewrite, RewriteTools } from './format.js';
 import { NotWritten } from './errors.js';
-import { FileSource, RangeReader } from './reader.js';
+import { RangeReader } from './reader.js';
 import { PatchedSource, type Plan } from './plan.js';
 import { baseOf, dirOf, fromBytes, joinPath, type FilePath } from './paths.js';
 import { restoreTimes, type Times } from './utimes.js';
 import { copyAttributes } from './xattr.js';
 import { tempMark, tempName } from './walk.js';
 import { hold } from './debug.js';
-import { changed, folderOf, moved, openFile, readFlags, sameVersion, type Target } from './open.js';
+import { changed, moved, sameVersion, type Opened, type Target } from './open.js';
 import { pause, writeAll } from './apply.js';
 
 /**
@@ -36,47 +36,39 @@ async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntSta
  * attributes and times, sync it, then rename it over the original: at every moment the
  * path holds either the old file or the complete new one. The temporary file and the
  * rename go through the folder the walk found, held open. Just before the rename, the
- * file (through the handle the rewrite read, and through its name) must still be the one
+ * file (through the handle it was planned through, and through its name) must still be the one
  * planned; if it was written or replaced meanwhile the rewrite is discarded. A temporary
  * file left by a killed run is removed by the next normalize run (walk.ts tempMark).
  */
-export async function rewriteFile(file: Target, version: BigIntStats, patches: Plan['patches'], how: FormatRewrite, tools: RewriteTools, times: Times): Promise<void> {
+export async function rewriteFile(at: Opened, patches: Plan['patches'], how: FormatRewrite, tools: RewriteTools, times: Times): Promise<void> {
+  const { file, version, fh: src } = at;
   // A symlink named on the command line: rewrite the file it points to, not replace the link.
   const target: Target = file.walked ? file : { path: fromBytes(await realpath(file.path, { encoding: 'buffer' })), walked: false, id: file.id };
-  const folder = await folderOf(target);
+  const folder = file.walked ? at.folder : undefined;
+  const dir = (name: FilePath) => (folder ? folder.at(name) : joinPath(dirOf(target.path), name));
+  const name = baseOf(target.path);
+  if (!sameVersion(await src.stat({ bigint: true }), version)) throw changed();
+  const temp = dir(tempName(name, process.pid, tempMark(process.pid, name)));
+  const out = await open(temp, 'wx', Number(version.mode) & 0o777);
   try {
-    const at = (name: FilePath) => (folder ? folder.at(name) : joinPath(dirOf(target.path), name));
-    const name = baseOf(target.path);
-    const src = await openFile(target, readFlags(target.walked), folder);
-    try {
-      if (!sameVersion(await src.stat({ bigint: true }), version)) throw changed();
-      const temp = at(tempName(name, process.pid, tempMark(process.pid, name)));
-      const out = await open(temp, 'wx', Number(version.mode) & 0o777);
-      try {
-        const planned = new PatchedSource(new FileSource(src, Number(version.size)), [...patches].sort((a, b) => a.offset - b.offset));
-        await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null), tools);
-        await keepMetadata(src, out, version);
-        await restoreTimes(out, times);
-        await out.sync();
-        await out.close();
-        await pause();
-        await hold('before-rename');
-        if (folder && !(await folder.holds())) throw moved();
-        const held = await src.stat({ bigint: true });
-        const named = await lstat(at(name), { bigint: true });
-        if (!sameVersion(held, version) || !sameVersion(named, version)) {
-          throw new NotWritten('changed on disk while it was being rewritten (written, or replaced by another file); the rewrite was discarded, run unstamp on it again');
-        }
-        await rename(temp, at(name));
-      } catch (e) {
-        await out.close().catch(() => undefined);
-        await rm(temp, { force: true });
-        throw e;
-      }
-    } finally {
-      await src.close();
+    const planned = new PatchedSource(at.source, [...patches].sort((a, b) => a.offset - b.offset));
+    await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null), tools);
+    await keepMetadata(src, out, version);
+    await restoreTimes(out, times);
+    await out.sync();
+    await out.close();
+    await pause();
+    await hold('before-rename');
+    if (folder && !(await folder.holds())) throw moved();
+    const held = await src.stat({ bigint: true });
+    const named = await lstat(dir(name), { bigint: true });
+    if (!sameVersion(held, version) || !sameVersion(named, version)) {
+      throw new NotWritten('changed on disk while it was being rewritten (written, or replaced by another file); the rewrite was discarded, run unstamp on it again');
     }
-  } finally {
-    await folder?.close();
+    await rename(temp, dir(name));
+  } catch (e) {
+    await out.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw e;
   }
 }

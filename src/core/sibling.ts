@@ -6,7 +6,7 @@ import { MAX_SIBLING, type SiblingFile } from './format.js';
 import type { OnDisk } from './plan.js';
 import { baseOf, dirOf } from './paths.js';
 import { Folder, idOf, sameId } from './folder.js';
-import { folderOf, type Target } from './open.js';
+import type { Target } from './open.js';
 
 /**
  * Another file a planner reads beside this one (PlanContext.sibling): a name in the file's
@@ -17,18 +17,18 @@ import { folderOf, type Target } from './open.js';
  * hang the run), and must be a regular file of at most MAX_SIBLING bytes. It is only read.
  * Anything else, or any error, gives undefined: the planner goes on without it.
  */
-async function readSibling(file: Target, relative: string): Promise<SiblingFile | undefined> {
+async function readSibling(file: Target, held: Folder | undefined, relative: string): Promise<SiblingFile | undefined> {
   const parts = relative.split('/');
   const name = parts.pop() ?? '';
   if (name === '' || name === '.' || name === '..' || name.includes('\0') || parts.length > 1 || parts.some((p) => p !== '..')) return undefined;
-  let folder: Folder | undefined;
+  // Opened here (then closed here): the parent, or the folder of a file without a walk.
+  let opened: Folder | undefined;
   try {
-    folder = file.dir ? await folderOf(file) : await Folder.open(dirOf(file.path), true);
-    if (!folder) return undefined;
+    let folder: Folder | undefined = held ?? (opened = await Folder.open(dirOf(file.path), true));
     if (parts.length === 1) {
       const up = await folder.parent();
-      await folder.close();
-      folder = up;
+      await opened?.close();
+      folder = opened = up;
       if (!folder) return undefined;
     }
     const at = folder.at(name);
@@ -49,7 +49,7 @@ async function readSibling(file: Target, relative: string): Promise<SiblingFile 
   } catch {
     return undefined;
   } finally {
-    await folder?.close();
+    await opened?.close();
   }
 }
 
@@ -61,4 +61,4 @@ function namesOf(file: Target): OnDisk['file'] {
   return { name, folder: nodePath.basename(nodePath.resolve(dir)) };
 }
 
-export const onDisk = (file: Target): OnDisk => ({ file: namesOf(file), sibling: (relative) => readSibling(file, relative) });
+export const onDisk = (file: Target, folder: Folder | undefined): OnDisk => ({ file: namesOf(file), sibling: (relative) => readSibling(file, folder, relative) });
