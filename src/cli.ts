@@ -208,6 +208,8 @@ async function runPaths(mode: Mode, paths: string[], argv: Global, io: Io): Prom
       exclude: list(argv.exclude),
       onResult: json ? (r) => json.file(r) : (r) => reportFile(r, report),
       keepDetails: false,
+      // Only what is printed is kept per field: -v prints the changed ones, a plain run counts.
+      detail: json ? 'all' : argv.verbose ? 'changed' : 'none',
       onWalked: progress ? (totals) => progress.walked(totals) : undefined,
       onProgress: progress ? (r) => progress.fileDone(r.size) : undefined,
       signal: stop.signal,

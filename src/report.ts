@@ -28,6 +28,11 @@ function fieldLine(f: FileResult['fields'][number], showSame: boolean): string |
   return `    ${pad(hex(f.offset), 10)}  ${f.field}: ${arrow}`;
 }
 
+/** How many fields a file has and how many change: from its counts when `fields` lists only some. */
+export function fieldCounts(r: FileResult): { fields: number; changed: number } {
+  return r.counts ?? { fields: r.fields.length, changed: r.fields.filter((f) => f.changed).length };
+}
+
 function mib(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`;
 }
@@ -41,8 +46,8 @@ export function reportFile(r: FileResult, o: ReportOptions): void {
   }
   if (o.quiet) return;
   for (const w of r.warnings) o.err(`unstamp: ${path}: warning: ${w}`);
-  const changed = r.fields.filter((f) => f.changed).length;
-  const what = `[${r.format}] ${changed} of ${plural(r.fields.length, 'field')}, ${plural(r.bytesChanged, 'byte')}`;
+  const counts = fieldCounts(r);
+  const what = `[${r.format}] ${counts.changed} of ${plural(counts.fields, 'field')}, ${plural(r.bytesChanged, 'byte')}`;
   if (r.status === 'normalized') o.out(`normalized    ${path}  ${what}`);
   else if (r.status === 'would-change') o.out(`would change  ${path}  ${what}`);
   else if (r.status === 'clean' && o.verbose) o.out(`clean         ${path}  [${r.format}]`);
@@ -73,8 +78,8 @@ export function summaryLine(s: Summary, mode: Mode): string {
 export function explainLines(r: FileResult): string[] {
   if (r.status === 'failed') return [];
   if (r.status === 'skipped') return [`${shownPath(r)}: skipped: ${r.reason}`, ...r.warnings.filter((w) => w !== r.reason).map((w) => `  warning: ${w}`)];
-  const changed = r.fields.filter((f) => f.changed).length;
-  const lines = [`${shownPath(r)}: ${r.format}, ${plural(r.size, 'byte')}; ${plural(r.fields.length, 'field')} found, ${changed} would change (${plural(r.bytesChanged, 'byte')})`];
+  const counts = fieldCounts(r);
+  const lines = [`${shownPath(r)}: ${r.format}, ${plural(r.size, 'byte')}; ${plural(counts.fields, 'field')} found, ${counts.changed} would change (${plural(r.bytesChanged, 'byte')})`];
   for (const f of r.fields) lines.push(fieldLine(f, true)!);
   for (const n of r.notes) lines.push(`  left alone: ${n}`);
   for (const k of r.kept ?? []) lines.push(`  kept: ${k}`);
@@ -90,8 +95,10 @@ export const JSON_FIELD_CAP = 100;
 
 /** A file as the JSON report has it: the first `cap` fields, and how many there were. */
 export function jsonFile(r: FileResult, cap: number): FileResult & { fieldsChanged: number; fieldsOmitted: number } {
+  const { counts: _, ...rest } = r;
+  const counts = fieldCounts(r);
   const fields = r.fields.length > cap ? r.fields.slice(0, cap) : r.fields;
-  return { ...r, fields, fieldsChanged: r.fields.filter((f) => f.changed).length, fieldsOmitted: r.fields.length - fields.length };
+  return { ...rest, fields, fieldsChanged: counts.changed, fieldsOmitted: counts.fields - fields.length };
 }
 
 /** `text`, pretty-printed at the top level, as it reads one level in (inside "files"). */

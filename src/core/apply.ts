@@ -1,6 +1,6 @@
 // Writing a plan in place: positional writes into the same inode, then the times.
 import type { FileHandle } from 'node:fs/promises';
-import type { Plan } from './plan.js';
+import type { Runs } from './runs.js';
 import { restoreTimes, type Times } from './utimes.js';
 import { hold } from './debug.js';
 import type { Durable } from './durable.js';
@@ -33,25 +33,25 @@ export async function writeAll(fh: FileHandle, buf: Buffer, position: number | n
  * Refuses if the file changed between planning and writing. The handle written through
  * goes to `durable`, which syncs it (at the end of the run, by default; now if `syncNow`).
  */
-export async function applyPatches(at: Opened, patches: Plan['patches'], times: Times, durable: Durable, syncNow = false): Promise<void> {
+export async function applyPatches(at: Opened, runs: Runs, times: Times, durable: Durable, syncNow = false): Promise<void> {
   await pause();
   await hold('before-write');
   const fh = await openForWrite(at.file, at.fh, at.folder);
   try {
     if (!sameVersion(await fh.stat({ bigint: true }), at.version)) throw changed();
     const span = writeDelayMs > 0 ? 0 : WRITE_SPAN;
-    const sorted = [...patches].sort((a, b) => a.offset - b.offset);
-    for (let i = 0; i < sorted.length; ) {
-      const start = sorted[i].offset;
+    // Runs come sorted by offset, adjacent patches already merged (Plan.writes).
+    for (let i = 0; i < runs.count; ) {
+      const start = runs.offset(i);
       let j = i;
-      while (j + 1 < sorted.length && sorted[j + 1].offset + sorted[j + 1].bytes.length - start <= span) j++;
-      const end = sorted[j].offset + sorted[j].bytes.length;
+      while (j + 1 < runs.count && runs.end(j + 1) - start <= span) j++;
+      const end = runs.end(j);
       const buf = Buffer.alloc(end - start);
       if (j > i) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, start);
         if (bytesRead !== buf.length) throw new Error(`short read at ${start}`);
       }
-      for (let k = i; k <= j; k++) sorted[k].bytes.copy(buf, sorted[k].offset - start);
+      for (let k = i; k <= j; k++) runs.copyInto(k, buf, start, runs.offset(k), runs.end(k));
       await writeAll(fh, buf, start);
       i = j + 1;
     }

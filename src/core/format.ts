@@ -108,8 +108,15 @@ export interface PatchInput {
   bytes: Buffer;
   oldBytes: Buffer;
   field: string;
-  old: string;
-  new: string;
+  /** The old and new values as text for reports; or leave them out and give `render`. */
+  old?: string;
+  new?: string;
+  /**
+   * Renders the field's old or new bytes as text, called only when a report shows the
+   * field (-v, --json, explain): a plain run renders nothing. Share one function across
+   * fields (a module-level one) rather than a closure per field.
+   */
+  render?: (bytes: Buffer, which: 'old' | 'new') => string;
 }
 
 /**

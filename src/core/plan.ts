@@ -2,6 +2,7 @@ import type { DerivedField, Format, PatchInput, PlanContext, PlanOptions, Siblin
 import { FormatError, SkipFile, hex } from './errors.js';
 import type { ByteSource } from './reader.js';
 import { RangeReader } from './reader.js';
+import { Runs, Spans } from './runs.js';
 
 /** One field of the plan, at its absolute offset in the file. */
 export interface Patch {
@@ -13,14 +14,53 @@ export interface Patch {
   new: string;
 }
 
-export interface Plan {
-  format: string;
-  patches: Patch[];
-  derived: DerivedField[];
-  notes: string[];
-  warnings: string[];
+/**
+ * How much a plan keeps of each field for reports: every field (explain, --json, the
+ * library), only the changed ones (-v prints those), or none (a plain run prints counts).
+ * The bytes to write are kept in every case, compactly (Runs); `patches` holds the kept
+ * fields with their names and old/new text.
+ */
+export type Detail = 'all' | 'changed' | 'none';
+
+export class Plan {
+  /** The fields kept for reports (see Detail), sorted by offset once planned. */
+  readonly patches: Patch[] = [];
+  readonly derived: DerivedField[] = [];
+  readonly notes: string[] = [];
+  readonly warnings: string[] = [];
   /** Fields a primary hands to its companions (FormatLink), at absolute offsets. */
-  exports: { name: string; offset: number; size: number }[];
+  readonly exports: { name: string; offset: number; size: number }[] = [];
+  /** The new bytes of every changed field, adjacent ones merged, sorted by offset once planned. */
+  readonly writes = new Runs();
+  /** Every field's span, changed or not, and every derived field's: checked for overlaps. */
+  readonly spans = new Spans();
+  /** Every field found (derived ones included), those that change, and the bytes that differ. */
+  fieldCount = 0;
+  changedCount = 0;
+  bytesChanged = 0;
+
+  constructor(
+    readonly format: string,
+    readonly detail: Detail = 'all',
+  ) {}
+
+  /**
+   * Record one field at file offset `offset`. `name` and `render` are only called when
+   * the field is kept for reports, so a plain run builds no text per field.
+   */
+  record(offset: number, bytes: Buffer, oldBytes: Buffer, name: () => string, text: (which: 'old' | 'new') => string): void {
+    let differ = 0;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] !== oldBytes[i]) differ++;
+    this.fieldCount++;
+    if (differ > 0) {
+      this.changedCount++;
+      this.bytesChanged += differ;
+      this.writes.add(offset, bytes);
+    }
+    if (this.detail === 'all' || (this.detail === 'changed' && differ > 0)) {
+      this.patches.push({ offset, bytes, oldBytes, field: name(), old: text('old'), new: text('new') });
+    }
+  }
 }
 
 /** Every format option with its value: the given one, else the format's default. */
@@ -55,6 +95,14 @@ export interface OnDisk {
 }
 
 /** The PlanContext of one (sub)range; members get a child with a longer label. */
+/** A field's old or new value as text: given by the planner, or rendered from the bytes. */
+function textOf(p: PatchInput, which: 'old' | 'new'): string {
+  const given = p[which];
+  if (given !== undefined) return given;
+  if (!p.render) throw new Error(`planner bug: ${p.field} has neither ${which} text nor render`);
+  return p.render(which === 'old' ? p.oldBytes : p.bytes, which);
+}
+
 class Context implements PlanContext {
   readonly time: (old: number) => number;
   constructor(
@@ -100,11 +148,14 @@ class Context implements PlanContext {
     if (p.bytes.length !== p.oldBytes.length) {
       throw new Error(`planner bug: ${p.field} replaces ${p.oldBytes.length} bytes with ${p.bytes.length}`);
     }
-    this.plan.patches.push({ ...p, offset: this.reader.base + p.offset, field: this.name(p.field) });
+    const offset = this.reader.base + p.offset;
+    this.plan.spans.add(offset, offset + p.bytes.length);
+    this.plan.record(offset, p.bytes, p.oldBytes, () => this.name(p.field), (which) => textOf(p, which));
   }
 
   derive(d: DerivedField): void {
     const base = this.reader.base;
+    this.plan.spans.add(base + d.offset, base + d.offset + d.size);
     this.plan.derived.push({
       ...d,
       offset: base + d.offset,
@@ -161,15 +212,24 @@ export async function buildPlan(
   options: PlanOptions,
   links: ReadonlyMap<string, Buffer> = new Map(),
   disk?: OnDisk,
+  detail: Detail = 'all',
 ): Promise<Plan> {
-  const plan: Plan = { format: format.name, patches: [], derived: [], notes: [], warnings: [], exports: [] };
+  const plan = new Plan(format.name, detail);
   const reader = RangeReader.of(source);
   await format.plan(new Context(reader, options, plan, formats, '', 0, links, disk));
-  validate(plan, source.size);
+  const problem = plan.spans.problem(source.size);
+  if (problem) {
+    // The message names the fields: plan again keeping them all (planning is deterministic).
+    if (detail !== 'all') await buildPlan(source, format, formats, options, links, disk, 'all');
+    else validate(plan, source.size);
+    throw new FormatError(`a field at ${hex(problem.offset)} ${problem.kind === 'outside' ? `lies outside the file (size ${hex(source.size)})` : 'overlaps another'}`, problem.offset);
+  }
   await resolveDerived(plan, source);
+  plan.patches.sort((a, b) => a.offset - b.offset);
   return plan;
 }
 
+/** The overlap or out-of-file check again, on a plan keeping every field: its message names them. */
 function validate(plan: Plan, size: number): void {
   const spans = [
     ...plan.patches.map((p) => ({ offset: p.offset, end: p.offset + p.bytes.length, field: p.field })),
@@ -190,42 +250,38 @@ function validate(plan: Plan, size: number): void {
 // Large enough that a pass costs few round trips to the I/O threads, small enough to bound memory.
 const CHUNK = 1 << 20;
 
+/** Patches as given to the overlays: a plan's runs, or a list of patches (sorted or not, none overlapping). */
+export type Overlay = Runs | readonly { offset: number; bytes: Buffer }[];
+
+const runsOf = (o: Overlay): Runs => (o instanceof Runs ? o : Runs.of(o));
+
 /**
- * Stream [start, end) of the source with `patches` (sorted by offset) laid over it,
+ * Stream [start, end) of the source with `patches` laid over it,
  * calling `sink` for each chunk. Memory: one chunk.
  */
-export async function streamPatched(
-  source: ByteSource,
-  start: number,
-  end: number,
-  patches: readonly Patch[],
-  sink: (chunk: Buffer, offset: number) => void,
-): Promise<void> {
-  let first = 0;
+export async function streamPatched(source: ByteSource, start: number, end: number, patches: Overlay, sink: (chunk: Buffer, offset: number) => void): Promise<void> {
+  const runs = runsOf(patches);
+  let first = runs.firstEndingAfter(start);
   for (let pos = start; pos < end; pos += CHUNK) {
     const len = Math.min(CHUNK, end - pos);
     const chunk = await source.readAt(pos, len);
-    while (first < patches.length && patches[first].offset + patches[first].bytes.length <= pos) first++;
-    for (let i = first; i < patches.length && patches[i].offset < pos + len; i++) {
-      const p = patches[i];
-      const from = Math.max(p.offset, pos);
-      const to = Math.min(p.offset + p.bytes.length, pos + len);
-      p.bytes.copy(chunk, from - pos, from - p.offset, to - p.offset);
-    }
+    first = runs.overlay(chunk, pos, first);
     sink(chunk, pos);
   }
 }
 
 /**
- * A source read as if `patches` (sorted by offset, none overlapping) were written: a
- * whole-file rewrite reads the planned bytes through it, so the original is not touched
- * before the rename.
+ * A source read as if `patches` (none overlapping) were written: a whole-file rewrite
+ * reads the planned bytes through it, so the original is not touched before the rename.
  */
 export class PatchedSource implements ByteSource {
+  private readonly runs: Runs;
   constructor(
     private readonly base: ByteSource,
-    private readonly patches: readonly Patch[],
-  ) {}
+    patches: Overlay,
+  ) {
+    this.runs = runsOf(patches);
+  }
 
   get size(): number {
     return this.base.size;
@@ -234,19 +290,7 @@ export class PatchedSource implements ByteSource {
   async readAt(offset: number, length: number): Promise<Buffer> {
     const chunk = await this.base.readAt(offset, length);
     // Binary search: a zip rewrite reads each central record on its own, among tens of thousands of patches.
-    let lo = 0;
-    let hi = this.patches.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.patches[mid].offset + this.patches[mid].bytes.length <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.patches.length && this.patches[i].offset < offset + length; i++) {
-      const p = this.patches[i];
-      const from = Math.max(p.offset, offset);
-      const to = Math.min(p.offset + p.bytes.length, offset + length);
-      p.bytes.copy(chunk, from - offset, from - p.offset, to - p.offset);
-    }
+    this.runs.overlay(chunk, offset);
     return chunk;
   }
 }
@@ -259,8 +303,8 @@ async function resolveDerived(plan: Plan, source: ByteSource): Promise<void> {
     const hashers = fields.map((d) => d.createHasher());
     const start = Math.min(...fields.map((d) => d.range.start));
     const end = Math.max(...fields.map((d) => d.range.end));
-    const patches = [...plan.patches].sort((a, b) => a.offset - b.offset);
-    await streamPatched(source, start, end, patches, (chunk, pos) => {
+    plan.writes.sort();
+    await streamPatched(source, start, end, plan.writes, (chunk, pos) => {
       fields.forEach((d, i) => {
         const from = Math.max(d.range.start, pos);
         const to = Math.min(d.range.end, pos + chunk.length);
@@ -271,12 +315,13 @@ async function resolveDerived(plan: Plan, source: ByteSource): Promise<void> {
       const bytes = hashers[i].digest();
       if (bytes.length !== d.size) throw new Error(`planner bug: ${d.field} digest is ${bytes.length} bytes, field is ${d.size}`);
       const oldBytes = await source.readAt(d.offset, d.size);
-      plan.patches.push({ offset: d.offset, bytes, oldBytes, field: d.field, old: d.render(oldBytes), new: d.render(bytes) });
+      plan.record(d.offset, bytes, oldBytes, () => d.field, (which) => d.render(which === 'old' ? oldBytes : bytes));
     }
   }
-  plan.patches.sort((a, b) => a.offset - b.offset);
+  plan.writes.sort();
 }
 
+/** The kept fields that change (all of them when the plan keeps 'all' or 'changed'). */
 export function changedPatches(plan: Plan): Patch[] {
   return plan.patches.filter((p) => !p.bytes.equals(p.oldBytes));
 }
@@ -286,7 +331,7 @@ export async function publishedValues(plan: Plan, source: ByteSource): Promise<M
   const out = new Map<string, Buffer>();
   for (const e of plan.exports) {
     const value = Buffer.alloc(e.size);
-    await streamPatched(source, e.offset, e.offset + e.size, plan.patches, (chunk, at) => chunk.copy(value, at - e.offset));
+    await streamPatched(source, e.offset, e.offset + e.size, plan.writes, (chunk, at) => chunk.copy(value, at - e.offset));
     out.set(e.name, value);
   }
   return out;

@@ -5,7 +5,7 @@ import type { FormatRewrite, PlanOptions, RewriteChange, RewriteTools, Format } 
 import { rewriteTools } from './payload.js';
 import { FormatError, NotWritten, SkipFile, hex } from './errors.js';
 import { FileSource, RangeReader } from './reader.js';
-import { buildPlan, changedPatches, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
+import { buildPlan, detectFormat, PatchedSource, publishedValues, type Plan } from './plan.js';
 import { idOf, sameId, type Folder } from './folder.js';
 import { firstPath } from './remap.js';
 import { blankResult, errorOf, type EngineOptions, type FileResult } from './result.js';
@@ -16,12 +16,6 @@ import { applyPatches } from './apply.js';
 import type { Durable } from './durable.js';
 import { restoreTimes } from './utimes.js';
 import { rewriteFile } from './rewrite-file.js';
-
-function countChangedBytes(plan: Plan): number {
-  let n = 0;
-  for (const p of changedPatches(plan)) for (let i = 0; i < p.bytes.length; i++) if (p.bytes[i] !== p.oldBytes[i]) n++;
-  return n;
-}
 
 /** A planned file: its report, and (normalize mode, something to change) the write still to do. */
 export interface Prepared {
@@ -161,7 +155,7 @@ async function planEntry(entry: Entry, opts: EngineOptions, pairing: Pairing, io
         const reason = link.orphaned?.(key) ?? 'its primary file is not in this run';
         return { result: { ...result, reason, warnings: [reason] } };
       }
-      plan = await buildPlan(source, format, opts.formats, opts, pairing.links, onDisk(file, entry.folder));
+      plan = await buildPlan(source, format, opts.formats, opts, pairing.links, onDisk(file, entry.folder), opts.detail ?? 'all');
       if (link?.role === 'primary' && key !== undefined && !pairing.hasCompanion && link.unpaired) plan.warnings.push(link.unpaired(key, pairing.pairedElsewhere));
       opts.onPlan?.(path, plan);
       if (plan.exports.length > 0) {
@@ -171,7 +165,7 @@ async function planEntry(entry: Entry, opts: EngineOptions, pairing: Pairing, io
       const how = format.rewrite;
       // The rewrite is asked about the planned bytes: what the in-place patches leave for it to do.
       const tools = rewriteTools(opts.formats, opts, opts.recompress, { notes: plan.notes, kept });
-      const wants = how ? await how.needed(RangeReader.of(new PatchedSource(source, changedPatches(plan))), tools) : [];
+      const wants = how ? await how.needed(RangeReader.of(new PatchedSource(source, plan.writes)), tools) : [];
       if (how && wants.length > 0) {
         if (before.nlink > 1n) {
           const what = wants.length === 1 ? wants[0].field : `${wants[0].field} and ${wants.length - 1} more rewritten fields`;
@@ -197,15 +191,20 @@ async function planEntry(entry: Entry, opts: EngineOptions, pairing: Pairing, io
     changed: !p.bytes.equals(p.oldBytes),
   }));
   if (rewrite) result.fields.push(...rewrite.changes.map((c) => ({ ...c, changed: true })));
-  const changes = changedPatches(plan);
-  result.bytesChanged = countChangedBytes(plan);
-  if (changes.length === 0 && !rewrite) result.status = 'clean';
+  // A plan that kept only some fields for reports (opts.detail) still counts them all.
+  if (plan.detail !== 'all') {
+    const extra = rewrite?.changes.length ?? 0;
+    result.counts = { fields: plan.fieldCount + extra, changed: plan.changedCount + extra };
+  }
+  const changes = plan.writes;
+  result.bytesChanged = plan.bytesChanged;
+  if (changes.count === 0 && !rewrite) result.status = 'clean';
   else result.status = opts.mode === 'normalize' ? 'normalized' : 'would-change';
 
-  if (opts.mode !== 'normalize' || (changes.length === 0 && !rewrite && !opts.setMtime)) return { result, published };
+  if (opts.mode !== 'normalize' || (changes.count === 0 && !rewrite && !opts.setMtime)) return { result, published };
   const times = { atimeNs: before.atimeNs, mtimeNs: opts.setMtime ? mtimeFor(before, opts) : before.mtimeNs };
   const write = async () => {
-    if (changes.length > 0 || rewrite) {
+    if (changes.count > 0 || rewrite) {
       const mode = Number(before.mode);
       if ((mode & 0o222) === 0) {
         throw new NotWritten(`read-only (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); make it writable to normalize it`);
@@ -216,7 +215,7 @@ async function planEntry(entry: Entry, opts: EngineOptions, pairing: Pairing, io
     if (rewrite) await rewriteFile(entry, changes, rewrite.how, rewrite.tools, times);
     // A companion (a PDB) is on disk before its primary is written: after a power cut, as
     // after a kill, either both keep their key or the companion has the new one (run()).
-    else if (changes.length > 0) await applyPatches(entry, changes, times, io.durable, pairing.links !== undefined);
+    else if (changes.count > 0) await applyPatches(entry, changes, times, io.durable, pairing.links !== undefined);
     else {
       await restoreTimes(entry.fh, times);
       await io.durable.keep(entry.handOver(), path);

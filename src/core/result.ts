@@ -1,6 +1,6 @@
 import type { Format, PlanOptions } from './format.js';
 import { FormatError, NotWritten } from './errors.js';
-import type { Plan } from './plan.js';
+import type { Detail, Plan } from './plan.js';
 import type { SyncMode } from './durable.js';
 import { reportPath, type FilePath } from './paths.js';
 
@@ -27,6 +27,11 @@ export interface FileResult {
   status: FileStatus;
   size: number;
   fields: FieldResult[];
+  /**
+   * Only when `fields` lists some of the fields (a run that prints counts, or only the
+   * changed fields): how many there are, and how many change.
+   */
+  counts?: { fields: number; changed: number };
   /** Bytes that differ between the file before and after (written, or that would be). */
   bytesChanged: number;
   notes: string[];
@@ -53,6 +58,11 @@ export interface EngineOptions extends PlanOptions {
   sync?: SyncMode;
   /** Called with each file's plan once it is built (explain of two builds compares them). */
   onPlan?: (path: FilePath, plan: Plan) => void;
+  /**
+   * Which fields each file's report lists (default 'all'): 'changed' or 'none' keep the
+   * plan compact and give `counts` (the CLI's text report without and with -v).
+   */
+  detail?: Detail;
 }
 
 export interface Summary {

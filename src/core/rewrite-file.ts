@@ -4,7 +4,8 @@ import type { BigIntStats } from 'node:fs';
 import type { FormatRewrite, RewriteTools } from './format.js';
 import { NotWritten } from './errors.js';
 import { RangeReader } from './reader.js';
-import { PatchedSource, type Plan } from './plan.js';
+import { PatchedSource } from './plan.js';
+import type { Runs } from './runs.js';
 import { baseOf, dirOf, fromBytes, joinPath, type FilePath } from './paths.js';
 import { restoreTimes, type Times } from './utimes.js';
 import { copyAttributes } from './xattr.js';
@@ -40,7 +41,7 @@ async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntSta
  * planned; if it was written or replaced meanwhile the rewrite is discarded. A temporary
  * file left by a killed run is removed by the next normalize run (walk.ts tempMark).
  */
-export async function rewriteFile(at: Opened, patches: Plan['patches'], how: FormatRewrite, tools: RewriteTools, times: Times): Promise<void> {
+export async function rewriteFile(at: Opened, patches: Runs, how: FormatRewrite, tools: RewriteTools, times: Times): Promise<void> {
   const { file, version, fh: src } = at;
   // A symlink named on the command line: rewrite the file it points to, not replace the link.
   const target: Target = file.walked ? file : { path: fromBytes(await realpath(file.path, { encoding: 'buffer' })), walked: false, id: file.id };
@@ -51,7 +52,7 @@ export async function rewriteFile(at: Opened, patches: Plan['patches'], how: For
   const temp = dir(tempName(name, process.pid, tempMark(process.pid, name)));
   const out = await open(temp, 'wx', Number(version.mode) & 0o777);
   try {
-    const planned = new PatchedSource(at.source, [...patches].sort((a, b) => a.offset - b.offset));
+    const planned = new PatchedSource(at.source, patches);
     await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null), tools);
     await keepMetadata(src, out, version);
     await restoreTimes(out, times);

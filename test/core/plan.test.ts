@@ -1,6 +1,7 @@
 import t from 'tap';
 import { BufferSource, RangeReader } from '../../src/core/reader.js';
-import { buildPlan, changedPatches, streamPatched } from '../../src/core/plan.js';
+import { buildPlan, changedPatches, PatchedSource, streamPatched } from '../../src/core/plan.js';
+import { Runs } from '../../src/core/runs.js';
 import { FormatError } from '../../src/core/errors.js';
 import type { Format, PlanContext } from '../../src/core/format.js';
 
@@ -98,4 +99,65 @@ t.test('streamPatched overlays patches that straddle chunk boundaries', async (t
   const want = Buffer.alloc(size);
   for (const p of patches) p.bytes.copy(want, p.offset);
   t.ok(out.equals(want));
+});
+
+t.test('a plan keeping no field text counts every field and writes the same bytes', async (t) => {
+  // Three adjacent fields (one already normal), one apart, one planned out of order, and a member's.
+  const inner = fmt('INNR', set(4, [0x7a]));
+  const planner = async (ctx: PlanContext) => {
+    await set(12, [1, 2])(ctx);
+    await set(14, [0x32])(ctx);
+    await set(15, [9])(ctx);
+    await set(20, [7, 7])(ctx);
+    await set(5, [0])(ctx);
+    await ctx.member(24, 8, 'm');
+  };
+  const outer = fmt('OUTR', planner);
+  const data = Buffer.from('OUTRxxxxxxxx0123456789abINNRyyyyzz');
+  const all = await buildPlan(new BufferSource(data), outer, [outer, inner], opts);
+  const none = await buildPlan(new BufferSource(data), outer, [outer, inner], opts, undefined, undefined, 'none');
+  const changed = await buildPlan(new BufferSource(data), outer, [outer, inner], opts, undefined, undefined, 'changed');
+  t.equal(none.patches.length, 0, 'no field kept');
+  t.same(changed.patches.map((p) => p.field), ['f@5', 'f@12', 'f@15', 'f@20', 'm: f@4'], 'only the changed fields, sorted');
+  for (const p of [all, none, changed]) {
+    t.equal(p.fieldCount, 6);
+    t.equal(p.changedCount, 5);
+    t.equal(p.bytesChanged, 1 + 2 + 1 + 2 + 1);
+  }
+  t.equal(none.writes.count, 5, 'the changed fields at 12 and 15 stay apart: the one at 14 between them is already normal');
+  const read = async (plan: typeof all) => (await new PatchedSource(new BufferSource(data), plan.writes).readAt(0, data.length)).toString('latin1');
+  const want = Buffer.from(data);
+  for (const p of changedPatches(all)) p.bytes.copy(want, p.offset);
+  t.equal(await read(none), want.toString('latin1'));
+  t.equal(await read(all), want.toString('latin1'));
+});
+
+t.test('a compact plan that breaks the overlap rule gives the message naming the fields', async (t) => {
+  const src = new BufferSource(Buffer.from('OVLP0123456789'));
+  const overlapping = fmt('OVLP', async (ctx) => {
+    await set(4, [1, 2])(ctx);
+    await set(5, [3])(ctx);
+  });
+  await t.rejects(buildPlan(src, overlapping, [overlapping], opts, undefined, undefined, 'none'), { message: /f@5 at 0x5 overlaps f@4 at 0x4/ });
+  const outside = fmt('OVLP', async (ctx) => ctx.patch({ offset: 13, bytes: Buffer.from([1, 2]), oldBytes: Buffer.alloc(2), field: 'f@13', render: (b) => b.toString('hex') }));
+  await t.rejects(buildPlan(src, outside, [outside], opts, undefined, undefined, 'none'), { message: /f@13 at 0xd lies outside the file \(size 0xe\)/ });
+});
+
+t.test('runs merge adjacent patches, sort, and overlay any window', async (t) => {
+  const runs = new Runs();
+  runs.add(10, Buffer.from('ab'));
+  runs.add(12, Buffer.from('cd'));
+  runs.add(2, Buffer.from('x'));
+  runs.add(300_000, Buffer.alloc(100_000, 0x41));
+  runs.add(400_000, Buffer.from('z'));
+  runs.sort();
+  t.equal(runs.count, 4, 'the two adjacent ones are one run');
+  t.same([0, 1, 2, 3].map((i) => [runs.offset(i), runs.end(i)]), [[2, 3], [10, 14], [300_000, 400_000], [400_000, 400_001]]);
+  t.equal(runs.bytes(1).toString(), 'abcd');
+  const chunk = Buffer.alloc(6, 0x2e);
+  runs.overlay(chunk, 9);
+  t.equal(chunk.toString(), '.abcd.');
+  const edge = Buffer.alloc(4, 0x2e);
+  runs.overlay(edge, 399_998);
+  t.equal(edge.toString(), 'AAz.');
 });

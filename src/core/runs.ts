@@ -1,0 +1,207 @@
+// Compact storage of a plan's byte ranges: no object per field, so a plan of half a
+// million fields costs a few typed arrays instead of half a million objects.
+
+/** A growable column of numbers. */
+class Column<T extends Float64Array | Uint32Array> {
+  constructor(
+    public data: T,
+    private readonly make: (n: number) => T,
+  ) {}
+
+  grow(need: number): void {
+    if (need <= this.data.length) return;
+    const next = this.make(Math.max(need, this.data.length * 2));
+    next.set(this.data);
+    this.data = next as T;
+  }
+}
+
+const f64 = (n: number) => new Float64Array(n);
+const u32 = (n: number) => new Uint32Array(n);
+
+/** Spans [offset, end) of a file, adjacent ones merged: what validation checks for overlaps. */
+export class Spans {
+  private readonly starts = new Column(f64(16), f64);
+  private readonly ends = new Column(f64(16), f64);
+  count = 0;
+  /** Every span so far came after the one before it (no sort needed, no overlap possible). */
+  ordered = true;
+
+  add(offset: number, end: number): void {
+    const n = this.count;
+    if (n > 0) {
+      const last = this.ends.data[n - 1];
+      if (offset === last) {
+        this.ends.data[n - 1] = end;
+        return;
+      }
+      if (offset < last) this.ordered = false;
+    }
+    this.starts.grow(n + 1);
+    this.ends.grow(n + 1);
+    this.starts.data[n] = offset;
+    this.ends.data[n] = end;
+    this.count = n + 1;
+  }
+
+  /**
+   * The first problem: a span outside [0, size), or two spans that overlap (by file
+   * offset); undefined if none.
+   */
+  problem(size: number): { offset: number; end: number; kind: 'outside' | 'overlap' } | undefined {
+    const order = this.sortedOrder();
+    let prevEnd = -Infinity;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k];
+      const offset = this.starts.data[i];
+      const end = this.ends.data[i];
+      if (offset < 0 || end > size) return { offset, end, kind: 'outside' };
+      if (offset < prevEnd) return { offset, end, kind: 'overlap' };
+      prevEnd = end;
+    }
+    return undefined;
+  }
+
+  private sortedOrder(): Uint32Array {
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    if (!this.ordered) {
+      const s = this.starts.data;
+      order.sort((a, b) => s[a] - s[b]);
+    }
+    return order;
+  }
+}
+
+/** Bytes per slab of the arena the new bytes are kept in. */
+const SLAB = 256 * 1024;
+
+/**
+ * Replacement bytes at file offsets, sorted by offset once `sort()` ran: a run is one
+ * patch, or several adjacent ones merged (the date, uid, gid and mode of one ar header
+ * are one run). The bytes live in slabs of an arena, not in a Buffer per patch.
+ */
+export class Runs {
+  private readonly offsets = new Column(f64(16), f64);
+  private readonly lengths = new Column(u32(16), u32);
+  private readonly slabOf = new Column(u32(16), u32);
+  private readonly posOf = new Column(u32(16), u32);
+  private readonly slabs: Buffer[] = [];
+  private used = 0;
+  count = 0;
+  private ordered = true;
+
+  /** Runs made from patches (sorted or not, none overlapping). */
+  static of(patches: readonly { offset: number; bytes: Buffer }[]): Runs {
+    const runs = new Runs();
+    for (const p of patches) runs.add(p.offset, p.bytes);
+    runs.sort();
+    return runs;
+  }
+
+  add(offset: number, bytes: Buffer): void {
+    const n = this.count;
+    const len = bytes.length;
+    if (len === 0) return;
+    const slabs = this.slabs;
+    // Merge with the last run when it ends here and its bytes end where the arena is used up to.
+    if (n > 0 && this.offsets.data[n - 1] + this.lengths.data[n - 1] === offset) {
+      const s = this.slabOf.data[n - 1];
+      if (s === slabs.length - 1 && this.posOf.data[n - 1] + this.lengths.data[n - 1] === this.used && this.used + len <= slabs[s].length) {
+        bytes.copy(slabs[s], this.used);
+        this.used += len;
+        this.lengths.data[n - 1] += len;
+        return;
+      }
+    }
+    if (n > 0 && offset < this.offsets.data[n - 1]) this.ordered = false;
+    let slab: number;
+    let pos: number;
+    if (len > SLAB / 4) {
+      // A large field gets a buffer of its own; the next small one starts a new slab.
+      slabs.push(Buffer.from(bytes));
+      this.used = Infinity;
+      slab = slabs.length - 1;
+      pos = 0;
+    } else {
+      if (slabs.length === 0 || this.used + len > slabs[slabs.length - 1].length) {
+        // Slabs grow from 4 KiB: a small file's plan stays small.
+        const last = slabs.length > 0 ? slabs[slabs.length - 1].length : 0;
+        slabs.push(Buffer.allocUnsafe(Math.min(SLAB, Math.max(4096, 2 * last, len))));
+        this.used = 0;
+      }
+      slab = slabs.length - 1;
+      pos = this.used;
+      bytes.copy(slabs[slab], pos);
+      this.used += len;
+    }
+    this.offsets.grow(n + 1);
+    this.lengths.grow(n + 1);
+    this.slabOf.grow(n + 1);
+    this.posOf.grow(n + 1);
+    this.offsets.data[n] = offset;
+    this.lengths.data[n] = len;
+    this.slabOf.data[n] = slab;
+    this.posOf.data[n] = pos;
+    this.count = n + 1;
+  }
+
+  offset(i: number): number {
+    return this.offsets.data[i];
+  }
+
+  end(i: number): number {
+    return this.offsets.data[i] + this.lengths.data[i];
+  }
+
+  /** Run i's bytes (a view into the arena: valid while the plan lives, not to be written). */
+  bytes(i: number): Buffer {
+    const pos = this.posOf.data[i];
+    return this.slabs[this.slabOf.data[i]].subarray(pos, pos + this.lengths.data[i]);
+  }
+
+  /** Copy the part of run i that lies in [from, to) into `target`, whose byte 0 is file offset `base`. */
+  copyInto(i: number, target: Buffer, base: number, from: number, to: number): void {
+    const o = this.offsets.data[i];
+    const pos = this.posOf.data[i];
+    this.slabs[this.slabOf.data[i]].copy(target, from - base, pos + from - o, pos + to - o);
+  }
+
+  /** Put the runs in offset order (the arena stays where it is). */
+  sort(): void {
+    if (this.ordered) return;
+    const n = this.count;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const o = this.offsets.data;
+    order.sort((a, b) => o[a] - o[b]);
+    for (const col of [this.offsets, this.lengths, this.slabOf, this.posOf] as Column<Float64Array | Uint32Array>[]) {
+      const old = col.data.slice(0, n);
+      for (let k = 0; k < n; k++) col.data[k] = old[order[k]];
+    }
+    this.ordered = true;
+  }
+
+  /** The first run that ends after `offset` (runs sorted). */
+  firstEndingAfter(offset: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.end(mid) <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Lay the runs over `chunk`, which holds the file's bytes from offset `pos` (runs sorted). */
+  overlay(chunk: Buffer, pos: number, from = this.firstEndingAfter(pos)): number {
+    const stop = pos + chunk.length;
+    let i = from;
+    for (; i < this.count && this.offsets.data[i] < stop; i++) {
+      this.copyInto(i, chunk, pos, Math.max(this.offsets.data[i], pos), Math.min(this.end(i), stop));
+    }
+    // The next call (a later chunk) starts at the last run touched: it may run on into that chunk.
+    return Math.max(from, i - 1);
+  }
+}
