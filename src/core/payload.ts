@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Format, NormalizedPayload, PayloadInput, PlanOptions, RewriteChange, RewriteTools } from './format.js';
 import { FormatError, SkipFile } from './errors.js';
 import { FileSource, MAX_READ, RangeReader, type ByteSource } from './reader.js';
-import { buildPlan, changedPatches, detectFormat, PatchedSource } from './plan.js';
+import { buildPlan, detectFormat, PatchedSource } from './plan.js';
 
 /** Payloads up to this size stay in memory; larger ones go to a temporary file. */
 export const SCRATCH_MEMORY_MAX = 8 << 20;
@@ -142,18 +142,18 @@ async function normalizePayload(
     const prefix = (field: string) => `${label}: ${field}`;
     let plan;
     try {
-      plan = await buildPlan(source, format, formats, options);
+      // Only the changed fields are reported (as the rewrite's changes): the rest are not kept.
+      plan = await buildPlan(source, format, formats, options, undefined, undefined, 'changed');
     } catch (e) {
       // A payload that must not change (a signed file): kept as it is, and said so.
       if (!(e instanceof SkipFile)) throw e;
       const kept = source;
       return { format: format.name, changes: [], notes: [`${label}: ${e.message}`], kept: [], size: kept.size, chunks: () => chunksOf(kept), close: closeAll };
     }
-    const patches = changedPatches(plan).sort((a, b) => a.offset - b.offset);
-    const changes: RewriteChange[] = patches.map((p) => ({ field: prefix(p.field), offset: p.offset, old: p.old, new: p.new }));
+    const changes: RewriteChange[] = plan.patches.map((p) => ({ field: prefix(p.field), offset: p.offset, old: p.old, new: p.new }));
     if (!alreadyPlanned) notes.push(...plan.notes.map(prefix), ...plan.warnings.map(prefix));
     const kept: string[] = [];
-    let result: ByteSource = patches.length > 0 ? new PatchedSource(source, patches) : source;
+    let result: ByteSource = plan.writes.count > 0 ? new PatchedSource(source, plan.writes) : source;
     const how = format.rewrite;
     if (how) {
       const sink = { notes: [] as string[], kept: [] as string[] };

@@ -73,6 +73,9 @@ export class Spans {
   }
 }
 
+/** How many runs back a finished run looks for the same bytes to share. */
+const SHARE_WINDOW = 8;
+
 /** Bytes per slab of the arena the new bytes are kept in. */
 const SLAB = 256 * 1024;
 
@@ -115,6 +118,7 @@ export class Runs {
       }
     }
     if (n > 0 && offset < this.offsets.data[n - 1]) this.ordered = false;
+    if (n > 0) this.share(n - 1);
     let slab: number;
     let pos: number;
     if (len > SLAB / 4) {
@@ -144,6 +148,31 @@ export class Runs {
     this.slabOf.data[n] = slab;
     this.posOf.data[n] = pos;
     this.count = n + 1;
+  }
+
+  /**
+   * Run i is complete: if a recent run holds the same bytes (the normalized values repeat:
+   * every ar header of an archive gets the same date, owner and mode), point at those and
+   * give the arena back, so a plan of half a million such headers keeps their bytes once.
+   */
+  private share(i: number): void {
+    const len = this.lengths.data[i];
+    const slab = this.slabOf.data[i];
+    const pos = this.posOf.data[i];
+    if (slab !== this.slabs.length - 1 || pos + len !== this.used) return;
+    const bytes = this.slabs[slab];
+    for (let k = i - 1; k >= 0 && k >= i - SHARE_WINDOW; k--) {
+      if (this.lengths.data[k] !== len) continue;
+      const other = this.slabs[this.slabOf.data[k]];
+      const at = this.posOf.data[k];
+      let j = 0;
+      while (j < len && other[at + j] === bytes[pos + j]) j++;
+      if (j < len) continue;
+      this.slabOf.data[i] = this.slabOf.data[k];
+      this.posOf.data[i] = at;
+      this.used = pos;
+      return;
+    }
   }
 
   offset(i: number): number {

@@ -148,6 +148,8 @@ export async function planAr(ctx: PlanContext): Promise<void> {
   /** For --remap-path: the symbol index tables and the member data, by offset. */
   const indexes: { start: number; size: number; stored: string }[] = [];
   const members: { start: number; size: number }[] = [];
+  // Members are only listed for --remap-path: an archive of half a million holds none otherwise.
+  const remap = remapWanted(ctx);
   let at = S.SARMAG;
   while (at < reader.size) {
     const h = await readHeader(ctx, at, thin, longnames);
@@ -164,14 +166,14 @@ export async function planAr(ctx: PlanContext): Promise<void> {
     planHeader(ctx, h);
     if (h.kind === 'member' && inFile > 0) {
       await ctx.member(dataStart + h.nameLength, h.size - h.nameLength, h.name);
-      members.push({ start: dataStart + h.nameLength, size: h.size - h.nameLength });
+      if (remap) members.push({ start: dataStart + h.nameLength, size: h.size - h.nameLength });
     }
     if (h.kind === 'symtab') indexes.push({ start: dataStart + h.nameLength, size: inFile - h.nameLength, stored: h.stored });
     at = dataStart + inFile;
     // Data is padded to an even offset; tolerate a missing pad byte at the very end.
     if (at % 2 === 1 && at < reader.size) at += 1;
   }
-  if (remapWanted(ctx) && indexes.length > 0) await renameInIndex(ctx, indexes, members);
+  if (remap && indexes.length > 0) await renameInIndex(ctx, indexes, members);
 }
 
 /**

@@ -21,13 +21,13 @@ interface Member {
 }
 
 /**
- * The members of an archive, read just enough to copy them: the planner has already
- * checked every rule, on these same bytes. A thin archive has no data to rewrite.
+ * The members of an archive one by one, read just enough to copy them: the planner has
+ * already checked every rule, on these same bytes. A thin archive has no data to rewrite.
+ * None is held: an archive of half a million members costs one at a time.
  */
-async function membersOf(r: RangeReader): Promise<{ members: Member[]; thin: boolean }> {
+async function* membersOf(r: RangeReader): AsyncGenerator<Member> {
   const magic = (await r.read(0, S.SARMAG, 'archive magic')).toString('latin1');
-  if (magic === S.ARMAG_THIN) return { members: [], thin: true };
-  const members: Member[] = [];
+  if (magic === S.ARMAG_THIN) return;
   let longnames: Buffer | undefined;
   let at = S.SARMAG;
   while (at + S.AR_HDR_SIZE <= r.size) {
@@ -50,10 +50,15 @@ async function membersOf(r: RangeReader): Promise<{ members: Member[]; thin: boo
     }
     let next = data + size;
     if (next % 2 === 1 && next < r.size) next += 1;
-    members.push({ at, name, stored, size, nameLength, next });
+    yield { at, name, stored, size, nameLength, next };
     at = next;
   }
-  return { members, thin: false };
+}
+
+/** Whether the archive has a symbol index (one pass over the headers, nothing held). */
+async function hasIndex(r: RangeReader): Promise<boolean> {
+  for await (const m of membersOf(r)) if (isIndex(m)) return true;
+  return false;
 }
 
 /** An index whose offsets point at members: a member that changes size would leave them wrong. */
@@ -79,16 +84,17 @@ async function rewrittenMember(r: RangeReader, m: Member, tools: RewriteTools): 
 
 export const arRewrite: FormatRewrite = {
   async needed(r, tools) {
-    const { members } = await membersOf(r);
     const changes: RewriteChange[] = [];
-    const indexed = members.some(isIndex);
-    for (const m of members.filter(isMember)) {
+    let indexed: boolean | undefined;
+    for await (const m of membersOf(r)) {
+      if (!isMember(m)) continue;
       const p = await rewrittenMember(r, m, tools);
       if (!p) continue;
       try {
         p.notes.forEach((n) => tools.note(n));
         p.kept.forEach((k) => tools.keep(k));
         if (p.changes.length === 0) continue;
+        indexed ??= await hasIndex(r);
         if (indexed) {
           tools.note(`member ${m.name}: ${p.changes.length} fields inside would change, but a rewrite would change its size and the symbol table's member offsets; left alone`);
           continue;
@@ -103,10 +109,9 @@ export const arRewrite: FormatRewrite = {
   },
 
   async write(r, out, tools) {
-    const { members } = await membersOf(r);
-    const indexed = members.some(isIndex);
+    const indexed = await hasIndex(r);
     await out(await r.read(0, S.SARMAG, 'archive magic'));
-    for (const m of members) {
+    for await (const m of membersOf(r)) {
       const p = !indexed && isMember(m) ? await rewrittenMember(r, m, tools) : undefined;
       try {
         if (!p || p.changes.length === 0) {
