@@ -111,7 +111,7 @@ async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames
   return { offset: at, raw, stored, name, kind, size, nameLength };
 }
 
-function patchNumber(ctx: PlanContext, h: Header, f: Field, fieldName: string, radix: 8 | 10, next: (old: number) => number, render: (v: number) => string): void {
+function patchNumber(ctx: PlanContext, h: Header, f: Field, fieldName: string, radix: 8 | 10, next: (old: number) => number, render: (bytes: Buffer) => string): void {
   const old = parseField(h.raw, ctx.reader.base, h.offset, f, fieldName, radix);
   if (old === undefined) return;
   const value = next(old);
@@ -120,17 +120,20 @@ function patchNumber(ctx: PlanContext, h: Header, f: Field, fieldName: string, r
     oldBytes: h.raw.subarray(f.offset, f.offset + f.size),
     bytes: encodeField(value, f, radix),
     field: `${h.kind === 'member' ? `member ${h.name}` : h.kind === 'symtab' ? `symbol table ${h.name}` : `long-name table ${h.name}`} ${fieldName}`,
-    old: render(old),
-    new: render(value),
+    render,
   });
 }
 
-const octal = (v: number) => v.toString(8);
-const decimal = (v: number) => String(v);
+// A field's text for reports, from its bytes (a number in ASCII, space padded): only
+// called for a field a report shows, so a plain run over an archive renders nothing.
+const numberIn = (b: Buffer, radix: 8 | 10) => parseInt(b.toString('latin1'), radix);
+const octal = (b: Buffer) => numberIn(b, 8).toString(8);
+const decimal = (b: Buffer) => String(numberIn(b, 10));
+const date = (b: Buffer) => renderTime(numberIn(b, 10));
 
 /** Normalize one header: the values `ar D` writes, blank fields left blank. */
 function planHeader(ctx: PlanContext, h: Header): void {
-  patchNumber(ctx, h, S.ar_date, 'ar_date', 10, ctx.time, renderTime);
+  patchNumber(ctx, h, S.ar_date, 'ar_date', 10, ctx.time, date);
   patchNumber(ctx, h, S.ar_uid, 'ar_uid', 10, () => S.DETERMINISTIC_UID, decimal);
   patchNumber(ctx, h, S.ar_gid, 'ar_gid', 10, () => S.DETERMINISTIC_GID, decimal);
   const mode = h.kind === 'member' ? S.DETERMINISTIC_MODE : S.DETERMINISTIC_INDEX_MODE;
