@@ -35,8 +35,6 @@ export function maxValue(k: Kind, f: S.Field): number {
   return 2 ** (8 * f.size) - 1;
 }
 
-const HEX = /^[0-9A-Fa-f]+$/;
-const OCTAL = /^[0-7]+$/;
 
 /** A field's value, or undefined if its text is not a number in the variant's digits. */
 export function readField(k: Kind, raw: Buffer, f: S.Field): number | undefined {
@@ -45,9 +43,23 @@ export function readField(k: Kind, raw: Buffer, f: S.Field): number | undefined 
     // Two-word fields: the most significant word first, in either byte order.
     return f.size === 2 ? word(f.offset) : word(f.offset) * 0x10000 + word(f.offset + 2);
   }
-  const text = raw.toString('latin1', f.offset, f.offset + f.size);
-  if (!(k.layout.encoding === 'hex' ? HEX : OCTAL).test(text)) return undefined;
-  return parseInt(text, k.layout.encoding === 'hex' ? 16 : 8);
+  // Digit by digit: no string per field (an archive of 100,000 entries has a million of them).
+  const radix = k.layout.encoding === 'hex' ? 16 : 8;
+  let v = 0;
+  for (let i = f.offset; i < f.offset + f.size; i++) {
+    const d = digit(raw[i]);
+    if (d >= radix) return undefined;
+    v = v * radix + d;
+  }
+  return f.size > 0 ? v : undefined;
+}
+
+/** The value of an ASCII hex digit (either case), 16 for anything else. */
+function digit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  return 16;
 }
 
 /** The field's bytes for `value`; `upper`: hex digits a-f as A-F (GNU cpio) or a-f (libarchive). */

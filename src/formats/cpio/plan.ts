@@ -11,15 +11,33 @@ function label(h: Header): string {
   return h.name === S.TRAILER ? `trailer ${S.TRAILER}` : `entry ${h.name}`;
 }
 
-function setField(ctx: PlanContext, h: Header, f: S.Field, value: number, render: (v: number) => string = decimal): void {
-  const old = readField(h.kind, h.raw, f)!;
+/**
+ * A field's text for reports, from its own bytes: made once per variant, byte order,
+ * field and rendering, and only called for a field a report shows (a plain run renders
+ * nothing).
+ */
+const renderers = new Map<S.Field, Map<number, (b: Buffer) => string>>();
+const ENCODINGS = ['hex', 'octal', 'binary'];
+function rendererOf(kind: Kind, f: S.Field, render: (v: number) => string): (b: Buffer) => string {
+  const code = ENCODINGS.indexOf(kind.layout.encoding) * 4 + (kind.le ? 2 : 0) + (render === renderTime ? 1 : 0);
+  let byField = renderers.get(f);
+  if (!byField) renderers.set(f, (byField = new Map()));
+  let r = byField.get(code);
+  if (!r) {
+    const own = { ...f, offset: 0 };
+    r = (b) => render(readField(kind, b, own)!);
+    byField.set(code, r);
+  }
+  return r;
+}
+
+function setField(ctx: PlanContext, h: Header, f: S.Field, value: number, render: typeof decimal | typeof renderTime = decimal): void {
   ctx.patch({
     offset: h.offset + f.offset,
     oldBytes: h.raw.subarray(f.offset, f.offset + f.size),
     bytes: encodeField(h.kind, f, value, h.upper),
     field: `${label(h)} ${f.name}`,
-    old: render(old),
-    new: render(value),
+    render: rendererOf(h.kind, f, render),
   });
 }
 
