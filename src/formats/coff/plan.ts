@@ -84,10 +84,12 @@ function patchTimeDateStamp(ctx: PlanContext, header: Buffer, offset: number, fi
     oldBytes: header.subarray(offset, offset + 4),
     bytes: u32le(value),
     field,
-    old: renderTime(old),
-    new: renderTime(value),
+    render: renderU32Time,
   });
 }
+
+/** A little-endian 32-bit timestamp as text, for reports only. */
+const renderU32Time = (b: Buffer) => renderTime(b.readUInt32LE(0));
 
 /** What `end` is checked against, for messages. */
 const fileEnd = (ctx: PlanContext) => `the end of the object (size ${hex(ctx.reader.size)})`;

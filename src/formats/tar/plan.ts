@@ -24,6 +24,23 @@ const renderId = (v: bigint) => String(v);
 const renderOctal = (v: number) => `0o${v.toString(8)}`;
 
 /**
+ * A numeric field's text for reports, from the field's own bytes: one function per field
+ * and rendering, called only for a field a report shows (a plain run renders nothing).
+ */
+const numberRenders = new Map<S.Field, Map<(v: bigint) => string, (b: Buffer) => string>>();
+function numberRender(f: S.Field, render: (v: bigint) => string): (b: Buffer) => string {
+  let byRender = numberRenders.get(f);
+  if (!byRender) numberRenders.set(f, (byRender = new Map()));
+  let r = byRender.get(render);
+  if (!r) {
+    const own = { ...f, offset: 0 };
+    r = (b) => render(parseNumber(b, own)!.value!);
+    byRender.set(render, r);
+  }
+  return r;
+}
+
+/**
  * One header: the new block is built in `out` as fields are patched, so the checksum can
  * be computed from it directly (it covers this block only).
  */
@@ -36,15 +53,15 @@ class HeaderPlan {
     this.out = Buffer.from(h.raw);
   }
 
-  private write(f: S.Field, bytes: Buffer, field: string, old: string, now: string): void {
+  /** `text`: the old and new values as text, or a render of the field's bytes (called only for a report). */
+  private write(f: S.Field, bytes: Buffer, field: string, text: { old: string; new: string } | { render: (b: Buffer) => string }): void {
     bytes.copy(this.out, f.offset);
     this.ctx.patch({
       offset: this.h.at + f.offset,
       oldBytes: this.h.raw.subarray(f.offset, f.offset + f.size),
       bytes,
       field: `tar ${this.h.label}: ${field}`,
-      old,
-      new: now,
+      ...text,
     });
   }
 
@@ -58,13 +75,13 @@ class HeaderPlan {
     const bytes = value === n.value ? Buffer.from(this.h.raw.subarray(f.offset, f.offset + f.size)) : encodeNumber(this.h.raw, f, n, value);
     // Only reached for a value wider than base-256 over the field (0 and the epoch always fit).
     if (!bytes) throw new FormatError(`tar header at ${hex(this.h.at)}: ${field} cannot hold ${value}`, this.ctx.reader.base + this.h.at + f.offset);
-    this.write(f, bytes, field, render(n.value), render(value));
+    this.write(f, bytes, field, { render: numberRender(f, render) });
   }
 
   /** uname/gname: emptied (all NULs), as GNU tar --numeric-owner writes them. */
   name(f: S.Field, field: string): void {
     const old = cString(this.h.raw, f);
-    this.write(f, Buffer.alloc(f.size), field, JSON.stringify(old), '"" (empty)');
+    this.write(f, Buffer.alloc(f.size), field, { old: JSON.stringify(old), new: '"" (empty)' });
   }
 
   /**
@@ -81,7 +98,7 @@ class HeaderPlan {
       const now = old.slice(0, at) + '0'.repeat(m[3].length) + old.slice(at + m[3].length);
       const bytes = Buffer.from(this.h.raw.subarray(f.offset, f.offset + f.size));
       bytes.write(now, 0, 'latin1');
-      this.write(f, bytes, `${field} (process ID of the writer)`, JSON.stringify(old), JSON.stringify(now));
+      this.write(f, bytes, `${field} (process ID of the writer)`, { old: JSON.stringify(old), new: JSON.stringify(now) });
       return;
     }
   }
@@ -90,7 +107,7 @@ class HeaderPlan {
     const f = S.chksum;
     const old = parseNumber(this.h.raw, f);
     const sum = headerSums(this.out).unsigned;
-    this.write(f, encodeChksum(sum), 'chksum', old?.value !== undefined ? renderOctal(Number(old.value)) : '?', renderOctal(sum));
+    this.write(f, encodeChksum(sum), 'chksum', { old: old?.value !== undefined ? renderOctal(Number(old.value)) : '?', new: renderOctal(sum) });
   }
 }
 

@@ -20,6 +20,13 @@ export function dosSeconds(date: number, time: number): number {
   return Date.UTC(1980 + (date >> 9), ((date >> 5) & 15) - 1, date & 31, time >> 11, (time >> 5) & 63, (time & 31) * 2) / 1000;
 }
 
+// Field texts for reports, from the field's bytes: only called for a field a report shows.
+const renderU32Time = (b: Buffer) => renderTime(b.readUInt32LE(0));
+/** DOS time then date, little-endian 16-bit each. */
+const renderDosBytes = (b: Buffer) => renderDos(b.readUInt16LE(2), b.readUInt16LE(0));
+/** The Unix mode in the high half of the external attributes. */
+const renderMode = (b: Buffer) => (b.readUInt32LE(0) >>> 16).toString(8);
+
 function renderDos(date: number, time: number): string {
   const s = dosSeconds(date, time);
   return Number.isFinite(s) ? `${new Date(s * 1000).toISOString().replace('T', ' ').replace('.000Z', '')} (DOS, as UTC)` : `date ${hex(date)} time ${hex(time)}`;
@@ -46,7 +53,7 @@ function planExtra(ctx: PlanContext, extra: Buffer, at: number, w: Where): void 
   const time32 = (off: number, what: string) => {
     const old = extra.readUInt32LE(off);
     const value = ctx.time(old);
-    ctx.patch({ offset: at + off, oldBytes: extra.subarray(off, off + 4), bytes: u32le(value), field: field(what), old: renderTime(old), new: renderTime(value) });
+    ctx.patch({ offset: at + off, oldBytes: extra.subarray(off, off + 4), bytes: u32le(value), field: field(what), render: renderU32Time });
   };
   const zero = (off: number, size: number, what: string) => {
     if (size === 0) return;
@@ -280,7 +287,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
       const date = raw.readUInt16LE(timeOff + 2);
       const n = keepTime ? { date, time } : dos(date, time);
       const bytes = Buffer.concat([u16le(n.time), u16le(n.date)]);
-      ctx.patch({ offset: at + timeOff, oldBytes: raw.subarray(timeOff, timeOff + 4), bytes, field: `${name}: ${side} DOS time/date`, old: renderDos(date, time), new: renderDos(n.date, n.time) });
+      ctx.patch({ offset: at + timeOff, oldBytes: raw.subarray(timeOff, timeOff + 4), bytes, field: `${name}: ${side} DOS time/date`, render: renderDosBytes });
     };
     planDos(pos, c, S.cdh_time, 'central');
     const extraAt = pos + S.CENTRAL_HEADER_SIZE + nameLength;
@@ -289,7 +296,7 @@ export async function planZip(ctx: PlanContext): Promise<void> {
       const ext = c.readUInt32LE(S.cdh_external_attributes);
       const mode = ext >>> 16;
       const value = ((normalMode(mode) << 16) | (ext & 0xffff)) >>> 0;
-      ctx.patch({ offset: pos + S.cdh_external_attributes, oldBytes: c.subarray(S.cdh_external_attributes, S.cdh_external_attributes + 4), bytes: u32le(value), field: `${name}: external attributes (mode)`, old: mode.toString(8), new: (value >>> 16).toString(8) });
+      ctx.patch({ offset: pos + S.cdh_external_attributes, oldBytes: c.subarray(S.cdh_external_attributes, S.cdh_external_attributes + 4), bytes: u32le(value), field: `${name}: external attributes (mode)`, render: renderMode });
     }
 
     let localAt = c.readUInt32LE(S.cdh_local_header_offset);
