@@ -36,6 +36,13 @@ export class FileSource implements ByteSource {
     readonly size: number,
   ) {}
 
+  /** Drop the cached window (a file held open for later keeps no memory meanwhile). */
+  forget(): void {
+    this.windowStart = 0;
+    this.window = Buffer.alloc(0);
+    this.next = WINDOW;
+  }
+
   async readAt(offset: number, length: number): Promise<Buffer> {
     if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) return copyOut(this.window, offset - this.windowStart, length);
     const whole = this.size <= WHOLE;
