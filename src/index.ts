@@ -9,6 +9,7 @@ import type { Format, RemapRule } from './core/format.js';
 import { checkRule } from './core/remap.js';
 import { processFile, run, type EngineOptions, type FileResult, type Mode, type RunResult } from './core/engine.js';
 import { defaultEpoch } from './core/time.js';
+import type { SyncMode } from './core/durable.js';
 import { resolveSettings } from './core/plan.js';
 import { allFormats } from './formats/index.js';
 
@@ -18,6 +19,7 @@ export { parseEpoch, renderTime, defaultEpoch, MAX_EPOCH } from './core/time.js'
 export { parseRemap } from './core/remap.js';
 export type { Format, FieldDoc, RemapRule, FormatOption, FormatLink, PlanContext, PlanOptions, DerivedField, DerivedHasher, SiblingFile } from './core/format.js';
 export type { FileResult, FieldResult, FileStatus, RunResult, Summary, Mode } from './core/engine.js';
+export type { SyncMode };
 
 export interface Options {
   /** Seconds since 1970 UTC (default: $SOURCE_DATE_EPOCH, else 0). */
@@ -42,6 +44,11 @@ export interface Options {
   settings?: Readonly<Record<string, string>>;
   /** Build folders to replace by another of the same length (`--remap-path OLD=NEW`). */
   remap?: readonly RemapRule[];
+  /**
+   * When files written in place are fsynced: 'end' (default) all at once when the run is
+   * done, 'each' before each file's result, 'none' never (README "Power cut").
+   */
+  sync?: SyncMode;
   onResult?: (r: FileResult) => void;
 }
 
@@ -91,6 +98,7 @@ export function engineOptions(mode: Mode, opts: Options): EngineOptions {
     recompress: recompressOf(opts.recompress),
     settings: resolveSettings(allFormats, opts.settings),
     remap: (opts.remap ?? []).map(checkRule),
+    sync: opts.sync ?? 'end',
   };
 }
 

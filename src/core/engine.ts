@@ -8,7 +8,7 @@ import { expandPaths } from './walk.js';
 import { hold } from './debug.js';
 import { blankResult, errorOf, type EngineOptions, type FileResult, type RunResult } from './result.js';
 import { pairUnits, type LinkInfo, type Pairing, type Unit } from './pairing.js';
-import { enter, finish, isEntry, prepare, type RunIo } from './prepare.js';
+import { enter, finish, isEntry, prepare, type Entry, type RunIo } from './prepare.js';
 import { Folders } from './open.js';
 import { Durable } from './durable.js';
 import { summarize } from './summary.js';
@@ -70,6 +70,13 @@ export const defaultJobs = () => Math.max(4, 2 * os.availableParallelism());
 const concurrency = (opts: RunOptions) => Math.max(1, opts.jobs ?? defaultJobs());
 
 /**
+ * A file of a linked format (a PE, a PDB) is opened in the first pass to read its key and
+ * planned in the second: this many stay open in between, so most are opened once; the
+ * rest (a tree of thousands of DLLs) are opened again rather than hold a descriptor each.
+ */
+const KEPT_LINKED = 64;
+
+/**
  * Walk, then plan (and apply) every file with bounded parallelism.
  *
  * A primary and its companions (a PE and its PDB) are one unit: all are planned first,
@@ -109,7 +116,13 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   const stopped = () => opts.signal?.aborted ?? false;
   const file = (i: number) => walked.files[i];
   const io: RunIo = { folders: new Folders(), durable: new Durable(opts.sync) };
-  const prepareAt = (i: number, pairing: Pairing) => prepare(file(i), opts, pairing, io);
+  // Files of a linked format kept open from the first pass to the second (a few, without their windows).
+  const kept = new Map<number, Entry>();
+  const prepareAt = (i: number, pairing: Pairing) => {
+    const entry = kept.get(i);
+    kept.delete(i);
+    return prepare(file(i), opts, pairing, io, entry);
+  };
   const shown = (i: number) => reportPath(file(i).path).path;
 
   opts.onWalked?.({ files: walked.files.length, bytes: walked.files.reduce((n, f) => n + f.size, 0) });
@@ -130,12 +143,17 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
       if (!isEntry(entry)) return settle(i, entry.result);
       const link = entry.format?.link;
       if (!link) return settle(i, await finish(await prepare(file(i), opts, {}, io, entry)));
+      let keep = false;
       try {
         const key = await link.key(RangeReader.of(entry.source)).catch(() => undefined);
         const names = key !== undefined ? await link.names?.(RangeReader.of(entry.source)).catch(() => undefined) : undefined;
         infos.set(i, { stat: entry.version, role: link.role, key, names });
+        keep = kept.size < KEPT_LINKED;
       } finally {
-        await entry.release();
+        if (keep) {
+          entry.source.forget();
+          kept.set(i, entry);
+        } else await entry.release();
       }
     },
     { concurrency: concurrency(opts) },
@@ -177,6 +195,8 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
     else settle(c, await finish(await prepareAt(c, { links: afterKeys.get(unit.orphanKey!), before: stats(c) })));
   }
   emit();
+  // Units an interrupt kept from starting.
+  for (const entry of kept.values()) await entry.release();
   await io.folders.close();
   // The files written in place reach the disk now, together (Durable); one whose sync failed is reported again, failed.
   await io.durable.flush();

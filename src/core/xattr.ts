@@ -4,7 +4,8 @@
 // already open, whatever happens to their names meanwhile. Without those tools there is
 // no way to tell whether a file has attributes at all, so a rewrite then fails instead
 // of dropping them unseen.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { NotWritten } from './errors.js';
 
@@ -16,19 +17,85 @@ interface ToolRun {
 
 const MISSING = 'needs getfattr and setfattr (package attr) to keep its extended attributes and ACLs, and they are not installed';
 
-function runTool(cmd: string, args: string[], input?: string): Promise<ToolRun> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.setEncoding('latin1').on('data', (d: string) => (stdout += d));
-    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    p.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new NotWritten(MISSING) : e));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
+/** A word for sh, quoted so that nothing in it is expanded. */
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * One /bin/sh, started at the first rewrite and kept, that runs the tools one at a time:
+ * spawning from Node blocks its thread about 8 ms per process (a fork of a big process),
+ * 1.6 s for the 192 rewrites of a tree of 3,656 files; the shell forks them for a fraction
+ * of that, off Node's thread. Each command's output ends with a line holding a mark of this
+ * run and the exit status; a command not found (status 127) means the tools are missing.
+ */
+class Shell {
+  private child?: ChildProcessWithoutNullStreams;
+  private stdout = '';
+  private stderr = '';
+  private waiting?: { resolve(r: ToolRun): void; reject(e: Error): void };
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly mark = `@unstamp-${randomBytes(8).toString('hex')}@`;
+
+  run(argv: string[], input = ''): Promise<ToolRun> {
+    const result = this.queue.then(() => this.exec(argv, input));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private exec(argv: string[], input: string): Promise<ToolRun> {
+    const end = `${this.mark}EOF`;
+    if (input.split('\n').includes(end)) return Promise.reject(new Error('the input holds the end mark'));
+    const child = this.child ?? this.start();
+    return new Promise<ToolRun>((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.hold(true);
+      const body = input === '' || input.endsWith('\n') ? input : `${input}\n`;
+      child.stdin.write(`${argv.map(quote).join(' ')} <<'${end}'\n${body}${end}\nprintf '\\n%s %s\\n' '${this.mark}' "$?"; printf '\\n%s\\n' '${this.mark}' >&2\n`);
+    }).finally(() => this.hold(false));
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const p = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    p.stdout.setEncoding('latin1').on('data', (d: string) => ((this.stdout += d), this.settle()));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => ((this.stderr += d), this.settle()));
+    p.on('error', (e: NodeJS.ErrnoException) => this.child === p && this.fail(e.code === 'ENOENT' ? new NotWritten(MISSING) : e));
+    p.on('close', () => this.child === p && this.fail(new Error('the shell running getfattr and setfattr ended')));
     p.stdin.on('error', () => undefined);
-    p.stdin.end(input ?? '');
-  });
+    this.child = p;
+    this.hold(false);
+    return p;
+  }
+
+  /** Keep the process alive only while a command runs: an idle shell must not hold up the exit. */
+  private hold(on: boolean): void {
+    const p = this.child;
+    if (!p) return;
+    for (const h of [p, p.stdin, p.stdout, p.stderr] as { ref(): void; unref(): void }[]) on ? h.ref() : h.unref();
+  }
+
+  private settle(): void {
+    const done = new RegExp(`\\n${this.mark} (\\d+)\\n`).exec(this.stdout);
+    const errEnd = this.stderr.indexOf(`\n${this.mark}\n`);
+    if (!done || errEnd < 0 || !this.waiting) return;
+    const r: ToolRun = { code: Number(done[1]), stdout: this.stdout.slice(0, done.index), stderr: this.stderr.slice(0, errEnd) };
+    this.stdout = this.stdout.slice(done.index + done[0].length);
+    this.stderr = this.stderr.slice(errEnd + this.mark.length + 2);
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (r.code === 127) w.reject(new NotWritten(MISSING));
+    else w.resolve(r);
+  }
+
+  private fail(e: Error): void {
+    this.child = undefined;
+    this.stdout = this.stderr = '';
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(e);
+  }
 }
+
+const shell = new Shell();
+const runTool = (cmd: string, args: string[], input?: string): Promise<ToolRun> => shell.run([cmd, ...args], input);
 
 const fdPath = (fh: FileHandle) => `/proc/${process.pid}/fd/${fh.fd}`;
 
