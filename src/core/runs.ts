@@ -228,7 +228,10 @@ export class Runs {
     const stop = pos + chunk.length;
     let i = from;
     for (; i < this.count && this.offsets.data[i] < stop; i++) {
-      this.copyInto(i, chunk, pos, Math.max(this.offsets.data[i], pos), Math.min(this.end(i), stop));
+      const from = Math.max(this.offsets.data[i], pos);
+      const to = Math.min(this.end(i), stop);
+      // The hint may name a run that ended before this chunk (the last one of the chunk before).
+      if (from < to) this.copyInto(i, chunk, pos, from, to);
     }
     // The next call (a later chunk) starts at the last run touched: it may run on into that chunk.
     return Math.max(from, i - 1);

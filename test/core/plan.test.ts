@@ -161,3 +161,16 @@ t.test('runs merge adjacent patches, sort, and overlay any window', async (t) =>
   runs.overlay(edge, 399_998);
   t.equal(edge.toString(), 'AAz.');
 });
+
+t.test('streamPatched over chunks that hold no patch after one that did', async (t) => {
+  // The first chunk's last run ends well before the second chunk: the overlay of the
+  // second one must skip it (a PE's checksum pass over a multi-MiB image hit this).
+  const size = 3 << 20;
+  const src = new BufferSource(Buffer.alloc(size, 0));
+  const patches = [100, (2 << 20) + 5].map((offset) => ({ offset, bytes: Buffer.from([7, 8]) }));
+  const out = Buffer.alloc(size);
+  await streamPatched(src, 0, size, patches, (chunk, at) => chunk.copy(out, at));
+  const want = Buffer.alloc(size);
+  for (const p of patches) p.bytes.copy(want, p.offset);
+  t.ok(out.equals(want));
+});
