@@ -24,6 +24,11 @@ export interface WalkFile {
   walked: boolean;
   /** Size when walked (for progress; the engine takes its own stat before reading). */
   size: number;
+  /**
+   * A regular file when walked. Always for a file found in a folder; a name given on the
+   * command line may be anything else (a FIFO, a device), which is then never opened.
+   */
+  regular: boolean;
   /** The file the walk found: whatever a path leads to later, only this file is opened. */
   id: FileId;
   /**
@@ -129,7 +134,7 @@ type Found = Omit<WalkFile, 'walked'>;
 async function regular(dir: Folder, name: FilePath): Promise<Found | undefined> {
   const st = await lstat(dir.at(name), { bigint: true }).catch(() => undefined);
   if (!st?.isFile()) return undefined;
-  return { path: joinPath(dir.path, name), size: Number(st.size), id: idOf(st), dir: dir.id };
+  return { path: joinPath(dir.path, name), size: Number(st.size), regular: true, id: idOf(st), dir: dir.id };
 }
 
 /**
@@ -251,7 +256,7 @@ async function expandGlob(pattern: string, opts: WalkOptions, out: WalkFile[], r
 async function named(arg: FilePath, st: BigIntStats): Promise<WalkFile | undefined> {
   const dir = await stat(dirOf(arg), { bigint: true }).catch(() => undefined);
   if (!dir) return undefined;
-  return { path: arg, walked: false, size: Number(st.size), id: idOf(st), dir: idOf(dir) };
+  return { path: arg, walked: false, size: Number(st.size), regular: st.isFile(), id: idOf(st), dir: idOf(dir) };
 }
 
 /**
