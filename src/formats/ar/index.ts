@@ -1,7 +1,8 @@
 import type { Format } from '../../core/format.js';
-import { planAr } from './plan.js';
-import { arRewrite } from './rewrite.js';
+import { lazyRewrite, onFirstUse } from '../shared/lazy.js';
 import { ARMAG, ARMAG_THIN } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const ar: Format = {
   name: 'ar',
@@ -10,8 +11,8 @@ export const ar: Format = {
     const magic = head.toString('latin1', 0, 8);
     return magic === ARMAG || magic === ARMAG_THIN;
   },
-  plan: planAr,
-  rewrite: arRewrite,
+  plan: async (ctx) => (await planner()).planAr(ctx),
+  rewrite: lazyRewrite(async () => (await import('./rewrite.js')).arRewrite),
   regions: async (r) => (await import('./regions.js')).arRegions(r),
   fields: [
     { field: 'member header ar_date', value: 'the epoch (--clamp: only if newer)' },

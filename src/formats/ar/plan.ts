@@ -1,6 +1,6 @@
 import { FormatError, hex } from '../../core/errors.js';
 import { needlesOf, remapWanted } from '../../core/remap.js';
-import { classify } from '../coff/plan.js';
+import { classify } from '../coff/kind.js';
 import { literalRenames } from '../coff/literals.js';
 import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';

@@ -1,12 +1,14 @@
 import type { Format } from '../../core/format.js';
-import { planElf } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { ELFMAG } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const elf: Format = {
   name: 'elf',
   title: 'ELF executables, shared objects and relocatable objects, 32/64-bit, either byte order',
   detect: (head) => head.length >= 4 && head.subarray(0, 4).equals(ELFMAG),
-  plan: planElf,
+  plan: async (ctx) => (await planner()).planElf(ctx),
   regions: async (r) => (await import('./regions.js')).elfRegions(r),
   symbols: async (r) => (await import('./symbols.js')).elfSymbols(r),
   fields: [

@@ -1,12 +1,23 @@
 import type { Format } from '../../core/format.js';
-import { ambiguousReason, orphanedReason, pdbLinkKey, planPdb } from './plan.js';
+import { keyGuid } from '../shared/guid.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { Magic } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
+
+function orphanedReason(key: string): string {
+  return `no executable with this PDB's GUID ${keyGuid(key)} is in this run; left alone (normalize the PE and its PDB together)`;
+}
+
+function ambiguousReason(key: string, primaries: readonly string[]): string {
+  return `${primaries.length} executables carry this PDB's GUID ${keyGuid(key)} (${primaries.join(', ')}) and none is its own by the PDB name it references or by folder and base name; left alone (normalize it with only its own executable)`;
+}
 
 export const pdb: Format = {
   name: 'pdb',
   title: 'PDB (MSF 7.00) program databases, paired with their PE',
   detect: (head) => head.length >= Magic.length && head.subarray(0, Magic.length).equals(Magic),
-  plan: planPdb,
+  plan: async (ctx) => (await planner()).planPdb(ctx),
   regions: async (r) => (await import('./regions.js')).pdbRegions(r),
   fields: [
     { field: 'PDB info stream Signature', value: "the paired PE's new COFF TimeDateStamp" },
@@ -24,7 +35,7 @@ export const pdb: Format = {
   ],
   link: {
     role: 'companion',
-    key: pdbLinkKey,
+    key: async (reader) => (await planner()).pdbLinkKey(reader),
     orphaned: orphanedReason,
     ambiguous: ambiguousReason,
   },

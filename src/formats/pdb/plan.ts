@@ -4,7 +4,7 @@ import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
 import { blockOwner, isFpmBlock, isFree, readFreeBlockMap, readMsf, readStream, streamRanges, usedBlocks, type Msf } from './msf.js';
 import * as S from './spec.js';
-import { guidText, keyGuid, pdb70Key } from '../shared/guid.js';
+import { guidText, pdb70Key } from '../shared/guid.js';
 import { findAll, needlesOf, remapWanted, shown } from '../../core/remap.js';
 
 interface InfoHeader {
@@ -46,14 +46,6 @@ export async function pdbLinkKey(reader: RangeReader): Promise<string | undefine
   const msf = await readMsf(reader);
   const info = await readInfo(reader, msf);
   return info.guid ? pdb70Key(info.guid) : undefined;
-}
-
-export function orphanedReason(key: string): string {
-  return `no executable with this PDB's GUID ${keyGuid(key)} is in this run; left alone (normalize the PE and its PDB together)`;
-}
-
-export function ambiguousReason(key: string, primaries: readonly string[]): string {
-  return `${primaries.length} executables carry this PDB's GUID ${keyGuid(key)} (${primaries.join(', ')}) and none is its own by the PDB name it references or by folder and base name; left alone (normalize it with only its own executable)`;
 }
 
 /**
