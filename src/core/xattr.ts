@@ -4,7 +4,6 @@
 // already open, whatever happens to their names meanwhile. Without those tools there is
 // no way to tell whether a file has attributes at all, so a rewrite then fails instead
 // of dropping them unseen.
-import { spawn } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
 import { NotWritten } from './errors.js';
 
@@ -18,7 +17,8 @@ const MISSING = 'needs getfattr and setfattr (package attr) to keep its extended
 
 function runTool(cmd: string, args: string[], input?: string): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // Loaded on first use: a run that rewrites no file never spawns (issue 17).
+    const p = process.getBuiltinModule('node:child_process').spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('latin1').on('data', (d: string) => (stdout += d));
