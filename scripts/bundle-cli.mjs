@@ -89,7 +89,7 @@ await build({
   plugins: [lazyDependencies, lazyFormatParts],
   // The CommonJS dependencies (cli-progress) require Node's modules; an ES module has no
   // require. Every chunk gets this line, so the require is made on first call only.
-  banner: { js: "import { createRequire as __unstampRequire } from 'node:module';\nconst require = (id) => __unstampRequire(import.meta.url)(id);" },
+  banner: { js: "const require = (id) => process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);" },
   // The bundle has no package.json beside it to read its version from (cli.ts ownVersion).
   define: { UNSTAMP_VERSION: JSON.stringify(version) },
 });
