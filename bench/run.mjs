@@ -95,9 +95,9 @@ function best(setup, measure, cleanup = drop) {
 const problems = [];
 // strip-nondeterminism ships its ar normalizer disabled; +ar turns it on, so it does what unstamp does to ar.
 const SND = ['-T', '0', '--normalizers', '+ar'];
-/** unstamp as a user runs it: one process, process start included; -q unless `quiet` is false (a one-file run prints one line). */
-function unstamp(args, { expect = [0], what = 'unstamp', quiet = true } = {}) {
-  const r = timed(process.execPath, [cli, ...(quiet ? ['-q'] : []), ...args]);
+/** unstamp as a user runs it: one process, process start included. */
+function unstamp(args, { expect = [0], what = 'unstamp' } = {}) {
+  const r = timed(process.execPath, [cli, '-q', ...args]);
   if (!expect.includes(r.code)) {
     const first = (r.stderr || r.stdout).trim().split('\n').slice(0, 3).join(' | ');
     problems.push(`${what}: exit ${r.code}${first ? `: ${first}` : ''}`);
