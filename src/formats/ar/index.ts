@@ -24,10 +24,11 @@ export const ar: Format = {
       value: 'the archive written again with those members rewritten and their ar_size updated, every other member copied as it is (temporary file and atomic rename)',
     },
     { field: 'with --remap-path: string literal symbols renamed in COFF members', value: 'renamed in the symbol index (/, /SYM64/, the MSVC second linker member) too' },
+    { field: 'with --remap-path: member names holding OLD (the paths of a thin archive, in the // table or ar_name)', value: 'NEW in place of OLD (also with / and \\ swapped)' },
   ],
   leftAlone: [
     'blank header fields (MSVC, the // long-name table) stay blank',
-    'member order, names and symbol table contents',
+    'member order, names (except paths under --remap-path) and symbol table contents',
     'thin archives: the member files themselves are separate files',
     'a member that would need a rewrite in an archive with a symbol table (its member offsets would move): noted, left alone',
   ],

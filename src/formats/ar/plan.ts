@@ -1,5 +1,5 @@
 import { FormatError, hex } from '../../core/errors.js';
-import { needlesOf, remapWanted } from '../../core/remap.js';
+import { needlesOf, remapRange, remapWanted } from '../../core/remap.js';
 import { classify } from '../coff/plan.js';
 import { literalRenames } from '../coff/literals.js';
 import type { PlanContext } from '../../core/format.js';
@@ -162,6 +162,7 @@ export async function planAr(ctx: PlanContext): Promise<void> {
     }
     if (h.kind === 'longnames') longnames = { offset: dataStart, size: h.size };
     planHeader(ctx, h);
+    if (remapWanted(ctx)) await remapName(ctx, h, thin);
     if (h.kind === 'member' && inFile > 0) {
       await ctx.member(dataStart + h.nameLength, h.size - h.nameLength, h.name);
       members.push({ start: dataStart + h.nameLength, size: h.size - h.nameLength });
@@ -172,6 +173,22 @@ export async function planAr(ctx: PlanContext): Promise<void> {
     if (at % 2 === 1 && at < reader.size) at += 1;
   }
   if (remapWanted(ctx) && indexes.length > 0) await renameInIndex(ctx, indexes, members);
+}
+
+/**
+ * --remap-path in member names: the member names of a thin archive are the paths of the
+ * member files (`ar rcT lib.a /build/x.o` stores "/build/x.o"), in the // table or, when
+ * short, in ar_name; an ordinary archive's long names may hold one too (`ar rcP`). The
+ * symbol index points at headers by offset, and every name keeps its length, so nothing
+ * else follows.
+ */
+async function remapName(ctx: PlanContext, h: Header, thin: boolean): Promise<void> {
+  const needles = needlesOf(ctx.options.remap, false);
+  if (h.kind === 'longnames') {
+    await remapRange(ctx, h.offset + S.AR_HDR_SIZE, h.offset + S.AR_HDR_SIZE + h.size, 'long-name table //', needles);
+  } else if (thin && h.kind === 'member' && !/^\/\d+$/.test(h.stored)) {
+    await remapRange(ctx, h.offset + S.ar_name.offset, h.offset + S.ar_name.offset + S.ar_name.size, `member ${h.name} ar_name`, needles);
+  }
 }
 
 /**
