@@ -25,6 +25,8 @@
 #               --compress-debug-sections=zstd)
 #   rc/         mingw-w64: res.rc with the source path in a STRINGTABLE, compiled by
 #               windres and linked into app.exe (the path in UTF-16LE in .rsrc)
+#   llvm-ar/    greet-bsd.a: llvm-ar --format=darwin of the msvc objects (a BSD
+#               __.SYMDEF index naming the string literal symbol, which spells the path)
 #   bundle/     the objects above packed: bundle.jar (zip, deflated: an ELF .o, an .a,
 #               a Mach-O .o and a COFF .o), bundle.tar (GNU tar) and bundle.tar.gz
 set -euo pipefail
@@ -42,7 +44,7 @@ CLOCK_A='2021-03-04 05:06:07'
 CLOCK_B='2023-09-10 11:12:13'
 
 die() { echo "make-remap-samples: $*" >&2; exit 1; }
-for tool in gcc ar objcopy zip tar gzip x86_64-w64-mingw32-windres x86_64-w64-mingw32-gcc x86_64-w64-mingw32-ar clang llvm-lib lld-link ld64.lld faketime; do
+for tool in flock gcc ar llvm-ar objcopy zip tar gzip x86_64-w64-mingw32-windres x86_64-w64-mingw32-gcc x86_64-w64-mingw32-ar clang llvm-lib lld-link ld64.lld faketime; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 
@@ -77,6 +79,9 @@ build() {
   at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
     /pdb:main.pdb /out:main.exe main.obj greet.lib
   cp greet.obj main.obj greet.lib main.exe main.pdb "$D/msvc/"
+  mkdir -p "$D/llvm-ar"
+  at llvm-ar --format=darwin rcs greet-bsd.a greet.obj main.obj
+  cp greet-bsd.a "$D/llvm-ar/"
 
   at clang --target=arm64-apple-macos11 -O1 -g -c "$W/greet.c" -o greet-arm64.o
   at ld64.lld --threads=1 -platform_version macos 11.0 11.0 -arch arm64 -dylib \
@@ -109,6 +114,10 @@ build() {
   cd /; rm -rf "$W"
 }
 
+# The build folders are fixed paths: two runs at once (two test files, two checkouts)
+# would build into each other's, so one waits for the other.
+exec 9>/tmp/unstamp-remap-samples.lock
+flock 9
 CLOCK=$CLOCK_A build /tmp/unstamp-remap-AAAA "$OUT/a"
 CLOCK=$CLOCK_B build /tmp/unstamp-remap-BBBB "$OUT/b"
 {

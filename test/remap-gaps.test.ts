@@ -5,7 +5,7 @@
 // tool output, built by samples/make-remap-samples.sh in /tmp/unstamp-remap-AAAA (side a)
 // and /tmp/unstamp-remap-BBBB (side b) at two clocks.
 import t from 'tap';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { cli, have, output, root, sh, sha256, tempDir } from './helpers.js';
@@ -15,7 +15,7 @@ const B = '/tmp/unstamp-remap-BBBB';
 const COMMON = '/tmp/unstamp-remap-XXXX';
 const TO_COMMON = { a: ['--remap-path', `${A}=${COMMON}`], b: ['--remap-path', `${B}=${COMMON}`] };
 
-const TOOLS = ['gcc', 'x86_64-w64-mingw32-gcc', 'x86_64-w64-mingw32-windres', 'clang', 'faketime', 'objcopy', 'readelf', 'zip', 'unzip', 'zipinfo', 'tar', 'gzip', 'ar', 'gdb', 'python3'];
+const TOOLS = ['gcc', 'x86_64-w64-mingw32-gcc', 'x86_64-w64-mingw32-windres', 'clang', 'faketime', 'objcopy', 'readelf', 'zip', 'unzip', 'zipinfo', 'tar', 'gzip', 'ar', 'llvm-ar', 'llvm-nm', 'nm', 'gdb', 'flock'];
 const missing = TOOLS.filter((x) => !have(x));
 
 type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
@@ -170,12 +170,34 @@ t.test('remap gaps on real builds in two folders of equal length', { skip: missi
     t.match(readFileSync(thin).toString('latin1'), `${A}/greet.o/`, 'before: the name table holds the build folder');
     remapBoth(t, s, ['thin.a']);
     t.notOk(holds(readFileSync(thin), A), 'grep -F finds no old folder');
-    // ar reads a thin archive's members through their names: put the remapped object there.
-    t.teardown(() => sh('rm', ['-rf', COMMON]));
-    mkdirSync(COMMON, { recursive: true });
-    cpSync(path.join(src, 'a', 'gcc', 'greet.o'), path.join(COMMON, 'greet.o'));
-    t.equal(output('ar', ['t', thin]), `${COMMON}/greet.o\n`, 'ar t lists the member by its remapped path');
-    t.match(output('nm', [thin]), /T greet_file/, 'nm reads the member through the remapped name');
+    t.equal(output('llvm-ar', ['t', thin]), `${COMMON}/greet.o\n`, 'llvm-ar t lists the member by its remapped path');
+    // ar and nm read a thin archive's members through their names: remapped (another copy)
+    // to a folder of this test's own, of OLD's length, that holds the object.
+    const own = mkdtempSync('/tmp/ur-');
+    t.teardown(() => rmSync(own, { recursive: true, force: true }));
+    const NEW = `${own}/${'x'.repeat(A.length - own.length - 1)}`;
+    mkdirSync(NEW);
+    cpSync(path.join(src, 'a', 'gcc', 'greet.o'), path.join(NEW, 'greet.o'));
+    const copy = path.join(own, 'thin.a');
+    cpSync(path.join(src, 'a', 'binutils', 'thin.a'), copy);
+    t.equal(cli(['--remap-path', `${A}=${NEW}`, copy]).code, 0);
+    t.equal(output('ar', ['t', copy]), `${NEW}/greet.o\n`, 'ar t lists the member by its remapped path');
+    t.match(output('nm', [copy]), /T greet_file/, 'nm reads the member through the remapped name');
+  });
+
+  t.test('BSD archive (llvm-ar --format=darwin) of COFF objects: the string literal symbol renamed in __.SYMDEF too', async (t) => {
+    const s = sides(t, src, 'llvm-ar');
+    const lib = path.join(s.a, 'greet-bsd.a');
+    t.match(output('llvm-nm', ['--print-armap', lib]), /\?\?_C@_0CA@\w+@\?1tmp\?1unstamp\?9remap\?9AAAA\?1greet\?4c\?\$AA@ in greet\.obj/, 'before: the index spells the old folder');
+    t.match(readFileSync(lib).toString('latin1'), /__\.SYMDEF\0/, 'a BSD index');
+    remapBoth(t, s, ['greet-bsd.a']);
+    t.notOk(holds(readFileSync(lib), A), 'grep -F finds no old folder');
+    const armap = output('llvm-nm', ['--print-armap', lib]);
+    const literal = /\?\?_C@_0CA@\w+@\?1tmp\?1unstamp\?9remap\?9XXXX\?1greet\?4c\?\$AA@/;
+    const inIndex = new RegExp(`(${literal.source}) in greet\\.obj`).exec(armap)?.[1];
+    t.ok(inIndex, 'the index names the renamed literal');
+    t.match(armap, new RegExp(`\\d+ R ${inIndex?.replace(/[?$]/g, '\\$&')}`), 'the same name as the member\'s own symbol');
+    t.equal(output('llvm-ar', ['t', lib]), 'greet.obj\nmain.obj\n', 'llvm-ar lists the members');
   });
 
   t.test('zstd-compressed ELF sections: left with a warning per section, the rest remapped', async (t) => {
