@@ -23,8 +23,8 @@ export const ar: Format = {
       field: 'members whose own format needs a rewrite (the control.tar.gz and data.tar.gz of a .deb, whose tar is recompressed); --recompress auto',
       value: 'the archive written again with those members rewritten and their ar_size updated, every other member copied as it is (temporary file and atomic rename)',
     },
-    { field: 'with --remap-path: string literal symbols renamed in COFF members', value: 'renamed in the symbol index (/, /SYM64/, the MSVC second linker member) too' },
-    { field: 'with --remap-path: member names holding OLD (the paths of a thin archive, in the // table or ar_name)', value: 'NEW in place of OLD (also with / and \\ swapped)' },
+    { field: 'with --remap-path: string literal symbols renamed in COFF members', value: 'renamed in the symbol index (/, /SYM64/, the MSVC second linker member, BSD __.SYMDEF) too' },
+    { field: 'with --remap-path: member names holding OLD (the paths of a thin archive, in the // table)', value: 'NEW in place of OLD (also with / and \\ swapped)' },
   ],
   leftAlone: [
     'blank header fields (MSVC, the // long-name table) stay blank',

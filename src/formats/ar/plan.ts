@@ -162,7 +162,7 @@ export async function planAr(ctx: PlanContext): Promise<void> {
     }
     if (h.kind === 'longnames') longnames = { offset: dataStart, size: h.size };
     planHeader(ctx, h);
-    if (remapWanted(ctx)) await remapName(ctx, h, thin);
+    if (h.kind === 'longnames' && remapWanted(ctx)) await remapLongNames(ctx, h);
     if (h.kind === 'member' && inFile > 0) {
       await ctx.member(dataStart + h.nameLength, h.size - h.nameLength, h.name);
       members.push({ start: dataStart + h.nameLength, size: h.size - h.nameLength });
@@ -177,18 +177,14 @@ export async function planAr(ctx: PlanContext): Promise<void> {
 
 /**
  * --remap-path in member names: the member names of a thin archive are the paths of the
- * member files (`ar rcT lib.a /build/x.o` stores "/build/x.o"), in the // table or, when
- * short, in ar_name; an ordinary archive's long names may hold one too (`ar rcP`). The
- * symbol index points at headers by offset, and every name keeps its length, so nothing
- * else follows.
+ * member files (`ar rcT lib.a /build/x.o` stores "/build/x.o"); GNU ar and llvm-ar put
+ * every name holding a `/` in the // table, and an ordinary archive's long names may hold
+ * one too (`ar rcP`). The symbol index points at headers by offset, and every name keeps
+ * its length, so nothing else follows.
  */
-async function remapName(ctx: PlanContext, h: Header, thin: boolean): Promise<void> {
-  const needles = needlesOf(ctx.options.remap, false);
-  if (h.kind === 'longnames') {
-    await remapRange(ctx, h.offset + S.AR_HDR_SIZE, h.offset + S.AR_HDR_SIZE + h.size, 'long-name table //', needles);
-  } else if (thin && h.kind === 'member' && !/^\/\d+$/.test(h.stored)) {
-    await remapRange(ctx, h.offset + S.ar_name.offset, h.offset + S.ar_name.offset + S.ar_name.size, `member ${h.name} ar_name`, needles);
-  }
+async function remapLongNames(ctx: PlanContext, h: Header): Promise<void> {
+  const start = h.offset + S.AR_HDR_SIZE;
+  await remapRange(ctx, start, start + h.size, 'long-name table //', needlesOf(ctx.options.remap, false));
 }
 
 /**

@@ -11,7 +11,7 @@
 // the result.
 import { crc32 } from 'node:zlib';
 import { hex } from '../../core/errors.js';
-import type { Format, PlanContext } from '../../core/format.js';
+import { MAX_SIBLING, type Format, type PlanContext } from '../../core/format.js';
 import { buildPlan } from '../../core/plan.js';
 import { BufferSource, RangeReader } from '../../core/reader.js';
 import { u32be, u32le } from '../shared/bytes.js';
@@ -64,9 +64,14 @@ export async function followDebuglink(ctx: PlanContext, elf: ElfFile, link: Debu
     ctx.warn(`--remap-path: ${where} names ${JSON.stringify(link.name)}, not a file name; its CRC-32 is left as it is`);
     return false;
   }
-  const sibling = await ctx.sibling(link.name);
+  // A file written while it is read (the run normalizing it at the same time) reads as
+  // undefined: asked once more, it is read whole, before or after.
+  const sibling = (await ctx.sibling(link.name)) ?? (await ctx.sibling(link.name));
   if (!sibling) {
-    ctx.warn(`--remap-path: ${where} names the debug file ${JSON.stringify(link.name)}, which is not beside this file (or could not be read); its CRC-32 is left as it is, so if that file is remapped elsewhere, gdb will no longer load it`);
+    ctx.warn(
+      `--remap-path: ${where} names the debug file ${JSON.stringify(link.name)}, which is not beside this file (or is over ${MAX_SIBLING >> 20} MiB, or could not be read); ` +
+        'its CRC-32 is left as it is, so if that file is remapped elsewhere, gdb will no longer load it',
+    );
     return false;
   }
   const source = new BufferSource(sibling.bytes);
