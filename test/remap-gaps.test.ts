@@ -75,6 +75,21 @@ function membersAsOnTheirOwn(t: Tap, original: string, normalized: string, extra
 t.test('remap gaps on real builds in two folders of equal length', { skip: missing.length > 0 ? `missing ${missing.join(', ')}` : false }, async (t) => {
   const src = built(t);
 
+  t.test('explain a b with both folders remapped: the bundles, the split program, the thin and BSD archives identical after normalization', async (t) => {
+    const dir = tempDir(t);
+    for (const side of ['a', 'b']) {
+      mkdirSync(path.join(dir, side));
+      for (const f of ['bundle/bundle.jar', 'bundle/bundle.tar', 'bundle/bundle.tar.gz', 'binutils/main', 'binutils/main.debug', 'binutils/thin.a', 'llvm-ar/greet-bsd.a']) {
+        cpSync(path.join(src, side, f), path.join(dir, side, path.basename(f)));
+      }
+    }
+    const plain = cli(['explain', path.join(dir, 'a'), path.join(dir, 'b')]);
+    t.equal(plain.code, 1, 'without --remap-path they still differ');
+    const r = cli(['explain', ...TO_COMMON.a, ...TO_COMMON.b, path.join(dir, 'a'), path.join(dir, 'b')]);
+    t.equal(r.code, 0, r.stdout);
+    t.match(r.stdout, /7 pairs: 7 identical after normalization, 0 still differ/);
+  });
+
   t.test('zip with deflated members (--recompress auto): each member inflated, remapped through its own format, deflated again', async (t) => {
     const s = sides(t, src, 'bundle');
     const jar = path.join(s.a, 'bundle.jar');
