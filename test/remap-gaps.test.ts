@@ -177,6 +177,13 @@ t.test('remap gaps on real builds in two folders of equal length', { skip: missi
     t.equal(w.code, 0);
     t.match(w.stderr, /warning: --remap-path: \.gnu_debuglink at 0x[0-9a-f]+ names the debug file "main\.debug", which is not beside this file \(or is over 64 MiB, or could not be read\); its CRC-32 is left as it is/);
     t.equal(storedCrc(alone), storedCrc(path.join(src, 'a', 'binutils', 'main')), 'CRC kept');
+
+    // A member of a container has no file beside it: the same, said so.
+    const packed = path.join(tempDir(t), 'prog.tar');
+    t.equal(sh('tar', ['-cf', packed, '-C', path.join(src, 'a', 'binutils'), 'main']).code, 0);
+    const m = cli([...TO_COMMON.a, packed]);
+    t.equal(m.code, 0, m.stderr);
+    t.match(m.stderr, /prog\.tar: warning: .*main: --remap-path: \.gnu_debuglink at 0x[0-9a-f]+ names the debug file "main\.debug", but this is a member of a container, beside no file; its CRC-32 is left as it is/);
   });
 
   t.test('thin archive (ar rcT): member names are paths, remapped in the name table', async (t) => {

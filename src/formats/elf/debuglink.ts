@@ -64,6 +64,10 @@ export async function followDebuglink(ctx: PlanContext, elf: ElfFile, link: Debu
     ctx.warn(`--remap-path: ${where} names ${JSON.stringify(link.name)}, not a file name; its CRC-32 is left as it is`);
     return false;
   }
+  if (ctx.depth > 0) {
+    ctx.warn(`--remap-path: ${where} names the debug file ${JSON.stringify(link.name)}, but this is a member of a container, beside no file; its CRC-32 is left as it is`);
+    return false;
+  }
   // A file written while it is read (the run normalizing it at the same time) reads as
   // undefined: asked once more, it is read whole, before or after.
   const sibling = (await ctx.sibling(link.name)) ?? (await ctx.sibling(link.name));
