@@ -150,6 +150,8 @@ t.test('remap gaps on real builds in two folders of equal length', { skip: missi
     const v = cli(['-v', ...TO_COMMON.a, s.a]);
     t.equal(v.code, 0, v.stderr);
     t.match(v.stdout, /\.gnu_debuglink CRC-32 of "main\.debug" \(after --remap-path\): 0x[0-9a-f]+ -> 0x[0-9a-f]+/);
+    const explained = cli(['explain', ...TO_COMMON.a, path.join(src, 'a', 'binutils', 'main')]);
+    t.match(explained.stdout, /each get a build ID recomputed from their own remapped bytes, so the two IDs no longer equal each other/, 'explain says the build IDs part');
     t.equal(cli([...TO_COMMON.b, s.b]).code, 0);
     for (const f of ['main', 'main.debug']) {
       t.notOk(holds(readFileSync(path.join(s.a, f)), A), `${f}: grep -F finds no old folder`);

@@ -99,5 +99,11 @@ export async function followDebuglink(ctx: PlanContext, elf: ElfFile, link: Debu
   const bytes = elf.le ? u32le(after) : u32be(after);
   const oldBytes = await ctx.reader.read(link.crcAt, 4, `${DEBUGLINK} CRC-32`);
   ctx.patch({ offset: link.crcAt, bytes, oldBytes, field, old: hex(link.crc), new: hex(after) });
+  if (after !== now) {
+    ctx.note(
+      `--remap-path: this file and its debug file ${JSON.stringify(link.name)} each get a build ID recomputed from their own remapped bytes, so the two IDs no longer equal each other ` +
+        '(gdb pairs them by the CRC-32, which matches; a lookup by build ID, as debuginfod does, would not find the debug file)',
+    );
+  }
   return after !== link.crc;
 }
