@@ -18,6 +18,17 @@
 #               greet.lib (llvm-lib), main.exe + main.pdb (lld-link /debug)
 #   macho/      clang --target=arm64-apple-macos11 -g: greet.o, libgreet.dylib
 #               (ld64.lld -dylib, ad-hoc signed)
+#   binutils/   gcc -g main split by objcopy: main.debug (--only-keep-debug) and main
+#               (--strip-debug --add-gnu-debuglink=main.debug: names main.debug and
+#               holds its CRC-32); thin.a (ar rcT of greet.o by its absolute path: the
+#               member name is a path into the build folder); main-zstd (objcopy
+#               --compress-debug-sections=zstd)
+#   rc/         mingw-w64: res.rc with the source path in a STRINGTABLE, compiled by
+#               windres and linked into app.exe (the path in UTF-16LE in .rsrc)
+#   llvm-ar/    greet-bsd.a: llvm-ar --format=darwin of the msvc objects (a BSD
+#               __.SYMDEF index naming the string literal symbol, which spells the path)
+#   bundle/     the objects above packed: bundle.jar (zip, deflated: an ELF .o, an .a,
+#               a Mach-O .o and a COFF .o), bundle.tar (GNU tar) and bundle.tar.gz
 set -euo pipefail
 export LC_ALL=C TZ=UTC
 umask 022
@@ -33,7 +44,7 @@ CLOCK_A='2021-03-04 05:06:07'
 CLOCK_B='2023-09-10 11:12:13'
 
 die() { echo "make-remap-samples: $*" >&2; exit 1; }
-for tool in gcc ar x86_64-w64-mingw32-gcc x86_64-w64-mingw32-ar clang llvm-lib lld-link ld64.lld faketime; do
+for tool in flock gcc ar llvm-ar objcopy zip tar gzip x86_64-w64-mingw32-windres x86_64-w64-mingw32-gcc x86_64-w64-mingw32-ar clang llvm-lib lld-link ld64.lld faketime; do
   command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 
@@ -68,14 +79,45 @@ build() {
   at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
     /pdb:main.pdb /out:main.exe main.obj greet.lib
   cp greet.obj main.obj greet.lib main.exe main.pdb "$D/msvc/"
+  mkdir -p "$D/llvm-ar"
+  at llvm-ar --format=darwin rcs greet-bsd.a greet.obj main.obj
+  cp greet-bsd.a "$D/llvm-ar/"
 
   at clang --target=arm64-apple-macos11 -O1 -g -c "$W/greet.c" -o greet-arm64.o
   at ld64.lld --threads=1 -platform_version macos 11.0 11.0 -arch arm64 -dylib \
     -install_name @rpath/libgreet.dylib -o libgreet.dylib greet-arm64.o
   cp greet-arm64.o libgreet.dylib "$D/macho/"
+
+  mkdir -p "$D/binutils" "$D/rc" "$D/bundle"
+  cp "$D/gcc/main" main.full
+  at objcopy --only-keep-debug main.full main.debug
+  at objcopy --strip-debug --add-gnu-debuglink=main.debug main.full main
+  cp "$D/gcc/greet.o" greet.o
+  at ar rcT thin.a "$W/greet.o"
+  at objcopy --compress-debug-sections=zstd main.full main-zstd
+  cp main main.debug thin.a main-zstd "$D/binutils/"
+
+  printf 'STRINGTABLE\n{\n  1, "%s/main.c"\n}\n' "$W" > res.rc
+  at x86_64-w64-mingw32-windres res.rc -O coff -o res.o
+  at x86_64-w64-mingw32-gcc -O1 -o app.exe "$W/main.c" "$W/greet.c" res.o
+  cp app.exe "$D/rc/"
+
+  # Packed from the outputs (mtimes set to this build's clock); zip deflates every member.
+  mkdir -p pack/gcc pack/macho pack/mingw
+  cp "$D/gcc/greet.o" "$D/gcc/libgreet.a" pack/gcc/
+  cp "$D/macho/greet-arm64.o" pack/macho/
+  cp "$D/mingw/greet.o" pack/mingw/
+  touch -d "$CLOCK" pack pack/*/ pack/*/*
+  (cd pack && at zip -q -9 -r ../bundle.jar gcc macho mingw && at tar -cf ../bundle.tar gcc macho mingw)
+  at gzip -9 -c bundle.tar > bundle.tar.gz
+  cp bundle.jar bundle.tar bundle.tar.gz "$D/bundle/"
   cd /; rm -rf "$W"
 }
 
+# The build folders are fixed paths: two runs at once (two test files, two checkouts)
+# would build into each other's, so one waits for the other.
+exec 9>/tmp/unstamp-remap-samples.lock
+flock 9
 CLOCK=$CLOCK_A build /tmp/unstamp-remap-AAAA "$OUT/a"
 CLOCK=$CLOCK_B build /tmp/unstamp-remap-BBBB "$OUT/b"
 {
@@ -83,4 +125,8 @@ CLOCK=$CLOCK_B build /tmp/unstamp-remap-BBBB "$OUT/b"
   echo "mingw: $(x86_64-w64-mingw32-gcc --version | head -n1)"
   echo "clang: $(clang --version | head -n1)"
   echo "binutils ar: $(ar --version | head -n1)"
+  echo "objcopy: $(objcopy --version | head -n1)"
+  echo "windres: $(x86_64-w64-mingw32-windres --version | head -n1)"
+  echo "zip: $(zip -v | sed -n 2p)"
+  echo "tar: $(tar --version | head -n1)"
 } > "$OUT/VERSIONS.txt"

@@ -14,6 +14,7 @@ export const elf: Format = {
   fields: [
     { field: 'with --remap-path OLD=NEW: paths in every section (DWARF strings and line tables, .comment, __FILE__ in .rodata, STT_FILE names)', value: 'NEW in place of OLD (also with / and \\ swapped)' },
     { field: 'with --remap-path: zlib-compressed sections (SHF_COMPRESSED) holding OLD', value: 'inflated, remapped, deflated again to exactly their size (else the file is refused)' },
+    { field: 'with --remap-path: .gnu_debuglink CRC-32 of the separate debug file beside it', value: 'the CRC-32 of that debug file as the run remaps it (a warning if it is not beside it)' },
     { field: 'with --remap-path, when a path changed: .note.gnu.build-id', value: 'SHA-256 of the remapped file (the ID left out), cut to the ID length' },
   ],
   leftAlone: [
@@ -22,7 +23,7 @@ export const elf: Format = {
     'DWARF debug sections (compressed or not): the build directory (DW_AT_comp_dir) and source paths, unless --remap-path is given',
     'zstd-compressed sections: not looked into by --remap-path (a warning says so)',
     '.comment: the compiler and linker versions',
-    '.gnu_debuglink: the name and CRC-32 of the separate debug file',
+    '.gnu_debuglink: the name of the separate debug file, and its CRC-32 unless --remap-path is given',
     'core files: detected, left alone',
   ],
 };
