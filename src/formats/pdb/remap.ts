@@ -1,0 +1,837 @@
+// --remap-path in a PDB: OLD -> NEW (same length) in every stream that holds paths, then
+// every table that hashes those strings computed again with the hash functions readers
+// use. Streams are edited whole in memory (only when a rule is given) and then written
+// back as same-length patches of the bytes that changed; anything that cannot be brought
+// back into agreement in place makes the whole PDB (and so its executable) refused.
+//
+// What holds paths, and what follows it:
+//   /names            the string buffer; its hash buckets are rebuilt (same count, the
+//                     table's HashVersion hash, linear probing as LLVM's reader probes)
+//   DBI               module and object names, source file names (no hash); the EC
+//                     names table (a /names-style table: rebuilt the same way); the DataCrc
+//                     of a section contribution that is a renamed string literal
+//   TPI, IPI          LF_STRING_ID and other records: the hash value of each changed record
+//                     (hashTypeRecord % NumHashBuckets) in the TPI/IPI hash stream
+//   module streams    S_OBJNAME, S_ENVBLOCK, ... (no hash; C13 file checksums hash file
+//                     contents, not names, and are kept)
+//   symbol records    S_PUB32 names of string literals that spell a path (??_C@_...: renamed
+//                     with the remapped literal's CRC), any name that holds OLD: the
+//                     publics and globals hash tables are rebuilt as lld writes them
+//   /LinkInfo         paths (no hash)
+// References: LLVM llvm/docs/PDB/*.rst; lib/DebugInfo/PDB/Native (Hash.cpp,
+// PDBStringTable(Builder).cpp, TpiHashing.cpp, TpiStreamBuilder.cpp, GSIStreamBuilder.cpp,
+// DbiStream.cpp, NamedStreamMap.cpp, HashTable.h); lld/COFF/PDB.cpp.
+import { FormatError, hex } from '../../core/errors.js';
+import type { PlanContext } from '../../core/format.js';
+import type { RangeReader } from '../../core/reader.js';
+import { findAll, needlesOf, shown, type Needle } from '../../core/remap.js';
+import { literalName } from '../coff/literals.js';
+import { BITMAP_BYTES, GSI_HEADER_SIZE, GSI_SIGNATURE, PUBLICS_HEADER_SIZE, addrMap, buildGsiHash, byName, type GsiEntry, type PublicEntry } from './gsi.js';
+import { hashStringV1, hashStringV2, hashTypeRecord, jamCrc0, numericLeafSize } from './hash.js';
+import { blockOwner, readStream, streamRanges, type Msf } from './msf.js';
+import { streamLabel } from './regions.js';
+import * as S from './spec.js';
+
+/** A stream is edited whole in memory: larger ones make the PDB refused under --remap-path. */
+const MAX_EDITED_STREAM = 256 << 20;
+/** Streams are searched in pieces of this many bytes (overlapping by the longest needle). */
+const SEARCH_PIECE = 1 << 20;
+/** Differences closer than this are written as one patch. */
+const PATCH_GAP = 8;
+
+/** A stream being edited: its bytes as they were and as they become, and what each change is. */
+class Edited {
+  readonly now: Buffer;
+  readonly fields: { start: number; end: number; field: string }[] = [];
+  constructor(
+    readonly index: number,
+    readonly old: Buffer,
+    readonly label: string,
+  ) {
+    this.now = Buffer.from(old);
+  }
+  write(at: number, bytes: Buffer, field: string): void {
+    bytes.copy(this.now, at);
+    this.fields.push({ start: at, end: at + bytes.length, field });
+  }
+  changed(start = 0, end = this.old.length): boolean {
+    return !this.old.subarray(start, end).equals(this.now.subarray(start, end));
+  }
+  fieldAt(at: number): string {
+    for (let i = this.fields.length - 1; i >= 0; i--) if (this.fields[i].start <= at && at < this.fields[i].end) return this.fields[i].field;
+    return this.label;
+  }
+}
+
+/** Where the streams that matter are, from the info stream, the DBI and the TPI/IPI headers. */
+interface Layout {
+  named: Map<string, number>;
+  dbi?: Dbi;
+  tpi?: Tpi;
+  ipi?: Tpi;
+  /** What each stream is, for messages and for what may be edited. */
+  roles: Map<number, Role>;
+}
+
+type RoleKind = 'info' | 'dbi' | 'tpi' | 'ipi' | 'names' | 'text' | 'symrec' | 'fixed';
+interface Role {
+  kind: RoleKind;
+  label: string;
+  /** Why a path in this stream cannot be remapped ('fixed' streams hold no text unstamp can edit). */
+  why?: string;
+}
+
+interface Dbi {
+  size: number;
+  globals: number;
+  publics: number;
+  symRecords: number;
+  modules: { at: number; stream: number; name: string }[];
+  /** The section contribution substream: its offset, size and entry size (28 or 32). */
+  sc: { at: number; size: number; entry: number };
+  ec: { at: number; size: number };
+  fileInfo: { at: number; size: number };
+}
+
+interface Tpi {
+  stream: number;
+  headerSize: number;
+  begin: number;
+  end: number;
+  recordBytes: number;
+  hashStream: number;
+  hashKeySize: number;
+  numHashBuckets: number;
+  hashValues: { at: number; length: number };
+  hashAdj: { at: number; length: number };
+}
+
+const NIL = 0xffff;
+const STRING_TABLE_SIGNATURE = 0xeffeeffe;
+const S_PUB32 = 0x110e;
+const LITERAL_PREFIX = '??_C@_';
+const SC_VER60 = 0xeffe0000 + 19970605;
+const SC_V2 = 0xeffe0000 + 20140516;
+const SC_ENTRY = 28;
+
+function fail(msf: Msf, stream: number, at: number, text: string): never {
+  const s = msf.streams[stream];
+  const file = s && !s.nil && at < s.size ? (streamRanges(msf, stream, at, 1)[0]?.fileOffset ?? 0) : 0;
+  throw new FormatError(`${streamLabel(stream)} at stream offset ${hex(at)} (file offset ${hex(file)}): ${text}; neither the PDB nor its executable is changed`, (msf.base ?? 0) + file);
+}
+
+/** A whole stream, read block by block. */
+async function load(reader: RangeReader, msf: Msf, stream: number, what: string): Promise<Buffer> {
+  const s = msf.streams[stream];
+  if (!s || s.nil) return Buffer.alloc(0);
+  if (s.size > MAX_EDITED_STREAM) fail(msf, stream, 0, `${what} is ${s.size} bytes, more than unstamp edits in memory for --remap-path (${MAX_EDITED_STREAM} bytes)`);
+  const step = msf.blockSize * 64;
+  const parts: Buffer[] = [];
+  for (let at = 0; at < s.size; at += step) parts.push(await readStream(reader, msf, stream, at, Math.min(step, s.size - at), what));
+  return Buffer.concat(parts, s.size);
+}
+
+const u16 = (b: Buffer, at: number) => b.readUInt16LE(at);
+const u32 = (b: Buffer, at: number) => b.readUInt32LE(at);
+
+/** The info stream's named stream map (NamedStreamMap: a string buffer and a HashTable<u32>). */
+function namedStreams(msf: Msf, info: Buffer): Map<string, number> {
+  const out = new Map<string, number>();
+  const bad = (at: number, what: string): never => fail(msf, S.STREAM_PDB, at, `the named stream map ${what}`);
+  let at = S.PDB_STREAM_HEADER_SIZE;
+  if (at + 4 > info.length) bad(at, 'is missing');
+  const strLen = u32(info, at);
+  const strings = at + 4;
+  at = strings + strLen;
+  if (at + 8 > info.length) bad(strings - 4, `string buffer (${strLen} bytes) runs past the stream`);
+  const size = u32(info, at);
+  const capacity = u32(info, at + 4);
+  at += 8;
+  const present: number[] = [];
+  for (const bitvector of ['present', 'deleted']) {
+    if (at + 4 > info.length) bad(at, `${bitvector} bit vector is cut off`);
+    const words = u32(info, at);
+    if (at + 4 + words * 4 > info.length) bad(at, `${bitvector} bit vector (${words} words) runs past the stream`);
+    if (bitvector === 'present') {
+      for (let w = 0; w < words; w++) for (let j = 0; j < 32; j++) if ((u32(info, at + 4 + w * 4) >>> j) & 1) present.push(w * 32 + j);
+    }
+    at += 4 + words * 4;
+  }
+  if (present.length !== size || present.some((b) => b >= capacity)) bad(at, `has ${present.length} present buckets, but Size is ${size} (Capacity ${capacity})`);
+  if (at + size * 8 > info.length) bad(at, `entries (${size}) run past the stream`);
+  for (let i = 0; i < size; i++) {
+    const key = u32(info, at + i * 8);
+    const value = u32(info, at + i * 8 + 4);
+    if (key >= strLen) bad(at + i * 8, `entry ${i} names string offset ${key}, past its string buffer (${strLen} bytes)`);
+    const nul = info.indexOf(0, strings + key);
+    out.set(info.toString('latin1', strings + key, nul < 0 || nul > strings + strLen ? strings + strLen : nul), value);
+  }
+  return out;
+}
+
+/** The DBI header fields and substreams --remap-path needs. */
+function readDbi(msf: Msf, dbi: Buffer): Dbi | undefined {
+  if (dbi.length < 64 || dbi.readInt32LE(0) !== -1) return undefined;
+  const sizes = [24, 28, 32, 36, 40].map((o) => dbi.readInt32LE(o));
+  const ecSize = dbi.readInt32LE(52);
+  const dbgSize = dbi.readInt32LE(48);
+  if ([...sizes, ecSize, dbgSize].some((s) => s < 0) || 64 + sizes.reduce((a, b) => a + b, 0) + ecSize + dbgSize > dbi.length) {
+    fail(msf, S.STREAM_DBI, 24, 'the DBI substream sizes run past the stream');
+  }
+  const [modInfoSize, scSize, secMapSize, fileInfoSize, tsmSize] = sizes;
+  const modules: Dbi['modules'] = [];
+  for (let at = 64; at < 64 + modInfoSize; ) {
+    if (at + 64 > 64 + modInfoSize) fail(msf, S.STREAM_DBI, at, 'a module info entry is cut off');
+    const a = dbi.indexOf(0, at + 64);
+    const b = a < 0 ? -1 : dbi.indexOf(0, a + 1);
+    if (b < 0 || b >= 64 + modInfoSize) fail(msf, S.STREAM_DBI, at, 'a module info entry has no NUL-terminated ModuleName and ObjFileName');
+    modules.push({ at, stream: u16(dbi, at + 34), name: dbi.toString('utf8', at + 64, a) });
+    at = (b + 1 + 3) & ~3;
+  }
+  const scAt = 64 + modInfoSize;
+  let entry = SC_ENTRY;
+  if (scSize >= 4) {
+    const version = u32(dbi, scAt);
+    if (version === SC_V2) entry = SC_ENTRY + 4;
+    else if (version !== SC_VER60) fail(msf, S.STREAM_DBI, scAt, `the section contribution substream has version ${hex(version)}, unknown to unstamp`);
+  }
+  const ecAt = scAt + scSize + secMapSize + fileInfoSize + tsmSize;
+  return {
+    size: dbi.length,
+    globals: u16(dbi, 12),
+    publics: u16(dbi, 16),
+    symRecords: u16(dbi, 20),
+    modules,
+    sc: { at: scAt, size: scSize, entry },
+    ec: { at: ecAt, size: ecSize },
+    fileInfo: { at: scAt + scSize + secMapSize, size: fileInfoSize },
+  };
+}
+
+/** TpiStreamHeader (TPI and IPI have the same). */
+function readTpi(msf: Msf, stream: number, b: Buffer, size: number): Tpi | undefined {
+  if (b.length < 56) return undefined;
+  const t: Tpi = {
+    stream,
+    headerSize: u32(b, 4),
+    begin: u32(b, 8),
+    end: u32(b, 12),
+    recordBytes: u32(b, 16),
+    hashStream: u16(b, 20),
+    hashKeySize: u32(b, 24),
+    numHashBuckets: u32(b, 28),
+    hashValues: { at: b.readInt32LE(32), length: u32(b, 36) },
+    hashAdj: { at: b.readInt32LE(48), length: u32(b, 52) },
+  };
+  if (t.headerSize < 56 || t.headerSize + t.recordBytes > size || t.end < t.begin) fail(msf, stream, 4, `the header (HeaderSize ${t.headerSize}, TypeRecordBytes ${t.recordBytes}) does not fit the stream's ${size} bytes`);
+  return t;
+}
+
+async function readLayout(reader: RangeReader, msf: Msf): Promise<Layout> {
+  const roles = new Map<number, Role>();
+  const fixed = (i: number, label: string, why = 'it holds no text unstamp can edit in place') => {
+    if (i !== NIL && !roles.has(i)) roles.set(i, { kind: 'fixed', label, why });
+  };
+  roles.set(S.STREAM_OLD_DIRECTORY, { kind: 'fixed', label: 'old stream directory', why: 'it is a copy of an earlier stream directory' });
+  roles.set(S.STREAM_PDB, { kind: 'info', label: 'PDB info', why: 'the info stream (named stream map) is hashed by name, and its names are not rebuilt' });
+  const info = await load(reader, msf, S.STREAM_PDB, 'PDB info stream');
+  const named = namedStreams(msf, info);
+  const layout: Layout = { named, roles };
+  for (const [name, i] of named) {
+    if (name === '/names') roles.set(i, { kind: 'names', label: '/names' });
+    else if (name === '/LinkInfo') roles.set(i, { kind: 'text', label: '/LinkInfo' });
+    else fixed(i, `named stream ${name}`, `unstamp does not know what the named stream ${JSON.stringify(name)} hashes`);
+  }
+  const dbiStream = msf.streams[S.STREAM_DBI];
+  if (dbiStream && !dbiStream.nil && dbiStream.size > 0) {
+    const dbi = readDbi(msf, await load(reader, msf, S.STREAM_DBI, 'DBI stream'));
+    if (dbi) {
+      layout.dbi = dbi;
+      roles.set(S.STREAM_DBI, { kind: 'dbi', label: 'DBI' });
+      if (dbi.symRecords !== NIL) roles.set(dbi.symRecords, { kind: 'symrec', label: 'symbol records' });
+      fixed(dbi.globals, 'global symbol hash');
+      fixed(dbi.publics, 'public symbol hash');
+      for (const m of dbi.modules) if (m.stream !== NIL && !roles.has(m.stream)) roles.set(m.stream, { kind: 'text', label: `module ${m.name}` });
+    }
+  }
+  for (const [i, kind] of [
+    [S.STREAM_TPI, 'tpi'],
+    [S.STREAM_IPI, 'ipi'],
+  ] as const) {
+    const s = msf.streams[i];
+    if (!s || s.nil || s.size === 0) continue;
+    if (s.size < 56) continue;
+    const t = readTpi(msf, i, await readStream(reader, msf, i, 0, 56, `${kind.toUpperCase()} stream header`), s.size);
+    if (!t) continue;
+    layout[kind] = t;
+    roles.set(i, { kind, label: kind.toUpperCase() });
+    fixed(t.hashStream, `${kind.toUpperCase()} hash`);
+  }
+  return layout;
+}
+
+/** A string literal named by a public symbol whose bytes hold a path: its new name, and where it is. */
+interface Literal {
+  oldName: Buffer;
+  newName: Buffer;
+  segment: number;
+  offset: number;
+  oldBytes: Buffer;
+  newBytes: Buffer;
+}
+
+const SPECIAL = ',/\\:. \n\t\'-';
+
+/** <number> of the MS mangling at `at`: value and end, or undefined. */
+function readNumber(name: string, at: number): { value: number; end: number } | undefined {
+  const c = name[at];
+  if (c >= '0' && c <= '9') return { value: Number(c) + 1, end: at + 1 };
+  let v = 0;
+  let i = at;
+  for (; i < name.length && name[i] >= 'A' && name[i] <= 'P'; i++) v = v * 16 + (name.charCodeAt(i) - 65);
+  if (name[i] !== '@' || i === at) return undefined;
+  return { value: v >>> 0, end: i + 1 };
+}
+
+/**
+ * The bytes a literal symbol name spells (mangleStringLiteral undone): all of the literal
+ * when it has at most 32 characters, else its first 32. Undefined for a name that is not
+ * a string literal's.
+ */
+export function literalOfName(name: string): { wide: boolean; length: number; bytes: Buffer; complete: boolean } | undefined {
+  if (!name.startsWith(LITERAL_PREFIX) || !name.endsWith('@')) return undefined;
+  const kind = name[LITERAL_PREFIX.length];
+  if (kind !== '0' && kind !== '1') return undefined;
+  const wide = kind === '1';
+  const width = wide ? 2 : 1;
+  const length = readNumber(name, LITERAL_PREFIX.length + 1);
+  if (!length) return undefined;
+  const crc = readNumber(name, length.end);
+  if (!crc) return undefined;
+  const spelled: number[] = [];
+  for (let i = crc.end; i < name.length - 1; ) {
+    const c = name[i];
+    if (c !== '?') {
+      if (!/[A-Za-z0-9_$]/.test(c)) return undefined;
+      spelled.push(c.charCodeAt(0));
+      i++;
+      continue;
+    }
+    const d = name[i + 1];
+    if (d !== undefined && d >= '0' && d <= '9') {
+      spelled.push(SPECIAL.charCodeAt(Number(d)));
+      i += 2;
+    } else if (d === '$') {
+      const hi = name.charCodeAt(i + 2) - 65;
+      const lo = name.charCodeAt(i + 3) - 65;
+      if (!(hi >= 0 && hi < 16 && lo >= 0 && lo < 16)) return undefined;
+      spelled.push(hi * 16 + lo);
+      i += 4;
+    } else if (d !== undefined && /[A-Za-z]/.test(d)) {
+      spelled.push(d.charCodeAt(0) | 0x80);
+      i += 2;
+    } else return undefined;
+  }
+  if (spelled.length % width !== 0) return undefined;
+  // Wide characters are spelled big-endian.
+  const bytes = Buffer.from(spelled.map((_, j) => spelled[wide ? (j & ~1) + (1 - (j & 1)) : j]));
+  const chars = length.value / width - 1;
+  if (chars === 32 && bytes.length === 32 * width) return { wide, length: length.value, bytes: Buffer.concat([bytes, Buffer.alloc(width)]), complete: true };
+  return { wide, length: length.value, bytes, complete: bytes.length === length.value };
+}
+
+/** Each record of a symbol stream from `at`: fn(offset, kind, length incl. the RecordLen field). */
+function eachRecord(b: Buffer, at: number, end: number, fn: (at: number, kind: number, size: number) => void): void {
+  while (at + 4 <= end) {
+    const len = u16(b, at);
+    if (len < 2 || at + 2 + len > end) return;
+    fn(at, u16(b, at + 2), len + 2);
+    at += 2 + len;
+  }
+}
+
+/** S_PUB32 records naming string literals that hold a path: their renames (with the literal's new CRC). */
+function literalRenames(msf: Msf, stream: number, sym: Buffer, needles: readonly Needle[]): Literal[] {
+  const n8 = needles.filter((n) => !n.wide);
+  const n16 = needles.filter((n) => n.wide);
+  const out: Literal[] = [];
+  const seen = new Set<string>();
+  eachRecord(sym, 0, sym.length, (at, kind, size) => {
+    if (kind !== S_PUB32 || size < 15) return;
+    const nul = sym.indexOf(0, at + 14);
+    if (nul < 0 || nul >= at + size) return;
+    const name = sym.toString('latin1', at + 14, nul);
+    const lit = literalOfName(name);
+    if (!lit) return;
+    const hits = findAll(lit.bytes, lit.wide ? n16 : n8);
+    if (hits.length === 0) return;
+    if (!lit.complete) {
+      fail(msf, stream, at, `the public symbol ${name} names a string literal that holds ${shown(hits[0].needle.from, hits[0].needle.wide)} but is longer than the 32 characters its name spells, so the CRC of its new name cannot be computed from the PDB`);
+    }
+    if (literalName(lit.bytes, lit.wide) !== name) return; // not the compiler's spelling of these bytes: left alone
+    const newBytes = Buffer.from(lit.bytes);
+    for (const h of hits) h.needle.to.copy(newBytes, h.at);
+    const renamed = literalName(newBytes, lit.wide);
+    if (renamed === name || seen.has(name)) return;
+    if (renamed.length !== name.length) {
+      fail(msf, stream, at, `with the path remapped the public symbol ${name} becomes ${renamed}, of another length, which cannot be written in place`);
+    }
+    seen.add(name);
+    out.push({ oldName: Buffer.from(name, 'latin1'), newName: Buffer.from(renamed, 'latin1'), segment: u16(sym, at + 12), offset: u32(sym, at + 8), oldBytes: lit.bytes, newBytes });
+  });
+  return out;
+}
+
+/** The first needle hit in a stream, searched in pieces; undefined if none. */
+async function firstHit(reader: RangeReader, msf: Msf, stream: number, needles: readonly Needle[]): Promise<{ at: number; needle: Needle } | undefined> {
+  const s = msf.streams[stream];
+  const longest = needles[0]?.from.length ?? 0;
+  for (let pos = 0; pos < s.size; pos += SEARCH_PIECE) {
+    const len = Math.min(SEARCH_PIECE + longest, s.size - pos);
+    const piece = await readStream(reader, msf, stream, pos, len, streamLabel(stream));
+    const hit = findAll(piece, needles)[0];
+    if (hit) return { at: pos + hit.at, needle: hit.needle };
+  }
+  return undefined;
+}
+
+/** Replace every needle in [start, end) of a stream being edited. */
+function replaceIn(e: Edited, start: number, end: number, needles: readonly Needle[], field: string): void {
+  for (const h of findAll(e.now.subarray(start, end), needles)) e.write(start + h.at, h.needle.to, field);
+}
+
+/**
+ * A PDB string table (/names, the DBI EC names) at `base`: its hash buckets rebuilt for
+ * the strings they held, inserted in offset order with linear probing from
+ * hash % NumBuckets (HashVersion 1: hashStringV1, 2: hashStringV2), as LLVM's reader
+ * probes. The bucket count and the NameCount stay.
+ */
+function rebuildStringTable(msf: Msf, e: Edited, base: number, end: number, what: string): void {
+  const b = e.now;
+  const bad = (at: number, text: string): never => fail(msf, e.index, at, `${what}: ${text}`);
+  if (base + 12 > end) bad(base, 'its header is cut off');
+  if (u32(b, base) !== STRING_TABLE_SIGNATURE) bad(base, `Signature ${hex(u32(b, base))} is not 0xeffeeffe`);
+  const version = u32(b, base + 4);
+  if (version !== 1 && version !== 2) bad(base + 4, `HashVersion ${version} is neither 1 nor 2`);
+  const byteSize = u32(b, base + 8);
+  const strings = base + 12;
+  const countAt = strings + byteSize;
+  if (countAt + 4 > end) bad(base + 8, `ByteSize ${byteSize} runs past the table`);
+  const numBuckets = u32(b, countAt);
+  const bucketsAt = countAt + 4;
+  if (numBuckets === 0 || bucketsAt + numBuckets * 4 > end) bad(countAt, `NumBuckets ${numBuckets} does not fit the table`);
+  const offsets = new Set<number>();
+  for (let i = 0; i < numBuckets; i++) {
+    const o = u32(b, bucketsAt + i * 4);
+    if (o === 0) continue;
+    if (o >= byteSize) bad(bucketsAt + i * 4, `bucket ${i} holds string offset ${o}, past the ${byteSize}-byte string buffer`);
+    offsets.add(o);
+  }
+  const hash = version === 1 ? hashStringV1 : hashStringV2;
+  const buckets = new Uint32Array(numBuckets);
+  for (const o of [...offsets].sort((x, y) => x - y)) {
+    const nul = b.indexOf(0, strings + o);
+    if (nul < 0 || nul >= countAt) bad(strings + o, `the string at offset ${o} has no NUL inside the buffer`);
+    const start = hash(b.subarray(strings + o, nul)) % numBuckets;
+    let slot = start;
+    while (buckets[slot] !== 0) slot = (slot + 1) % numBuckets;
+    buckets[slot] = o;
+  }
+  const out = Buffer.alloc(numBuckets * 4);
+  buckets.forEach((o, i) => out.writeUInt32LE(o, i * 4));
+  e.write(bucketsAt, out, `${what} hash buckets`);
+}
+
+/** The hash value of every changed type record, in the TPI/IPI hash stream. */
+function rehashTypes(msf: Msf, e: Edited, t: Tpi, hashes: () => Edited): void {
+  const name = e.index === S.STREAM_TPI ? 'TPI' : 'IPI';
+  const count = t.end - t.begin;
+  const changed: { k: number; at: number; size: number }[] = [];
+  let at = t.headerSize;
+  for (let k = 0; k < count; k++) {
+    if (at + 4 > t.headerSize + t.recordBytes) fail(msf, e.index, at, `type record ${hex(t.begin + k)} is cut off`);
+    const size = u16(e.old, at) + 2;
+    if (size < 4 || at + size > t.headerSize + t.recordBytes) fail(msf, e.index, at, `type record ${hex(t.begin + k)} has RecordLen ${size - 2}, past TypeRecordBytes`);
+    if (e.changed(at, at + size)) changed.push({ k, at, size });
+    at += size;
+  }
+  if (changed.length === 0) return;
+  if (t.hashStream === NIL) return; // no hash stream: nothing hashes the records
+  if (t.hashKeySize !== 4 || t.numHashBuckets === 0) fail(msf, e.index, 24, `${name} HashKeySize ${t.hashKeySize} / NumHashBuckets ${t.numHashBuckets} are not what unstamp rebuilds`);
+  if (t.hashAdj.length > 0) fail(msf, e.index, 52, `${name} has hash adjusters (${t.hashAdj.length} bytes), which unstamp does not rebuild`);
+  const h = hashes();
+  if (t.hashValues.at < 0 || t.hashValues.length !== count * 4 || t.hashValues.at + t.hashValues.length > h.old.length) {
+    fail(msf, e.index, 32, `the ${name} hash value buffer (offset ${t.hashValues.at}, ${t.hashValues.length} bytes) does not hold one value for each of its ${count} records`);
+  }
+  for (const c of changed) {
+    const field = t.hashValues.at + c.k * 4;
+    const was = hashTypeRecord(e.old.subarray(c.at, c.at + c.size));
+    const now = hashTypeRecord(e.now.subarray(c.at, c.at + c.size));
+    if (was === undefined || now === undefined) fail(msf, e.index, c.at, `type record ${hex(t.begin + c.k)} cannot be hashed (a numeric leaf or name unstamp cannot read)`);
+    const stored = u32(h.old, field);
+    if (was % t.numHashBuckets !== stored) {
+      fail(msf, h.index, field, `the hash value of ${name} record ${hex(t.begin + c.k)} is ${stored}, not the ${was % t.numHashBuckets} LLVM's hashTypeRecord gives, so unstamp cannot tell how to update it`);
+    }
+    const v = Buffer.alloc(4);
+    v.writeUInt32LE(now % t.numHashBuckets, 0);
+    h.write(field, v, `${name} hash value of record ${hex(t.begin + c.k)}`);
+  }
+}
+
+/** The name of a global symbol record as GSIStreamBuilder hashes it (getSymbolName), or undefined. */
+function globalName(b: Buffer, at: number, size: number): Buffer | undefined {
+  const kind = u16(b, at + 2);
+  let nameAt: number;
+  switch (kind) {
+    case 0x1125: // S_PROCREF
+    case 0x1126: // S_DATAREF
+    case 0x1127: // S_LPROCREF
+    case 0x1128: // S_ANNOTATIONREF
+    case 0x110c: // S_LDATA32
+    case 0x110d: // S_GDATA32
+    case 0x1112: // S_LTHREAD32
+    case 0x1113: // S_GTHREAD32
+    case S_PUB32:
+      nameAt = at + 14;
+      break;
+    case 0x1108: // S_UDT
+      nameAt = at + 8;
+      break;
+    case 0x1107: {
+      // S_CONSTANT: type, then a numeric leaf
+      const n = numericLeafSize(b, at + 8);
+      if (n === undefined) return undefined;
+      nameAt = at + 8 + n;
+      break;
+    }
+    default:
+      return undefined;
+  }
+  const nul = b.indexOf(0, nameAt);
+  return nul < 0 || nul >= at + size ? undefined : b.subarray(nameAt, nul);
+}
+
+/** Hash records of a GSI hash at `at` (after its GSIHashHeader): the record offsets they point at. */
+function gsiOffsets(msf: Msf, e: Edited, at: number, what: string): { offsets: number[]; hrSize: number; numBuckets: number } {
+  const b = e.old;
+  if (at + GSI_HEADER_SIZE > b.length || u32(b, at) !== GSI_SIGNATURE) fail(msf, e.index, at, `${what}: no GSI hash header (VerSignature -1)`);
+  const hrSize = u32(b, at + 8);
+  const numBuckets = u32(b, at + 12);
+  if (hrSize % 8 !== 0 || numBuckets < BITMAP_BYTES || at + GSI_HEADER_SIZE + hrSize + numBuckets > b.length) {
+    fail(msf, e.index, at + 8, `${what}: HrSize ${hrSize} and NumBuckets ${numBuckets} do not fit the stream (${b.length} bytes) as lld writes them`);
+  }
+  const offsets: number[] = [];
+  for (let i = 0; i < hrSize / 8; i++) offsets.push(u32(b, at + GSI_HEADER_SIZE + i * 8) - 1);
+  return { offsets, hrSize, numBuckets };
+}
+
+/** The record at `off` of the symbol record stream: its size, checked. */
+function recordAt(msf: Msf, sym: Edited, off: number, what: string): number {
+  if (off < 0 || off + 4 > sym.old.length) fail(msf, sym.index, Math.max(0, Math.min(off, sym.old.length - 1)), `${what} points at record offset ${off}, outside the symbol record stream`);
+  const size = u16(sym.old, off) + 2;
+  if (off + size > sym.old.length) fail(msf, sym.index, off, `${what}: the record runs past the stream`);
+  return size;
+}
+
+/** Write a rebuilt GSI hash over the old one, checking that it keeps its size. */
+function writeGsi(msf: Msf, e: Edited, at: number, hrSize: number, numBuckets: number, entries: readonly GsiEntry[], what: string): void {
+  const h = buildGsiHash(entries);
+  if (h.records.length !== hrSize || h.bitmap.length + h.buckets.length !== numBuckets) {
+    fail(msf, e.index, at + 12, `${what}: with the renamed symbols the table needs ${h.buckets.length / 4} non-empty buckets, not ${(numBuckets - BITMAP_BYTES) / 4}, and cannot be rebuilt in place`);
+  }
+  const base = at + GSI_HEADER_SIZE;
+  e.write(base, h.records, `${what} hash records`);
+  e.write(base + hrSize, h.bitmap, `${what} bucket bitmap`);
+  e.write(base + hrSize + BITMAP_BYTES, h.buckets, `${what} bucket offsets`);
+}
+
+/** Whether `a` equals bytes [at, at+a.length) of `b`. */
+const sameAt = (a: Buffer, b: Buffer, at: number) => at + a.length <= b.length && a.equals(b.subarray(at, at + a.length));
+
+/** The globals hash table, rebuilt when a global's name changed. */
+function rebuildGlobals(msf: Msf, sym: Edited, g: Edited): void {
+  const what = 'global symbol hash';
+  const { offsets, hrSize, numBuckets } = gsiOffsets(msf, g, 0, what);
+  const sorted = [...offsets].sort((a, b) => a - b);
+  const entries = (buf: Buffer) =>
+    sorted.map((off) => {
+      const size = recordAt(msf, sym, off, what);
+      const name = globalName(buf, off, size);
+      if (!name) fail(msf, sym.index, off, `${what}: the global record of kind ${hex(u16(buf, off + 2))} has a name unstamp cannot read`);
+      return { name, symOffset: off };
+    });
+  const before = entries(sym.old);
+  const after = entries(sym.now);
+  if (before.every((x, i) => x.name.equals(after[i].name))) return;
+  const old = buildGsiHash(before);
+  if (!sameAt(Buffer.concat([old.records, old.bitmap, old.buckets]), g.old, GSI_HEADER_SIZE)) {
+    fail(msf, g.index, GSI_HEADER_SIZE, `${what}: the table is not the one lld builds from these names, so unstamp cannot rebuild it the same way`);
+  }
+  writeGsi(msf, g, 0, hrSize, numBuckets, after, what);
+}
+
+/**
+ * The publics, when a public's name changed: their records sorted by name again at the
+ * front of the symbol record stream, the hash table and the address map rebuilt.
+ */
+function rebuildPublics(msf: Msf, sym: Edited, p: Edited): void {
+  const what = 'public symbol hash';
+  if (p.old.length < PUBLICS_HEADER_SIZE) fail(msf, p.index, 0, `${what}: the stream is shorter than its header`);
+  const symHash = u32(p.old, 0);
+  const addrMapBytes = u32(p.old, 4);
+  const { offsets, hrSize, numBuckets } = gsiOffsets(msf, p, PUBLICS_HEADER_SIZE, what);
+  const n = hrSize / 8;
+  const mapAt = PUBLICS_HEADER_SIZE + symHash;
+  if (symHash !== GSI_HEADER_SIZE + hrSize + numBuckets || addrMapBytes !== n * 4 || mapAt + addrMapBytes > p.old.length) {
+    fail(msf, p.index, 0, `${what}: SymHash ${symHash} and AddrMap ${addrMapBytes} are not laid out as lld writes them`);
+  }
+  const entries = (buf: Buffer, offs: readonly number[]): (PublicEntry & { size: number })[] =>
+    offs.map((off) => {
+      const size = recordAt(msf, sym, off, what);
+      if (u16(buf, off + 2) !== S_PUB32 || size < 15) fail(msf, sym.index, off, `${what} points at a record of kind ${hex(u16(buf, off + 2))}, not S_PUB32`);
+      const name = globalName(buf, off, size);
+      if (!name) fail(msf, sym.index, off, `${what}: S_PUB32 without a NUL-terminated name`);
+      return { name, symOffset: off, segment: u16(buf, off + 12), offset: u32(buf, off + 8), size };
+    });
+  const before = entries(sym.old, offsets).sort(byName);
+  const after = entries(sym.now, offsets);
+  if (before.every((x) => after.some((y) => y.symOffset === x.symOffset && y.name.equals(x.name)))) return;
+  // lld writes the publics first, sorted by name, one after the other.
+  let end = 0;
+  for (const x of before) {
+    if (x.symOffset !== end) fail(msf, sym.index, x.symOffset, `${what}: the public records are not laid out from offset 0 in name order, as lld writes them`);
+    end += x.size;
+  }
+  const oldHash = buildGsiHash(before);
+  if (!sameAt(Buffer.concat([oldHash.records, oldHash.bitmap, oldHash.buckets]), p.old, PUBLICS_HEADER_SIZE + GSI_HEADER_SIZE) || !sameAt(addrMap(before), p.old, mapAt)) {
+    fail(msf, p.index, PUBLICS_HEADER_SIZE + GSI_HEADER_SIZE, `${what}: the table is not the one lld builds from these names, so unstamp cannot rebuild it the same way`);
+  }
+  // The renamed records in name order again: each record moves whole, the offsets follow.
+  after.sort(byName);
+  const records: Buffer[] = [];
+  let at = 0;
+  for (const x of after) {
+    records.push(sym.now.subarray(x.symOffset, x.symOffset + x.size));
+    x.symOffset = at;
+    at += x.size;
+  }
+  sym.write(0, Buffer.concat(records.map((r) => Buffer.from(r))), 'public symbol records (in name order)');
+  writeGsi(msf, p, PUBLICS_HEADER_SIZE, hrSize, numBuckets, after, what);
+  p.write(mapAt, addrMap(after), `${what} address map`);
+}
+
+/**
+ * The DBI file info substream (NumModules, NumSourceFiles, ModIndices, ModFileCounts,
+ * FileNameOffsets, NamesBuffer): lld lays the names out in the order of its StringMap,
+ * which follows the hash of each name, so two builds in different folders order them
+ * differently. When a name changed, the buffer is laid out again in a canonical order,
+ * the order in which FileNameOffsets first refers to each name, and the offsets follow.
+ */
+function rebuildFileInfo(msf: Msf, dbi: Edited, d: Dbi): void {
+  const { at, size } = d.fileInfo;
+  const end = at + size;
+  if (size === 0 || !dbi.changed(at, end)) return;
+  const b = dbi.now;
+  const bad = (where: number, text: string): never => fail(msf, dbi.index, where, `DBI file info: ${text}`);
+  if (at + 4 > end) bad(at, 'the substream is cut off');
+  const modules = u16(b, at);
+  const countsAt = at + 4 + modules * 2;
+  const offsetsAt = countsAt + modules * 2;
+  if (offsetsAt > end) bad(at, `NumModules ${modules} runs past the substream`);
+  let files = 0;
+  for (let m = 0; m < modules; m++) files += u16(b, countsAt + m * 2);
+  const namesAt = offsetsAt + files * 4;
+  if (namesAt > end) bad(countsAt, `${files} file name offsets run past the substream`);
+  const nameAt = (o: number): Buffer => {
+    const nul = b.indexOf(0, namesAt + o);
+    if (namesAt + o >= end || nul < 0 || nul >= end) bad(offsetsAt, `a file name offset (${o}) points past the names buffer`);
+    return b.subarray(namesAt + o, nul);
+  };
+  const refs: number[] = [];
+  for (let f = 0; f < files; f++) refs.push(u32(b, offsetsAt + f * 4));
+  // The names as they are: each distinct offset once, and they must tile the buffer from its start.
+  const distinct = [...new Set(refs)].sort((x, y) => x - y);
+  let used = 0;
+  for (const o of distinct) {
+    if (o !== used) bad(namesAt + o, 'the names buffer is not one NUL-terminated name after another, each referenced, as lld writes it');
+    used += nameAt(o).length + 1;
+  }
+  const order = new Map<string, number>();
+  const parts: Buffer[] = [];
+  let next = 0;
+  const offsets = Buffer.alloc(files * 4);
+  refs.forEach((o, f) => {
+    const name = nameAt(o);
+    const key = name.toString('latin1');
+    let placed = order.get(key);
+    if (placed === undefined) {
+      placed = next;
+      order.set(key, placed);
+      parts.push(Buffer.from(name), Buffer.alloc(1));
+      next += name.length + 1;
+    }
+    offsets.writeUInt32LE(placed, f * 4);
+  });
+  if (next !== used) bad(namesAt, `with the paths remapped two file names become one; the names buffer would shrink from ${used} to ${next} bytes`);
+  dbi.write(offsetsAt, offsets, 'DBI file info FileNameOffsets (names in first-use order)');
+  dbi.write(namesAt, Buffer.concat(parts), 'path in DBI file info names (in first-use order)');
+}
+
+/** The DataCrc of each section contribution that is exactly a renamed literal (lld: JamCRC(0) of the section's bytes). */
+function literalCrcs(dbi: Edited, d: Dbi, literals: readonly Literal[]): void {
+  const entries: { at: number; what: string }[] = d.modules.map((m) => ({ at: m.at + 4, what: `module ${m.name} first section contribution DataCrc` }));
+  for (let at = d.sc.at + 4; at + d.sc.entry <= d.sc.at + d.sc.size; at += d.sc.entry) entries.push({ at, what: `section contribution ${(at - d.sc.at - 4) / d.sc.entry} DataCrc` });
+  for (const lit of literals) {
+    const was = jamCrc0(lit.oldBytes);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32LE(jamCrc0(lit.newBytes), 0);
+    for (const { at, what } of entries) {
+      const b = dbi.old;
+      if (u16(b, at) !== lit.segment || u32(b, at + 4) !== lit.offset || u32(b, at + 8) !== lit.oldBytes.length || u32(b, at + 20) !== was) continue;
+      dbi.write(at + 20, crc, what);
+    }
+  }
+}
+
+/** Render patched bytes for reports: text when they read as text, else hex. */
+function render(b: Buffer, needles: readonly Needle[]): string {
+  const hit = findAll(b, needles)[0];
+  if (hit && b.length === hit.needle.from.length) return shown(b, hit.needle.wide);
+  if (b.every((c) => c >= 0x20 && c < 0x7f)) return JSON.stringify(b.toString('latin1'));
+  return b.length > 24 ? `${b.subarray(0, 24).toString('hex')}... (${b.length} bytes)` : b.toString('hex');
+}
+
+/** The changed bytes of an edited stream as patches, one per run of nearby differences and block. */
+function emit(ctx: PlanContext, msf: Msf, e: Edited, shownNeedles: readonly Needle[]): number {
+  let patches = 0;
+  const n = e.old.length;
+  for (let i = 0; i < n; ) {
+    if (e.old[i] === e.now[i]) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    for (let j = end; j < n && j < end + PATCH_GAP; j++) if (e.old[j] !== e.now[j]) end = j + 1;
+    const field = `${e.fieldAt(i)} (${streamLabel(e.index)})`;
+    const oldBytes = e.old.subarray(i, end);
+    const newBytes = e.now.subarray(i, end);
+    const ranges = streamRanges(msf, e.index, i, end - i);
+    for (const [k, r] of ranges.entries()) {
+      const block = Math.floor(r.fileOffset / msf.blockSize);
+      if (block === msf.blockMapAddr || msf.directoryBlocks.includes(block)) {
+        fail(msf, e.index, r.streamOffset, `the stream shares block ${block} with ${blockOwner(msf, block)}`);
+      }
+      const from = r.streamOffset - i;
+      ctx.patch({
+        offset: r.fileOffset,
+        bytes: newBytes.subarray(from, from + r.length),
+        oldBytes: oldBytes.subarray(from, from + r.length),
+        field: ranges.length === 1 ? field : `${field} (part ${k + 1} of ${ranges.length})`,
+        old: render(oldBytes, shownNeedles),
+        new: render(newBytes, shownNeedles.map((x) => ({ from: x.to, to: x.from, wide: x.wide }))),
+      });
+      patches++;
+    }
+    i = end;
+  }
+  return patches;
+}
+
+/**
+ * Remap the paths of a PDB in place. Returns the number of streams changed. Throws a
+ * FormatError (the PDB and its executable left untouched) when a path lies where it
+ * cannot be remapped, or a table that hashes it cannot be rebuilt in place.
+ */
+export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
+  const { reader } = ctx;
+  const paths = needlesOf(ctx.options.remap, true);
+  if (paths.length === 0) return 0;
+  const layout = await readLayout(reader, msf);
+  const edits = new Map<number, Edited>();
+  const edit = async (i: number): Promise<Edited> => {
+    let e = edits.get(i);
+    if (!e) {
+      const label = layout.roles.get(i)?.label ?? `stream ${i}`;
+      e = new Edited(i, await load(reader, msf, i, streamLabel(i)), label);
+      edits.set(i, e);
+    }
+    return e;
+  };
+  const live = (i: number | undefined) => i !== undefined && i !== NIL && i < msf.streams.length && !msf.streams[i].nil && msf.streams[i].size > 0;
+
+  // String literal symbols spell their bytes (escaped) and a CRC of them: renamed, they are
+  // looked for like the paths, in every stream.
+  const symStream = layout.dbi?.symRecords;
+  let literals: Literal[] = [];
+  if (live(symStream)) literals = literalRenames(msf, symStream!, (await edit(symStream!)).old, paths);
+  const needles = [...paths, ...literals.map((l) => ({ from: l.oldName, to: l.newName, wide: false }))].sort((a, b) => b.from.length - a.from.length);
+
+  const hit = new Set<number>();
+  for (const s of msf.streams) {
+    if (s.nil || s.size === 0) continue;
+    const e = edits.get(s.index);
+    const first = e ? findAll(e.old, needles)[0] : await firstHit(reader, msf, s.index, needles);
+    if (!first) continue;
+    const role = layout.roles.get(s.index);
+    if (!role || role.kind === 'fixed' || role.kind === 'info') {
+      fail(msf, s.index, first.at, `holds ${shown(first.needle.from, first.needle.wide)}, but ${role?.why ?? 'no known structure of the PDB uses this stream, so unstamp cannot tell what hashes it'}`);
+    }
+    hit.add(s.index);
+  }
+  if (hit.size === 0) return 0;
+
+  for (const i of hit) {
+    const role = layout.roles.get(i)!;
+    const e = await edit(i);
+    const field = `path in ${role.label}`;
+    const t = role.kind === 'tpi' ? layout.tpi : role.kind === 'ipi' ? layout.ipi : undefined;
+    if (t) {
+      // Only the records hold text: a hit in the header (or after the records) would be a number.
+      const start = t.headerSize;
+      const end = t.headerSize + t.recordBytes;
+      const head = findAll(e.old.subarray(0, start), needles)[0];
+      const tail = findAll(e.old.subarray(end), needles)[0];
+      if (head || tail) fail(msf, i, head ? head.at : end + tail!.at, 'holds a path outside the type records');
+      replaceIn(e, start, end, needles, field);
+      continue;
+    }
+    replaceIn(e, 0, e.old.length, needles, field);
+  }
+
+  // What hashes the changed strings.
+  for (const t of [layout.tpi, layout.ipi]) {
+    const e = t && edits.get(t.stream);
+    if (!t || !e || !e.changed()) continue;
+    if (live(t.hashStream)) {
+      const h = await edit(t.hashStream);
+      rehashTypes(msf, e, t, () => h);
+    } else if (t.hashStream !== NIL) fail(msf, t.stream, 20, `HashStreamIndex ${t.hashStream} names no stream`);
+  }
+  for (const [i, e] of edits) {
+    if (layout.roles.get(i)?.kind !== 'names' || !e.changed()) continue;
+    if (layout.named.has('/src/headerblock')) {
+      fail(msf, i, 0, 'the /names strings change, and the injected source header block (/src/headerblock) hashes them, which unstamp does not rebuild');
+    }
+    rebuildStringTable(msf, e, 0, e.old.length, '/names');
+  }
+  const d = layout.dbi;
+  if (d) {
+    const dbi = edits.get(S.STREAM_DBI);
+    if (dbi && d.ec.size > 0 && dbi.changed(d.ec.at, d.ec.at + d.ec.size)) rebuildStringTable(msf, dbi, d.ec.at, d.ec.at + d.ec.size, 'DBI EC names');
+    if (dbi) rebuildFileInfo(msf, dbi, d);
+    if (literals.length > 0) literalCrcs(await edit(S.STREAM_DBI), d, literals);
+    const sym = live(d.symRecords) ? edits.get(d.symRecords) : undefined;
+    if (sym && sym.changed()) {
+      if (live(d.globals)) rebuildGlobals(msf, sym, await edit(d.globals));
+      if (live(d.publics)) rebuildPublics(msf, sym, await edit(d.publics));
+    }
+  }
+
+  let streams = 0;
+  for (const e of [...edits.values()].sort((a, b) => a.index - b.index)) {
+    if (!e.changed()) continue;
+    emit(ctx, msf, e, needles);
+    streams++;
+  }
+  return streams;
+}
