@@ -274,10 +274,6 @@ async function readLayout(reader: RangeReader, msf: Msf): Promise<Layout> {
 interface Literal {
   oldName: Buffer;
   newName: Buffer;
-  segment: number;
-  offset: number;
-  oldBytes: Buffer;
-  newBytes: Buffer;
 }
 
 const SPECIAL = ',/\\:. \n\t\'-';
@@ -350,10 +346,34 @@ function eachRecord(b: Buffer, at: number, end: number, fn: (at: number, kind: n
   }
 }
 
-/** S_PUB32 records naming string literals that hold a path: their renames (with the literal's new CRC). */
-function literalRenames(msf: Msf, stream: number, sym: Buffer, needles: readonly Needle[]): Literal[] {
-  const n8 = needles.filter((n) => !n.wide);
-  const n16 = needles.filter((n) => n.wide);
+/** The executable's remapped bytes of a section (1-based), when the PE planner changed it. */
+type SectionBytes = (segment: number) => Buffer | undefined;
+
+/** `bytes` with every NEW put back to OLD: what they were before the remap. */
+function unmapped(bytes: Buffer, reversed: readonly Needle[]): Buffer {
+  const hits = findAll(bytes, reversed);
+  if (hits.length === 0) return bytes;
+  const out = Buffer.from(bytes);
+  for (const h of hits) h.needle.to.copy(out, h.at);
+  return out;
+}
+
+/** [offset, offset+size) of a section's bytes, zero-filled past its raw data (as the loader fills it). */
+function sectionSlice(data: Buffer, offset: number, size: number): Buffer | undefined {
+  if (offset > data.length || size > 1 << 30) return undefined;
+  const out = Buffer.alloc(size);
+  data.copy(out, 0, offset, Math.min(data.length, offset + size));
+  return out;
+}
+
+/**
+ * S_PUB32 records naming string literals (??_C@_...) whose bytes the executable's remap
+ * changed: their new names, with the CRC of the remapped literal. The literal's bytes come
+ * from the executable (the name spells only the first 32 characters); a name that is not
+ * exactly the compiler's spelling of the old bytes is left alone.
+ */
+function literalRenames(msf: Msf, stream: number, sym: Buffer, paths: readonly Needle[], section: SectionBytes): Literal[] {
+  const reversed = (wide: boolean) => paths.filter((n) => n.wide === wide).map((n) => ({ from: n.to, to: n.from, wide }));
   const out: Literal[] = [];
   const seen = new Set<string>();
   eachRecord(sym, 0, sym.length, (at, kind, size) => {
@@ -362,22 +382,26 @@ function literalRenames(msf: Msf, stream: number, sym: Buffer, needles: readonly
     if (nul < 0 || nul >= at + size) return;
     const name = sym.toString('latin1', at + 14, nul);
     const lit = literalOfName(name);
-    if (!lit) return;
-    const hits = findAll(lit.bytes, lit.wide ? n16 : n8);
-    if (hits.length === 0) return;
-    if (!lit.complete) {
-      fail(msf, stream, at, `the public symbol ${name} names a string literal that holds ${shown(hits[0].needle.from, hits[0].needle.wide)} but is longer than the 32 characters its name spells, so the CRC of its new name cannot be computed from the PDB`);
+    if (!lit || seen.has(name)) return;
+    const segment = u16(sym, at + 12);
+    const offset = u32(sym, at + 8);
+    const data = section(segment);
+    const now = data && offset + lit.length <= data.length ? data.subarray(offset, offset + lit.length) : undefined;
+    if (!now) {
+      // The executable did not change this section: the literal must not hold a path either.
+      const hit = findAll(lit.bytes, paths.filter((n) => n.wide === lit.wide))[0];
+      if (hit) fail(msf, stream, at, `the public symbol ${name} names a string literal holding ${shown(hit.needle.from, hit.needle.wide)}, but the executable's section ${segment} holds no remapped path at ${hex(offset)}`);
+      return;
     }
-    if (literalName(lit.bytes, lit.wide) !== name) return; // not the compiler's spelling of these bytes: left alone
-    const newBytes = Buffer.from(lit.bytes);
-    for (const h of hits) h.needle.to.copy(newBytes, h.at);
-    const renamed = literalName(newBytes, lit.wide);
-    if (renamed === name || seen.has(name)) return;
+    const was = unmapped(now, reversed(lit.wide));
+    if (was === now || literalName(was, lit.wide) !== name) return;
+    const renamed = literalName(now, lit.wide);
+    if (renamed === name) return;
     if (renamed.length !== name.length) {
       fail(msf, stream, at, `with the path remapped the public symbol ${name} becomes ${renamed}, of another length, which cannot be written in place`);
     }
     seen.add(name);
-    out.push({ oldName: Buffer.from(name, 'latin1'), newName: Buffer.from(renamed, 'latin1'), segment: u16(sym, at + 12), offset: u32(sym, at + 8), oldBytes: lit.bytes, newBytes });
+    out.push({ oldName: Buffer.from(name, 'latin1'), newName: Buffer.from(renamed, 'latin1') });
   });
   return out;
 }
@@ -677,42 +701,59 @@ function rebuildFileInfo(msf: Msf, dbi: Edited, d: Dbi): void {
   dbi.write(namesAt, Buffer.concat(parts), 'path in DBI file info names (in first-use order)');
 }
 
-/** The DataCrc of each section contribution that is exactly a renamed literal (lld: JamCRC(0) of the section's bytes). */
-function literalCrcs(dbi: Edited, d: Dbi, literals: readonly Literal[]): void {
-  const entries: { at: number; what: string }[] = d.modules.map((m) => ({ at: m.at + 4, what: `module ${m.name} first section contribution DataCrc` }));
+/**
+ * The DataCrc of each section contribution whose bytes the remap changed. lld writes
+ * JamCRC(0) of the object section's bytes (before relocation), or 0 for what the linker
+ * makes itself. JamCRC(0) is linear in its input (for one length), and paths never overlap
+ * relocations, so the new CRC is the old one XOR the CRCs of the executable's bytes before
+ * and after the remap: the relocated bytes cancel out. A DataCrc of 0 is kept.
+ */
+function contributionCrcs(dbi: Edited, d: Dbi, paths: readonly Needle[], section: SectionBytes): void {
+  const reversed = paths.map((n) => ({ from: n.to, to: n.from, wide: n.wide })).sort((a, b) => b.from.length - a.from.length);
+  const entries: { at: number; what: string }[] = d.modules.map((m) => ({ at: m.at + 4, what: `module ${m.name} section contribution DataCrc` }));
   for (let at = d.sc.at + 4; at + d.sc.entry <= d.sc.at + d.sc.size; at += d.sc.entry) entries.push({ at, what: `section contribution ${(at - d.sc.at - 4) / d.sc.entry} DataCrc` });
-  for (const lit of literals) {
-    const was = jamCrc0(lit.oldBytes);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32LE(jamCrc0(lit.newBytes), 0);
-    for (const { at, what } of entries) {
-      const b = dbi.old;
-      if (u16(b, at) !== lit.segment || u32(b, at + 4) !== lit.offset || u32(b, at + 8) !== lit.oldBytes.length || u32(b, at + 20) !== was) continue;
-      dbi.write(at + 20, crc, what);
-    }
+  for (const { at, what } of entries) {
+    const b = dbi.old;
+    const crc = u32(b, at + 20);
+    const data = section(u16(b, at));
+    const size = b.readInt32LE(at + 8);
+    if (crc === 0 || !data || size <= 0) continue;
+    const now = sectionSlice(data, u32(b, at + 4), size);
+    if (!now) continue;
+    const was = unmapped(now, reversed);
+    if (was === now) continue;
+    const v = Buffer.alloc(4);
+    v.writeUInt32LE((crc ^ jamCrc0(was) ^ jamCrc0(now)) >>> 0, 0);
+    dbi.write(at + 20, v, what);
   }
 }
 
-/** Render patched bytes for reports: text when they read as text, else hex. */
-function render(b: Buffer, needles: readonly Needle[]): string {
-  const hit = findAll(b, needles)[0];
-  if (hit && b.length === hit.needle.from.length) return shown(b, hit.needle.wide);
-  if (b.every((c) => c >= 0x20 && c < 0x7f)) return JSON.stringify(b.toString('latin1'));
+/** Render patched bytes for reports: paths as text, everything else (hashes, offsets, CRCs) in hex. */
+function render(b: Buffer, text: boolean): string {
+  if (text) return JSON.stringify(b.toString(b.length > 1 && b[1] === 0 ? 'utf16le' : 'utf8'));
   return b.length > 24 ? `${b.subarray(0, 24).toString('hex')}... (${b.length} bytes)` : b.toString('hex');
 }
 
+/** Written spans at most this long are patched whole (a path: the whole folder in reports), longer ones only where bytes differ. */
+const WHOLE_SPAN = 256;
+
 /** The changed bytes of an edited stream as patches, one per run of nearby differences and block. */
-function emit(ctx: PlanContext, msf: Msf, e: Edited, shownNeedles: readonly Needle[]): number {
-  let patches = 0;
+function emit(ctx: PlanContext, msf: Msf, e: Edited): number {
   const n = e.old.length;
+  const want = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (e.old[i] !== e.now[i]) want[i] = 1;
+  for (const f of e.fields) if (f.end - f.start <= WHOLE_SPAN && e.changed(f.start, f.end)) want.fill(1, f.start, f.end);
+  let patches = 0;
   for (let i = 0; i < n; ) {
-    if (e.old[i] === e.now[i]) {
+    if (!want[i]) {
       i++;
       continue;
     }
     let end = i + 1;
-    for (let j = end; j < n && j < end + PATCH_GAP; j++) if (e.old[j] !== e.now[j]) end = j + 1;
-    const field = `${e.fieldAt(i)} (${streamLabel(e.index)})`;
+    for (let j = end; j < n && j < end + PATCH_GAP; j++) if (want[j]) end = j + 1;
+    const name = e.fieldAt(i);
+    const field = `${name} (stream ${e.index})`;
+    const text = name.startsWith('path in');
     const oldBytes = e.old.subarray(i, end);
     const newBytes = e.now.subarray(i, end);
     const ranges = streamRanges(msf, e.index, i, end - i);
@@ -727,8 +768,8 @@ function emit(ctx: PlanContext, msf: Msf, e: Edited, shownNeedles: readonly Need
         bytes: newBytes.subarray(from, from + r.length),
         oldBytes: oldBytes.subarray(from, from + r.length),
         field: ranges.length === 1 ? field : `${field} (part ${k + 1} of ${ranges.length})`,
-        old: render(oldBytes, shownNeedles),
-        new: render(newBytes, shownNeedles.map((x) => ({ from: x.to, to: x.from, wide: x.wide }))),
+        old: render(oldBytes, text),
+        new: render(newBytes, text),
       });
       patches++;
     }
@@ -763,7 +804,8 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
   // looked for like the paths, in every stream.
   const symStream = layout.dbi?.symRecords;
   let literals: Literal[] = [];
-  if (live(symStream)) literals = literalRenames(msf, symStream!, (await edit(symStream!)).old, paths);
+  const section: SectionBytes = (segment) => ctx.linked(`section:${segment}`);
+  if (live(symStream)) literals = literalRenames(msf, symStream!, (await edit(symStream!)).old, paths, section);
   const needles = [...paths, ...literals.map((l) => ({ from: l.oldName, to: l.newName, wide: false }))].sort((a, b) => b.from.length - a.from.length);
 
   const hit = new Set<number>();
@@ -778,8 +820,6 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
     }
     hit.add(s.index);
   }
-  if (hit.size === 0) return 0;
-
   for (const i of hit) {
     const role = layout.roles.get(i)!;
     const e = await edit(i);
@@ -819,7 +859,7 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
     const dbi = edits.get(S.STREAM_DBI);
     if (dbi && d.ec.size > 0 && dbi.changed(d.ec.at, d.ec.at + d.ec.size)) rebuildStringTable(msf, dbi, d.ec.at, d.ec.at + d.ec.size, 'DBI EC names');
     if (dbi) rebuildFileInfo(msf, dbi, d);
-    if (literals.length > 0) literalCrcs(await edit(S.STREAM_DBI), d, literals);
+    contributionCrcs(await edit(S.STREAM_DBI), d, paths, section);
     const sym = live(d.symRecords) ? edits.get(d.symRecords) : undefined;
     if (sym && sym.changed()) {
       if (live(d.globals)) rebuildGlobals(msf, sym, await edit(d.globals));
@@ -830,7 +870,7 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
   let streams = 0;
   for (const e of [...edits.values()].sort((a, b) => a.index - b.index)) {
     if (!e.changed()) continue;
-    emit(ctx, msf, e, needles);
+    emit(ctx, msf, e);
     streams++;
   }
   return streams;
