@@ -16,6 +16,9 @@
 #   mingw/      x86_64-w64-mingw32-gcc -g: greet.o, libgreet.a, main.exe (PE, DWARF)
 #   msvc/       clang --target=x86_64-pc-windows-msvc -gcodeview: greet.obj, main.obj,
 #               greet.lib (llvm-lib), main.exe + main.pdb (lld-link /debug)
+#   msvc-cpp/   clang++ --target=x86_64-pc-windows-msvc -gcodeview on samples/remap/cpp/ (templates,
+#               classes, string literals longer than 32 characters, a wide literal, a path in
+#               a data section): containers.obj, app.obj, shapes.lib, app.exe + app.pdb
 #   macho/      clang --target=arm64-apple-macos11 -g: greet.o, libgreet.dylib
 #               (ld64.lld -dylib, ad-hoc signed)
 set -euo pipefail
@@ -26,6 +29,7 @@ export PATH="/usr/lib/llvm-14/bin:$PATH"   # ld64.lld
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SRC="$HERE/remap/src"
+CPP="$HERE/remap/cpp"
 OUT="${1:?usage: make-remap-samples.sh OUT}"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -45,7 +49,7 @@ build() {
   rm -rf "$W"; mkdir -p "$W"; cp "$SRC"/* "$W/"
   cd "$W"
   # Sources given by absolute path: __FILE__ and the DWARF names hold the build folder.
-  mkdir -p "$D/gcc" "$D/mingw" "$D/msvc" "$D/macho"
+  mkdir -p "$D/gcc" "$D/mingw" "$D/msvc" "$D/msvc-cpp" "$D/macho"
   at gcc -O1 -g -c "$W/greet.c" -o greet.o
   at gcc -O1 -g -c "$W/main.c" -o main.o
   at ar rcU libgreet.a greet.o
@@ -68,6 +72,15 @@ build() {
   at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
     /pdb:main.pdb /out:main.exe main.obj greet.lib
   cp greet.obj main.obj greet.lib main.exe main.pdb "$D/msvc/"
+
+  cp -r "$CPP" "$W/cpp"
+  local cx=(clang++ --target=x86_64-pc-windows-msvc -O1 -g -gcodeview -fno-exceptions -fno-rtti)
+  at "${cx[@]}" -c "$W/cpp/lib/containers.cpp" -o containers.obj
+  at "${cx[@]}" -c "$W/cpp/app.cpp" -o app.obj
+  at llvm-lib /out:shapes.lib containers.obj
+  at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
+    /pdb:app.pdb /out:app.exe app.obj shapes.lib
+  cp containers.obj app.obj shapes.lib app.exe app.pdb "$D/msvc-cpp/"
 
   at clang --target=arm64-apple-macos11 -O1 -g -c "$W/greet.c" -o greet-arm64.o
   at ld64.lld --threads=1 -platform_version macos 11.0 11.0 -arch arm64 -dylib \

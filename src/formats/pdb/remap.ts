@@ -26,10 +26,12 @@ import type { PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { findAll, needlesOf, shown, type Needle } from '../../core/remap.js';
 import { literalName } from '../coff/literals.js';
+import { anonymousNamespaceToken } from '../shared/xxhash64.js';
 import { BITMAP_BYTES, GSI_HEADER_SIZE, GSI_SIGNATURE, PUBLICS_HEADER_SIZE, addrMap, buildGsiHash, byName, type GsiEntry, type PublicEntry } from './gsi.js';
 import { hashStringV1, hashStringV2, hashTypeRecord, jamCrc0, numericLeafSize } from './hash.js';
 import { blockOwner, readStream, streamRanges, type Msf } from './msf.js';
 import { streamLabel } from './regions.js';
+import { stringMapOrder } from './stringmap.js';
 import * as S from './spec.js';
 
 /** A stream is edited whole in memory: larger ones make the PDB refused under --remap-path. */
@@ -406,17 +408,62 @@ function literalRenames(msf: Msf, stream: number, sym: Buffer, paths: readonly N
   return out;
 }
 
-/** The first needle hit in a stream, searched in pieces; undefined if none. */
-async function firstHit(reader: RangeReader, msf: Msf, stream: number, needles: readonly Needle[]): Promise<{ at: number; needle: Needle } | undefined> {
+/** The longest string taken as a candidate main source file name. */
+const MAX_CANDIDATE = 4096;
+
+/**
+ * The first needle hit in a stream (searched in pieces), or undefined; with `strings`, each
+ * NUL-terminated 8-bit string that holds a hit is added to it (the paths the PDB records).
+ */
+async function firstHit(reader: RangeReader, msf: Msf, stream: number, needles: readonly Needle[], strings?: Set<string>): Promise<{ at: number; needle: Needle } | undefined> {
   const s = msf.streams[stream];
   const longest = needles[0]?.from.length ?? 0;
+  let first: { at: number; needle: Needle } | undefined;
   for (let pos = 0; pos < s.size; pos += SEARCH_PIECE) {
     const len = Math.min(SEARCH_PIECE + longest, s.size - pos);
     const piece = await readStream(reader, msf, stream, pos, len, streamLabel(stream));
-    const hit = findAll(piece, needles)[0];
-    if (hit) return { at: pos + hit.at, needle: hit.needle };
+    const hits = findAll(piece, needles);
+    if (hits.length > 0 && !first) first = { at: pos + hits[0].at, needle: hits[0].needle };
+    if (!strings) {
+      if (first) return first;
+      continue;
+    }
+    for (const h of hits) {
+      if (h.needle.wide) continue;
+      const start = piece.lastIndexOf(0, h.at) + 1;
+      const nul = piece.indexOf(0, h.at);
+      const end = nul < 0 ? piece.length : nul;
+      if (end - start <= MAX_CANDIDATE) strings.add(piece.toString('latin1', start, end));
+    }
   }
-  return undefined;
+  return first;
+}
+
+/**
+ * clang (14) names an anonymous namespace `?A0x<hash>@` after the main source file's name
+ * (MicrosoftMangle.cpp: the low 32 bits of xxHash64, in hex): in type unique names
+ * (.?AUHidden@?A0x86FAA6A3@...). For each path the PDB records that the rules change, the
+ * token of the old name becomes the token of the new one. Tokens of another length are
+ * returned apart: the PDB is refused if it holds one.
+ */
+function anonymousNamespaces(strings: ReadonlySet<string>, paths: readonly Needle[]): { renames: Needle[]; misfits: Needle[] } {
+  const narrow = paths.filter((n) => !n.wide);
+  const renames: Needle[] = [];
+  const misfits: Needle[] = [];
+  const seen = new Set<string>();
+  for (const s of strings) {
+    const old = Buffer.from(s, 'latin1');
+    const hits = findAll(old, narrow);
+    if (hits.length === 0) continue;
+    const now = Buffer.from(old);
+    for (const h of hits) h.needle.to.copy(now, h.at);
+    const from = anonymousNamespaceToken(old);
+    const to = anonymousNamespaceToken(now);
+    if (from === to || seen.has(from)) continue;
+    seen.add(from);
+    (from.length === to.length ? renames : misfits).push({ from: Buffer.from(from, 'latin1'), to: Buffer.from(to.padEnd(from.length).slice(0, from.length), 'latin1'), wide: false });
+  }
+  return { renames, misfits };
 }
 
 /** Replace every needle in [start, end) of a stream being edited. */
@@ -426,9 +473,10 @@ function replaceIn(e: Edited, start: number, end: number, needles: readonly Need
 
 /**
  * A PDB string table (/names, the DBI EC names) at `base`: its hash buckets rebuilt for
- * the strings they held, inserted in offset order with linear probing from
- * hash % NumBuckets (HashVersion 1: hashStringV1, 2: hashStringV2), as LLVM's reader
- * probes. The bucket count and the NameCount stay.
+ * the strings they held, with linear probing from hash % NumBuckets (HashVersion 1:
+ * hashStringV1, 2: hashStringV2), as LLVM's reader probes, filled in the order lld fills
+ * them (PDBStringTableBuilder::writeHashTable walks its StringMap). The bucket count and
+ * the NameCount stay.
  */
 function rebuildStringTable(msf: Msf, e: Edited, base: number, end: number, what: string): void {
   const b = e.now;
@@ -438,8 +486,8 @@ function rebuildStringTable(msf: Msf, e: Edited, base: number, end: number, what
   const version = u32(b, base + 4);
   if (version !== 1 && version !== 2) bad(base + 4, `HashVersion ${version} is neither 1 nor 2`);
   const byteSize = u32(b, base + 8);
-  const strings = base + 12;
-  const countAt = strings + byteSize;
+  const strings0 = base + 12;
+  const countAt = strings0 + byteSize;
   if (countAt + 4 > end) bad(base + 8, `ByteSize ${byteSize} runs past the table`);
   const numBuckets = u32(b, countAt);
   const bucketsAt = countAt + 4;
@@ -453,13 +501,18 @@ function rebuildStringTable(msf: Msf, e: Edited, base: number, end: number, what
   }
   const hash = version === 1 ? hashStringV1 : hashStringV2;
   const buckets = new Uint32Array(numBuckets);
-  for (const o of [...offsets].sort((x, y) => x - y)) {
-    const nul = b.indexOf(0, strings + o);
-    if (nul < 0 || nul >= countAt) bad(strings + o, `the string at offset ${o} has no NUL inside the buffer`);
-    const start = hash(b.subarray(strings + o, nul)) % numBuckets;
+  // The strings were inserted in offset order; lld fills the buckets in its StringMap's order.
+  const sorted = [...offsets].sort((x, y) => x - y);
+  const strings = sorted.map((o) => {
+    const nul = b.indexOf(0, strings0 + o);
+    if (nul < 0 || nul >= countAt) bad(strings0 + o, `the string at offset ${o} has no NUL inside the buffer`);
+    return b.subarray(strings0 + o, nul);
+  });
+  for (const k of stringMapOrder(strings)) {
+    const start = hash(strings[k]) % numBuckets;
     let slot = start;
     while (buckets[slot] !== 0) slot = (slot + 1) % numBuckets;
-    buckets[slot] = o;
+    buckets[slot] = sorted[k];
   }
   const out = Buffer.alloc(numBuckets * 4);
   buckets.forEach((o, i) => out.writeUInt32LE(o, i * 4));
@@ -648,8 +701,8 @@ function rebuildPublics(msf: Msf, sym: Edited, p: Edited): void {
  * The DBI file info substream (NumModules, NumSourceFiles, ModIndices, ModFileCounts,
  * FileNameOffsets, NamesBuffer): lld lays the names out in the order of its StringMap,
  * which follows the hash of each name, so two builds in different folders order them
- * differently. When a name changed, the buffer is laid out again in a canonical order,
- * the order in which FileNameOffsets first refers to each name, and the offsets follow.
+ * differently. When a name changed, the buffer is laid out again in the order lld's
+ * StringMap gives the new names, and the offsets follow.
  */
 function rebuildFileInfo(msf: Msf, dbi: Edited, d: Dbi): void {
   const { at, size } = d.fileInfo;
@@ -680,25 +733,34 @@ function rebuildFileInfo(msf: Msf, dbi: Edited, d: Dbi): void {
     if (o !== used) bad(namesAt + o, 'the names buffer is not one NUL-terminated name after another, each referenced, as lld writes it');
     used += nameAt(o).length + 1;
   }
-  const order = new Map<string, number>();
-  const parts: Buffer[] = [];
-  let next = 0;
-  const offsets = Buffer.alloc(files * 4);
-  refs.forEach((o, f) => {
+  // Distinct names in first-use order (lld inserts them module by module), laid out in
+  // the order lld's StringMap iterates them.
+  const names: Buffer[] = [];
+  const index = new Map<string, number>();
+  const which = refs.map((o) => {
     const name = nameAt(o);
     const key = name.toString('latin1');
-    let placed = order.get(key);
-    if (placed === undefined) {
-      placed = next;
-      order.set(key, placed);
-      parts.push(Buffer.from(name), Buffer.alloc(1));
-      next += name.length + 1;
+    let k = index.get(key);
+    if (k === undefined) {
+      k = names.length;
+      index.set(key, k);
+      names.push(name);
     }
-    offsets.writeUInt32LE(placed, f * 4);
+    return k;
   });
+  const placed = new Array<number>(names.length);
+  const parts: Buffer[] = [];
+  let next = 0;
+  for (const k of stringMapOrder(names)) {
+    placed[k] = next;
+    parts.push(Buffer.from(names[k]), Buffer.alloc(1));
+    next += names[k].length + 1;
+  }
+  const offsets = Buffer.alloc(files * 4);
+  which.forEach((k, f) => offsets.writeUInt32LE(placed[k], f * 4));
   if (next !== used) bad(namesAt, `with the paths remapped two file names become one; the names buffer would shrink from ${used} to ${next} bytes`);
-  dbi.write(offsetsAt, offsets, 'DBI file info FileNameOffsets (names in first-use order)');
-  dbi.write(namesAt, Buffer.concat(parts), 'path in DBI file info names (in first-use order)');
+  dbi.write(offsetsAt, offsets, 'DBI file info FileNameOffsets');
+  dbi.write(namesAt, Buffer.concat(parts), 'path in DBI file info names (in lld\'s StringMap order)');
 }
 
 /**
@@ -806,13 +868,21 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
   let literals: Literal[] = [];
   const section: SectionBytes = (segment) => ctx.linked(`section:${segment}`);
   if (live(symStream)) literals = literalRenames(msf, symStream!, (await edit(symStream!)).old, paths, section);
-  const needles = [...paths, ...literals.map((l) => ({ from: l.oldName, to: l.newName, wide: false }))].sort((a, b) => b.from.length - a.from.length);
+  // Which streams hold the paths, and the paths themselves (for anonymous namespace names).
+  const strings = new Set<string>();
+  for (const s of msf.streams) if (!s.nil && s.size > 0) await firstHit(reader, msf, s.index, paths, strings);
+  const anon = anonymousNamespaces(strings, paths);
+  const needles = [...paths, ...literals.map((l) => ({ from: l.oldName, to: l.newName, wide: false })), ...anon.renames].sort((a, b) => b.from.length - a.from.length);
 
   const hit = new Set<number>();
   for (const s of msf.streams) {
     if (s.nil || s.size === 0) continue;
     const e = edits.get(s.index);
     const first = e ? findAll(e.old, needles)[0] : await firstHit(reader, msf, s.index, needles);
+    const misfit = anon.misfits.length > 0 ? (e ? findAll(e.old, anon.misfits)[0] : await firstHit(reader, msf, s.index, anon.misfits)) : undefined;
+    if (misfit) {
+      fail(msf, s.index, misfit.at, `the anonymous namespace name ${misfit.needle.from.toString('latin1')} is a hash of a source file's path, and with the path remapped its hash has another number of digits, which cannot be written in place`);
+    }
     if (!first) continue;
     const role = layout.roles.get(s.index);
     if (!role || role.kind === 'fixed' || role.kind === 'info') {
