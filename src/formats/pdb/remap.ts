@@ -26,7 +26,7 @@ import type { PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { findAll, needlesOf, shown, type Needle } from '../../core/remap.js';
 import { literalName } from '../coff/literals.js';
-import { anonymousNamespaceToken } from '../shared/xxhash64.js';
+import { anonymousNamespaces, stringsAround } from '../shared/xxhash64.js';
 import { BITMAP_BYTES, GSI_HEADER_SIZE, GSI_SIGNATURE, PUBLICS_HEADER_SIZE, addrMap, buildGsiHash, byName, type GsiEntry, type PublicEntry } from './gsi.js';
 import { hashStringV1, hashStringV2, hashTypeRecord, jamCrc0, numericLeafSize } from './hash.js';
 import { blockOwner, readStream, streamRanges, type Msf } from './msf.js';
@@ -428,42 +428,9 @@ async function firstHit(reader: RangeReader, msf: Msf, stream: number, needles: 
       if (first) return first;
       continue;
     }
-    for (const h of hits) {
-      if (h.needle.wide) continue;
-      const start = piece.lastIndexOf(0, h.at) + 1;
-      const nul = piece.indexOf(0, h.at);
-      const end = nul < 0 ? piece.length : nul;
-      if (end - start <= MAX_CANDIDATE) strings.add(piece.toString('latin1', start, end));
-    }
+    stringsAround(piece, hits, strings, MAX_CANDIDATE);
   }
   return first;
-}
-
-/**
- * clang (14) names an anonymous namespace `?A0x<hash>@` after the main source file's name
- * (MicrosoftMangle.cpp: the low 32 bits of xxHash64, in hex): in type unique names
- * (.?AUHidden@?A0x86FAA6A3@...). For each path the PDB records that the rules change, the
- * token of the old name becomes the token of the new one. Tokens of another length are
- * returned apart: the PDB is refused if it holds one.
- */
-function anonymousNamespaces(strings: ReadonlySet<string>, paths: readonly Needle[]): { renames: Needle[]; misfits: Needle[] } {
-  const narrow = paths.filter((n) => !n.wide);
-  const renames: Needle[] = [];
-  const misfits: Needle[] = [];
-  const seen = new Set<string>();
-  for (const s of strings) {
-    const old = Buffer.from(s, 'latin1');
-    const hits = findAll(old, narrow);
-    if (hits.length === 0) continue;
-    const now = Buffer.from(old);
-    for (const h of hits) h.needle.to.copy(now, h.at);
-    const from = anonymousNamespaceToken(old);
-    const to = anonymousNamespaceToken(now);
-    if (from === to || seen.has(from)) continue;
-    seen.add(from);
-    (from.length === to.length ? renames : misfits).push({ from: Buffer.from(from, 'latin1'), to: Buffer.from(to.padEnd(from.length).slice(0, from.length), 'latin1'), wide: false });
-  }
-  return { renames, misfits };
 }
 
 /** Replace every needle in [start, end) of a stream being edited. */

@@ -2,6 +2,7 @@
 // anonymous namespace in the Microsoft C++ mangling `?A0x<hash>`, where <hash> is the low
 // 32 bits of XXH64 of the main source file's name, in upper-case hex without leading
 // zeros (MicrosoftMangleContextImpl). A remapped path changes that name.
+import { findAll, type Needle } from '../../core/remap.js';
 const M = (1n << 64n) - 1n;
 const P1 = 11400714785074694791n;
 const P2 = 14029467366897019727n;
@@ -50,4 +51,42 @@ export function xxHash64(d: Buffer): bigint {
 /** clang's anonymous namespace token for a main source file name: `?A0x` + hex + `@`. */
 export function anonymousNamespaceToken(mainFile: Buffer): string {
   return `?A0x${(xxHash64(mainFile) & 0xffffffffn).toString(16).toUpperCase()}@`;
+}
+
+/**
+ * The anonymous namespace names (`?A0x<hash>@`, in type unique names and symbol names)
+ * that --remap-path changes: for each string that holds a path the rules change (a
+ * candidate main source file name), the token of its old name becomes the token of its
+ * new one. Tokens of another length (the hash gained or lost a leading zero digit) are
+ * returned apart, as `misfits`: a file that holds one cannot be remapped in place.
+ */
+export function anonymousNamespaces(strings: Iterable<string>, paths: readonly Needle[]): { renames: Needle[]; misfits: Needle[] } {
+  const narrow = paths.filter((n) => !n.wide);
+  const renames: Needle[] = [];
+  const misfits: Needle[] = [];
+  const seen = new Set<string>();
+  for (const s of strings) {
+    const old = Buffer.from(s, 'latin1');
+    const hits = findAll(old, narrow);
+    if (hits.length === 0) continue;
+    const now = Buffer.from(old);
+    for (const h of hits) h.needle.to.copy(now, h.at);
+    const from = anonymousNamespaceToken(old);
+    const to = anonymousNamespaceToken(now);
+    if (from === to || seen.has(from)) continue;
+    seen.add(from);
+    (from.length === to.length ? renames : misfits).push({ from: Buffer.from(from, 'latin1'), to: Buffer.from(to.padEnd(from.length).slice(0, from.length), 'latin1'), wide: false });
+  }
+  return { renames, misfits };
+}
+
+/** Each NUL-terminated 8-bit string of `piece` that holds a hit (at most `max` bytes long) into `out`. */
+export function stringsAround(piece: Buffer, hits: readonly { at: number; needle: Needle }[], out: Set<string>, max = 4096): void {
+  for (const h of hits) {
+    if (h.needle.wide) continue;
+    const start = piece.lastIndexOf(0, h.at) + 1;
+    const nul = piece.indexOf(0, h.at);
+    const end = nul < 0 ? piece.length : nul;
+    if (end - start <= max) out.add(piece.toString('latin1', start, end));
+  }
 }
