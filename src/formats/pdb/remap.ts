@@ -602,7 +602,7 @@ function rebuildGlobals(msf: Msf, sym: Edited, g: Edited): void {
       const size = recordAt(msf, sym, off, what);
       const name = globalName(buf, off, size);
       if (!name) fail(msf, sym.index, off, `${what}: the global record of kind ${hex(u16(buf, off + 2))} has a name unstamp cannot read`);
-      return { name, symOffset: off };
+      return { name: Buffer.from(name), symOffset: off };
     });
   const before = entries(sym.old);
   const after = entries(sym.now);
@@ -635,7 +635,8 @@ function rebuildPublics(msf: Msf, sym: Edited, p: Edited): void {
       if (u16(buf, off + 2) !== S_PUB32 || size < 15) fail(msf, sym.index, off, `${what} points at a record of kind ${hex(u16(buf, off + 2))}, not S_PUB32`);
       const name = globalName(buf, off, size);
       if (!name) fail(msf, sym.index, off, `${what}: S_PUB32 without a NUL-terminated name`);
-      return { name, symOffset: off, segment: u16(buf, off + 12), offset: u32(buf, off + 8), size };
+      // A copy: the record may move when the publics are laid out again.
+      return { name: Buffer.from(name), symOffset: off, segment: u16(buf, off + 12), offset: u32(buf, off + 8), size };
     });
   const before = entries(sym.old, offsets).sort(byName);
   const after = entries(sym.now, offsets);
