@@ -3,13 +3,15 @@
 # program using __FILE__, with debug info) twice, in two build folders of the same
 # length at two different clocks, for every toolchain the test covers:
 #
-#   bash samples/make-remap-samples.sh OUT
+#   bash samples/make-remap-samples.sh OUT [COMMON...]
 #
 # writes OUT/a/... (built in /tmp/unstamp-remap-AAAA, clock 2021-03-04 05:06:07 UTC)
 # and OUT/b/... (built in /tmp/unstamp-remap-BBBB, clock 2023-09-10 11:12:13 UTC),
-# and OUT/VERSIONS.txt. Nothing is committed: test/remap.test.ts runs this script into
-# a temporary folder (the outputs are too large to keep), so the only machine paths
-# the outputs hold are these two synthetic build folders.
+# and OUT/VERSIONS.txt; for each COMMON folder (of the same length), also
+# OUT/<its base name>/... built in COMMON itself (clock 2024-01-02 03:04:05 UTC): what a
+# remap to COMMON of either side should equal once normalized. Nothing is committed:
+# test/remap.test.ts runs this script into a temporary folder (the outputs are too large
+# to keep), so the only machine paths the outputs hold are these synthetic build folders.
 #
 #   gcc/        gcc -g: greet.o, libgreet.a, main (runs, prints __FILE__);
 #               main-gz (-gz=zlib: compressed DWARF sections)
@@ -35,6 +37,8 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 CLOCK_A='2021-03-04 05:06:07'
 CLOCK_B='2023-09-10 11:12:13'
+CLOCK_C='2024-01-02 03:04:05'
+SRC_A=/tmp/unstamp-remap-AAAA
 
 die() { echo "make-remap-samples: $*" >&2; exit 1; }
 for tool in gcc ar x86_64-w64-mingw32-gcc x86_64-w64-mingw32-ar clang llvm-lib lld-link ld64.lld faketime; do
@@ -91,6 +95,10 @@ build() {
 
 CLOCK=$CLOCK_A build /tmp/unstamp-remap-AAAA "$OUT/a"
 CLOCK=$CLOCK_B build /tmp/unstamp-remap-BBBB "$OUT/b"
+for COMMON in "${@:2}"; do
+  [ "${#COMMON}" -eq "${#SRC_A}" ] || die "$COMMON must have the length of $SRC_A"
+  CLOCK=$CLOCK_C build "$COMMON" "$OUT/$(basename "$COMMON")"
+done
 {
   echo "gcc: $(gcc --version | head -n1)"
   echo "mingw: $(x86_64-w64-mingw32-gcc --version | head -n1)"
