@@ -217,6 +217,10 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     const s = sides(t, src, 'msvc-cpp');
     const files = ['app.obj', 'containers.obj', 'shapes.lib', 'app.exe', 'app.pdb'];
     t.not(sha256(path.join(s.a, 'app.pdb')), sha256(path.join(s.b, 'app.pdb')), 'the PDBs differ before');
+    // Both rules at once (each side holds one OLD; both NEWs are one folder).
+    const explained = cli(['explain', '--remap-path', `${A}=${COMMON_CPP}`, '--remap-path', `${B}=${COMMON_CPP}`, s.a, s.b]);
+    t.equal(explained.code, 0, explained.stdout);
+    t.match(explained.stdout, /5 pairs: 5 identical after normalization, 0 still differ/);
     remapBoth(t, s, files, COMMON_CPP);
     const pdb = path.join(s.a, 'app.pdb');
     const dump = pdbDump(pdb);

@@ -22,7 +22,7 @@
 // PDBStringTable(Builder).cpp, TpiHashing.cpp, TpiStreamBuilder.cpp, GSIStreamBuilder.cpp,
 // DbiStream.cpp, NamedStreamMap.cpp, HashTable.h); lld/COFF/PDB.cpp.
 import { FormatError, hex } from '../../core/errors.js';
-import type { PlanContext } from '../../core/format.js';
+import type { PlanContext, RemapRule } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { findAll, needlesOf, shown, type Needle } from '../../core/remap.js';
 import { literalName } from '../coff/literals.js';
@@ -351,14 +351,45 @@ function eachRecord(b: Buffer, at: number, end: number, fn: (at: number, kind: n
 /** The executable's remapped bytes of a section (1-based), when the PE planner changed it. */
 type SectionBytes = (segment: number) => Buffer | undefined;
 
-/** `bytes` with every NEW put back to OLD: what they were before the remap. */
-function unmapped(bytes: Buffer, reversed: readonly Needle[]): Buffer {
-  const hits = findAll(bytes, reversed);
+/**
+ * NEW -> OLD for the rules whose OLD this PDB holds, to tell what the executable's bytes
+ * were before its remap. `ambiguous`: a NEW two of those rules share (which OLD it was
+ * cannot be told).
+ */
+interface Reverse {
+  needles: Needle[];
+  ambiguous: Set<string>;
+}
+
+const keyOf = (n: Needle) => `${n.wide ? 'w' : 'n'}:${n.from.toString('hex')}`;
+
+function reverseOf(rules: readonly RemapRule[], found: ReadonlySet<string>): Reverse {
+  const byFrom = new Map<string, Needle>();
+  const ambiguous = new Set<string>();
+  for (const rule of rules) {
+    const own = needlesOf([rule], true);
+    if (!own.some((n) => found.has(keyOf(n)))) continue;
+    for (const n of own) {
+      const r = { from: n.to, to: n.from, wide: n.wide };
+      const seen = byFrom.get(keyOf(r));
+      if (seen && !seen.to.equals(r.to)) ambiguous.add(keyOf(r));
+      else byFrom.set(keyOf(r), r);
+    }
+  }
+  return { needles: [...byFrom.values()].sort((a, b) => b.from.length - a.from.length), ambiguous };
+}
+
+/** `bytes` with every NEW put back to OLD (what they were before the remap), or undefined if a NEW is ambiguous. */
+function unmapped(bytes: Buffer, rev: Reverse, wide?: boolean): Buffer | undefined {
+  const hits = findAll(bytes, wide === undefined ? rev.needles : rev.needles.filter((n) => n.wide === wide));
   if (hits.length === 0) return bytes;
+  if (hits.some((h) => rev.ambiguous.has(keyOf(h.needle)))) return undefined;
   const out = Buffer.from(bytes);
   for (const h of hits) h.needle.to.copy(out, h.at);
   return out;
 }
+
+const AMBIGUOUS = 'two --remap-path rules give the same NEW and the PDB holds both OLDs, so which one these bytes of the executable held cannot be told';
 
 /** [offset, offset+size) of a section's bytes, zero-filled past its raw data (as the loader fills it). */
 function sectionSlice(data: Buffer, offset: number, size: number): Buffer | undefined {
@@ -374,8 +405,7 @@ function sectionSlice(data: Buffer, offset: number, size: number): Buffer | unde
  * from the executable (the name spells only the first 32 characters); a name that is not
  * exactly the compiler's spelling of the old bytes is left alone.
  */
-function literalRenames(msf: Msf, stream: number, sym: Buffer, paths: readonly Needle[], section: SectionBytes): Literal[] {
-  const reversed = (wide: boolean) => paths.filter((n) => n.wide === wide).map((n) => ({ from: n.to, to: n.from, wide }));
+function literalRenames(msf: Msf, stream: number, sym: Buffer, paths: readonly Needle[], rev: Reverse, section: SectionBytes): Literal[] {
   const out: Literal[] = [];
   const seen = new Set<string>();
   eachRecord(sym, 0, sym.length, (at, kind, size) => {
@@ -395,7 +425,8 @@ function literalRenames(msf: Msf, stream: number, sym: Buffer, paths: readonly N
       if (hit) fail(msf, stream, at, `the public symbol ${name} names a string literal holding ${shown(hit.needle.from, hit.needle.wide)}, but the executable's section ${segment} holds no remapped path at ${hex(offset)}`);
       return;
     }
-    const was = unmapped(now, reversed(lit.wide));
+    const was = unmapped(now, rev, lit.wide);
+    if (!was) fail(msf, stream, at, `the public symbol ${name} names a string literal at section ${segment} offset ${hex(offset)}: ${AMBIGUOUS}`);
     if (was === now || literalName(was, lit.wide) !== name) return;
     const renamed = literalName(now, lit.wide);
     if (renamed === name) return;
@@ -412,10 +443,17 @@ function literalRenames(msf: Msf, stream: number, sym: Buffer, paths: readonly N
 const MAX_CANDIDATE = 4096;
 
 /**
- * The first needle hit in a stream (searched in pieces), or undefined; with `strings`, each
- * NUL-terminated 8-bit string that holds a hit is added to it (the paths the PDB records).
+ * The first needle hit in a stream (searched in pieces), or undefined; with `seen`, each
+ * NUL-terminated 8-bit string that holds a hit is added to its strings (the paths the PDB
+ * records), and each needle found to its found set.
  */
-async function firstHit(reader: RangeReader, msf: Msf, stream: number, needles: readonly Needle[], strings?: Set<string>): Promise<{ at: number; needle: Needle } | undefined> {
+async function firstHit(
+  reader: RangeReader,
+  msf: Msf,
+  stream: number,
+  needles: readonly Needle[],
+  seen?: { strings: Set<string>; found: Set<string> },
+): Promise<{ at: number; needle: Needle } | undefined> {
   const s = msf.streams[stream];
   const longest = needles[0]?.from.length ?? 0;
   let first: { at: number; needle: Needle } | undefined;
@@ -424,11 +462,12 @@ async function firstHit(reader: RangeReader, msf: Msf, stream: number, needles: 
     const piece = await readStream(reader, msf, stream, pos, len, streamLabel(stream));
     const hits = findAll(piece, needles);
     if (hits.length > 0 && !first) first = { at: pos + hits[0].at, needle: hits[0].needle };
-    if (!strings) {
+    if (!seen) {
       if (first) return first;
       continue;
     }
-    stringsAround(piece, hits, strings, MAX_CANDIDATE);
+    stringsAround(piece, hits, seen.strings, MAX_CANDIDATE);
+    for (const h of hits) seen.found.add(keyOf(h.needle));
   }
   return first;
 }
@@ -738,8 +777,7 @@ function rebuildFileInfo(msf: Msf, dbi: Edited, d: Dbi): void {
  * relocations, so the new CRC is the old one XOR the CRCs of the executable's bytes before
  * and after the remap: the relocated bytes cancel out. A DataCrc of 0 is kept.
  */
-function contributionCrcs(dbi: Edited, d: Dbi, paths: readonly Needle[], section: SectionBytes): void {
-  const reversed = paths.map((n) => ({ from: n.to, to: n.from, wide: n.wide })).sort((a, b) => b.from.length - a.from.length);
+function contributionCrcs(msf: Msf, dbi: Edited, d: Dbi, rev: Reverse, section: SectionBytes): void {
   const entries: { at: number; what: string }[] = d.modules.map((m) => ({ at: m.at + 4, what: `module ${m.name} section contribution DataCrc` }));
   for (let at = d.sc.at + 4; at + d.sc.entry <= d.sc.at + d.sc.size; at += d.sc.entry) entries.push({ at, what: `section contribution ${(at - d.sc.at - 4) / d.sc.entry} DataCrc` });
   for (const { at, what } of entries) {
@@ -750,7 +788,8 @@ function contributionCrcs(dbi: Edited, d: Dbi, paths: readonly Needle[], section
     if (crc === 0 || !data || size <= 0) continue;
     const now = sectionSlice(data, u32(b, at + 4), size);
     if (!now) continue;
-    const was = unmapped(now, reversed);
+    const was = unmapped(now, rev);
+    if (!was) fail(msf, dbi.index, at + 20, `${what}: ${AMBIGUOUS}`);
     if (was === now) continue;
     const v = Buffer.alloc(4);
     v.writeUInt32LE((crc ^ jamCrc0(was) ^ jamCrc0(now)) >>> 0, 0);
@@ -830,15 +869,18 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
   };
   const live = (i: number | undefined) => i !== undefined && i !== NIL && i < msf.streams.length && !msf.streams[i].nil && msf.streams[i].size > 0;
 
+  // Which paths the PDB holds, and the strings that hold them (for anonymous namespace names).
+  const strings = new Set<string>();
+  const found = new Set<string>();
+  for (const s of msf.streams) if (!s.nil && s.size > 0) await firstHit(reader, msf, s.index, paths, { strings, found });
+  const rev = reverseOf(ctx.options.remap ?? [], found);
+
   // String literal symbols spell their bytes (escaped) and a CRC of them: renamed, they are
   // looked for like the paths, in every stream.
   const symStream = layout.dbi?.symRecords;
   let literals: Literal[] = [];
   const section: SectionBytes = (segment) => ctx.linked(`section:${segment}`);
-  if (live(symStream)) literals = literalRenames(msf, symStream!, (await edit(symStream!)).old, paths, section);
-  // Which streams hold the paths, and the paths themselves (for anonymous namespace names).
-  const strings = new Set<string>();
-  for (const s of msf.streams) if (!s.nil && s.size > 0) await firstHit(reader, msf, s.index, paths, strings);
+  if (live(symStream)) literals = literalRenames(msf, symStream!, (await edit(symStream!)).old, paths, rev, section);
   const anon = anonymousNamespaces(strings, paths);
   const needles = [...paths, ...literals.map((l) => ({ from: l.oldName, to: l.newName, wide: false })), ...anon.renames].sort((a, b) => b.from.length - a.from.length);
 
@@ -897,7 +939,7 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
     const dbi = edits.get(S.STREAM_DBI);
     if (dbi && d.ec.size > 0 && dbi.changed(d.ec.at, d.ec.at + d.ec.size)) rebuildStringTable(msf, dbi, d.ec.at, d.ec.at + d.ec.size, 'DBI EC names');
     if (dbi) rebuildFileInfo(msf, dbi, d);
-    contributionCrcs(await edit(S.STREAM_DBI), d, paths, section);
+    contributionCrcs(msf, await edit(S.STREAM_DBI), d, rev, section);
     const sym = live(d.symRecords) ? edits.get(d.symRecords) : undefined;
     if (sym && sym.changed()) {
       if (live(d.globals)) rebuildGlobals(msf, sym, await edit(d.globals));
