@@ -263,10 +263,10 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
       return m;
     };
     const ipi = at(/^\s+0x([0-9a-f]+)\s+IPI hash value of record (0x[0-9A-F]+) \(stream (\d+)\)/m);
-    const pub = at(/^\s+0x([0-9a-f]+)\s+public symbol hash hash records \(stream (\d+)\)/m);
+    const pub = at(/^\s+0x([0-9a-f]+)\s+publics hash records \(stream (\d+)\)/m);
     for (const [what, offset, message] of [
       ['an IPI hash value', parseInt(ipi[1], 16), new RegExp(`stream ${ipi[3]} at stream offset 0x[0-9a-f]+ \\(file offset 0x${ipi[1]}\\): the hash value of IPI record ${ipi[2]} is \\d+, not the \\d+ LLVM's hashTypeRecord gives`)],
-      ['a publics hash record', parseInt(pub[1], 16) + 4, new RegExp(`main\\.pdb: stream ${pub[2]} at stream offset 0x[0-9a-f]+ \\(file offset 0x[0-9a-f]+\\): public symbol hash: the table is not the one lld builds from these names`)],
+      ['a publics hash record', parseInt(pub[1], 16) + 4, new RegExp(`main\\.pdb: stream ${pub[2]} at stream offset 0x[0-9a-f]+ \\(file offset 0x[0-9a-f]+\\): publics hash: the table is not the one lld builds from these names`)],
     ] as const) {
       const s = sides(t, src, 'msvc');
       const pdb = path.join(s.a, 'main.pdb');

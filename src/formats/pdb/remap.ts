@@ -472,9 +472,9 @@ async function firstHit(
   return first;
 }
 
-/** Replace every needle in [start, end) of a stream being edited. */
-function replaceIn(e: Edited, start: number, end: number, needles: readonly Needle[], field: string): void {
-  for (const h of findAll(e.now.subarray(start, end), needles)) e.write(start + h.at, h.needle.to, field);
+/** Replace every needle in [start, end) of a stream being edited; `field` names what each is. */
+function replaceIn(e: Edited, start: number, end: number, needles: readonly Needle[], field: (n: Needle) => string): void {
+  for (const h of findAll(e.now.subarray(start, end), needles)) e.write(start + h.at, h.needle.to, field(h.needle));
 }
 
 /**
@@ -623,7 +623,7 @@ function writeGsi(msf: Msf, e: Edited, at: number, hrSize: number, numBuckets: n
     fail(msf, e.index, at + 12, `${what}: with the renamed symbols the table needs ${h.buckets.length / 4} non-empty buckets, not ${(numBuckets - BITMAP_BYTES) / 4}, and cannot be rebuilt in place`);
   }
   const base = at + GSI_HEADER_SIZE;
-  e.write(base, h.records, `${what} hash records`);
+  e.write(base, h.records, `${what} records`);
   e.write(base + hrSize, h.bitmap, `${what} bucket bitmap`);
   e.write(base + hrSize + BITMAP_BYTES, h.buckets, `${what} bucket offsets`);
 }
@@ -633,7 +633,7 @@ const sameAt = (a: Buffer, b: Buffer, at: number) => at + a.length <= b.length &
 
 /** The globals hash table, rebuilt when a global's name changed. */
 function rebuildGlobals(msf: Msf, sym: Edited, g: Edited): void {
-  const what = 'global symbol hash';
+  const what = 'globals hash';
   const { offsets, hrSize, numBuckets } = gsiOffsets(msf, g, 0, what);
   const sorted = [...offsets].sort((a, b) => a - b);
   const entries = (buf: Buffer) =>
@@ -658,7 +658,7 @@ function rebuildGlobals(msf: Msf, sym: Edited, g: Edited): void {
  * front of the symbol record stream, the hash table and the address map rebuilt.
  */
 function rebuildPublics(msf: Msf, sym: Edited, p: Edited): void {
-  const what = 'public symbol hash';
+  const what = 'publics hash';
   if (p.old.length < PUBLICS_HEADER_SIZE) fail(msf, p.index, 0, `${what}: the stream is shorter than its header`);
   const symHash = u32(p.old, 0);
   const addrMapBytes = u32(p.old, 4);
@@ -694,12 +694,14 @@ function rebuildPublics(msf: Msf, sym: Edited, p: Edited): void {
   after.sort(byName);
   const records: Buffer[] = [];
   let at = 0;
+  let moved = false;
   for (const x of after) {
-    records.push(sym.now.subarray(x.symOffset, x.symOffset + x.size));
+    records.push(Buffer.from(sym.now.subarray(x.symOffset, x.symOffset + x.size)));
+    if (x.symOffset !== at) moved = true;
     x.symOffset = at;
     at += x.size;
   }
-  sym.write(0, Buffer.concat(records.map((r) => Buffer.from(r))), 'public symbol records (in name order)');
+  if (moved) sym.write(0, Buffer.concat(records), 'public symbol records (sorted by name again)');
   writeGsi(msf, p, PUBLICS_HEADER_SIZE, hrSize, numBuckets, after, what);
   p.write(mapAt, addrMap(after), `${what} address map`);
 }
@@ -822,7 +824,7 @@ function emit(ctx: PlanContext, msf: Msf, e: Edited): number {
     for (let j = end; j < n && j < end + PATCH_GAP; j++) if (want[j]) end = j + 1;
     const name = e.fieldAt(i);
     const field = `${name} (stream ${e.index})`;
-    const text = name.startsWith('path in');
+    const text = /^(path|string literal|anonymous)/.test(name);
     const oldBytes = e.old.subarray(i, end);
     const newBytes = e.now.subarray(i, end);
     const ranges = streamRanges(msf, e.index, i, end - i);
@@ -882,7 +884,9 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
   const section: SectionBytes = (segment) => ctx.linked(`section:${segment}`);
   if (live(symStream)) literals = literalRenames(msf, symStream!, (await edit(symStream!)).old, paths, rev, section);
   const anon = anonymousNamespaces(strings, paths);
-  const needles = [...paths, ...literals.map((l) => ({ from: l.oldName, to: l.newName, wide: false })), ...anon.renames].sort((a, b) => b.from.length - a.from.length);
+  const renamed = literals.map((l) => ({ from: l.oldName, to: l.newName, wide: false }));
+  const needles = [...paths, ...renamed, ...anon.renames].sort((a, b) => b.from.length - a.from.length);
+  const kinds = new Map<Needle, string>([...renamed.map((n) => [n, 'string literal symbol name'] as const), ...anon.renames.map((n) => [n, 'anonymous namespace name (a hash of the source path)'] as const)]);
 
   const hit = new Set<number>();
   for (const s of msf.streams) {
@@ -903,7 +907,7 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
   for (const i of hit) {
     const role = layout.roles.get(i)!;
     const e = await edit(i);
-    const field = `path in ${role.label}`;
+    const field = (n: Needle) => `${kinds.get(n) ?? 'path'} in ${role.label}`;
     const t = role.kind === 'tpi' ? layout.tpi : role.kind === 'ipi' ? layout.ipi : undefined;
     if (t) {
       // Only the records hold text: a hit in the header (or after the records) would be a number.
