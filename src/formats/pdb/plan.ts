@@ -199,7 +199,8 @@ export async function planPdb(ctx: PlanContext): Promise<void> {
   await planDbi(ctx, msf, age);
   await planFreeBlocks(ctx, msf);
 
-  ctx.note("other stream contents are kept: type and symbol records, module streams, the /names table, the info stream's named stream map, and the command line and paths linkers record in S_ENVBLOCK");
+  if (remapWanted(ctx)) ctx.note("other stream contents are kept: type and symbol records, module streams and the info stream's named stream map, but for the paths --remap-path changed and the tables that hash them");
+  else ctx.note("other stream contents are kept: type and symbol records, module streams, the /names table, the info stream's named stream map, and the command line and paths linkers record in S_ENVBLOCK");
   ctx.note("the superblock (NumBlocks, BlockMapAddr, Unknown), the block map, the stream directory and the slack after each stream's last byte are kept");
   const old = msf.streams[S.STREAM_OLD_DIRECTORY];
   if (old && !old.nil && old.size > 0) ctx.note(`stream 0 (a copy of an earlier stream directory, ${old.size} bytes) is kept`);
