@@ -4,6 +4,7 @@
 # length at two different clocks, for every toolchain the test covers:
 #
 #   bash samples/make-remap-samples.sh OUT [COMMON...]
+#   bash samples/make-remap-samples.sh --fuzz-samples
 #
 # writes OUT/a/... (built in /tmp/unstamp-remap-AAAA, clock 2021-03-04 05:06:07 UTC)
 # and OUT/b/... (built in /tmp/unstamp-remap-BBBB, clock 2023-09-10 11:12:13 UTC),
@@ -12,6 +13,9 @@
 # remap to COMMON of either side should equal once normalized. Nothing is committed:
 # test/remap.test.ts runs this script into a temporary folder (the outputs are too large
 # to keep), so the only machine paths the outputs hold are these synthetic build folders.
+# Only with --fuzz-samples, the C++ pair's executable and PDB of both sides are copied to
+# samples/remap/msvc-cpp/{a,b}/ (committed: PDBs that hold a build folder, for the fuzz
+# harness's --remap-path mutants).
 #
 #   gcc/        gcc -g: greet.o, libgreet.a, main (runs, prints __FILE__);
 #               main-gz (-gz=zlib: compressed DWARF sections)
@@ -32,7 +36,18 @@ export PATH="/usr/lib/llvm-14/bin:$PATH"   # ld64.lld
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SRC="$HERE/remap/src"
 CPP="$HERE/remap/cpp"
-OUT="${1:?usage: make-remap-samples.sh OUT}"
+if [ "${1:-}" = --fuzz-samples ]; then
+  TMP="$(mktemp -d)"
+  bash "${BASH_SOURCE[0]}" "$TMP"
+  for s in a b; do
+    rm -rf "$HERE/remap/msvc-cpp/$s"; mkdir -p "$HERE/remap/msvc-cpp/$s"
+    cp "$TMP/$s/msvc-cpp/app.exe" "$TMP/$s/msvc-cpp/app.pdb" "$HERE/remap/msvc-cpp/$s/"
+  done
+  cp "$TMP/VERSIONS.txt" "$HERE/remap/msvc-cpp/VERSIONS.txt"
+  rm -rf "$TMP"
+  exit 0
+fi
+OUT="${1:?usage: make-remap-samples.sh OUT [COMMON...] | --fuzz-samples}"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 CLOCK_A='2021-03-04 05:06:07'
@@ -104,4 +119,5 @@ done
   echo "mingw: $(x86_64-w64-mingw32-gcc --version | head -n1)"
   echo "clang: $(clang --version | head -n1)"
   echo "binutils ar: $(ar --version | head -n1)"
+  echo "lld-link: $(lld-link --version | head -n1)"
 } > "$OUT/VERSIONS.txt"
