@@ -562,7 +562,7 @@ function rehashTypes(msf: Msf, e: Edited, t: Tpi, hashes: () => Edited): void {
 }
 
 /** The name of a global symbol record as GSIStreamBuilder hashes it (getSymbolName), or undefined. */
-function globalName(b: Buffer, at: number, size: number): Buffer | undefined {
+export function globalName(b: Buffer, at: number, size: number): Buffer | undefined {
   const kind = u16(b, at + 2);
   let nameAt: number;
   switch (kind) {
