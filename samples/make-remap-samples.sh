@@ -22,6 +22,7 @@
 #   mingw/      x86_64-w64-mingw32-gcc -g: greet.o, libgreet.a, main.exe (PE, DWARF)
 #   msvc/       clang --target=x86_64-pc-windows-msvc -gcodeview: greet.obj, main.obj,
 #               greet.lib (llvm-lib), main.exe + main.pdb (lld-link /debug)
+#   msvc-natvis/ the msvc link with /natvis:<build folder>/greet.natvis: natvis.exe + natvis.pdb
 #   msvc-cpp/   clang++ --target=x86_64-pc-windows-msvc -gcodeview on samples/remap/cpp/ (templates,
 #               classes, string literals longer than 32 characters, a wide literal, a path in
 #               a data section): containers.obj, app.obj, shapes.lib, app.exe + app.pdb
@@ -91,6 +92,11 @@ build() {
   at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
     /pdb:main.pdb /out:main.exe main.obj greet.lib
   cp greet.obj main.obj greet.lib main.exe main.pdb "$D/msvc/"
+  # The same link with a natvis file of the build folder injected into the PDB.
+  mkdir -p "$D/msvc-natvis"
+  at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
+    /natvis:"$W/greet.natvis" /pdb:natvis.pdb /out:natvis.exe main.obj greet.lib
+  cp natvis.exe natvis.pdb "$D/msvc-natvis/"
 
   cp -r "$CPP" "$W/cpp"
   local cx=(clang++ --target=x86_64-pc-windows-msvc -O1 -g -gcodeview -fno-exceptions -fno-rtti)

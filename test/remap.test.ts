@@ -253,6 +253,16 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     t.same(keep.map((f) => sha256(path.join(s.a, f))), before, 'untouched');
   });
 
+  t.test('a PDB with a natvis file of the build folder injected (lld /natvis): refused with its executable, untouched', async (t) => {
+    const s = sides(t, src, 'msvc-natvis');
+    const files = ['natvis.exe', 'natvis.pdb'].map((f) => path.join(s.a, f));
+    const before = files.map(sha256);
+    const r = cli(['--remap-path', `${A}=${COMMON}`, s.a]);
+    t.equal(r.code, 3);
+    t.match(r.stderr, /natvis\.pdb: stream 1 \(PDB info\) at stream offset 0x0 \(file offset 0x[0-9a-f]+\): the injected source stream "\/src\/files\/\\\\tmp\\\\unstamp-remap-aaaa\\\\greet\.natvis" is named after the lowercased path in the info stream's named stream map, whose hash table unstamp does not rebuild/);
+    t.same(files.map(sha256), before, 'untouched');
+  });
+
   t.test('a PDB whose hash tables are not what lld writes: refused with its executable, untouched', async (t) => {
     // Where the fields are: from a verbose run on a copy.
     const probe = sides(t, src, 'msvc');

@@ -933,8 +933,13 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
   }
   for (const [i, e] of edits) {
     if (layout.roles.get(i)?.kind !== 'names' || !e.changed()) continue;
-    if (layout.named.has('/src/headerblock')) {
-      fail(msf, i, 0, 'the /names strings change, and the injected source header block (/src/headerblock) hashes them, which unstamp does not rebuild');
+    // Injected sources (lld /natvis): /src/headerblock finds its entries by /names offset,
+    // which stays; but each file's stream is named after its lowercased path, in the info
+    // stream's named stream map, whose hash table is not rebuilt.
+    const lowered = (ctx.options.remap ?? []).flatMap((r) => [r.from, r.from.replace(/\//g, '\\')].map((f) => f.toLowerCase()));
+    const injected = [...layout.named.keys()].find((name) => name.startsWith('/src/files/') && lowered.some((f) => name.includes(f)));
+    if (injected !== undefined) {
+      fail(msf, S.STREAM_PDB, 0, `the injected source stream ${JSON.stringify(injected)} is named after the lowercased path in the info stream's named stream map, whose hash table unstamp does not rebuild`);
     }
     rebuildStringTable(msf, e, 0, e.old.length, '/names');
   }
