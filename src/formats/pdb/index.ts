@@ -28,7 +28,7 @@ export const pdb: Format = {
   ],
   leftAlone: [
     'a PDB is only normalized together with its executable (same GUID) in the same run; alone, it is skipped',
-    '--remap-path: a PDB is refused (with its executable) when a path lies where unstamp does not rebuild what hashes it (the info stream and its named stream map, /src/headerblock and /src/files/*, hash streams), when a table it must rebuild is not what lld writes, when a changed type record would need hash adjusters, or when a renamed hash changes length (an anonymous namespace hash losing a leading digit)',
+    '--remap-path: a PDB is refused (with its executable) when a path lies where unstamp does not rebuild what hashes it (the info stream and its named stream map, e.g. the /src/files/<lowercased path> stream of an injected natvis file; hash streams), when a table it must rebuild is not what lld writes, when a changed type record would need hash adjusters, or when a renamed hash changes length (an anonymous namespace hash losing a leading digit)',
     '--remap-path: C13 file checksums (MD5 of the source contents, not of the names); a DataCrc of 0 (what the linker made itself); the MSVC anonymous namespace hash (only clang 14\'s is known)',
     'all other stream contents (without --remap-path also the paths): type and symbol records, module streams, /names, the command line linkers record (S_ENVBLOCK)',
     'the superblock, the free block map itself, the block map and the stream directory',
