@@ -26,6 +26,7 @@
 #   msvc-cpp/   clang++ --target=x86_64-pc-windows-msvc -gcodeview on samples/remap/cpp/ (templates,
 #               classes, string literals longer than 32 characters, a wide literal, a path in
 #               a data section): containers.obj, app.obj, shapes.lib, app.exe + app.pdb
+#   msvc-many/  8 generated C modules (7 headers with __FILE__ literals): many.exe + many.pdb
 #   macho/      clang --target=arm64-apple-macos11 -g: greet.o, libgreet.dylib
 #               (ld64.lld -dylib, ad-hoc signed)
 set -euo pipefail
@@ -106,6 +107,28 @@ build() {
   at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
     /pdb:app.pdb /out:app.exe app.obj shapes.lib
   cp containers.obj app.obj shapes.lib app.exe app.pdb "$D/msvc-cpp/"
+
+  # Generated modules, each with a header's __FILE__ literal: 22 publics, 7 of them literals
+  # naming a path. Remapped to /tmp/unstamp-remap-XXXX their new CRCs keep their lengths,
+  # keep the number of non-empty publics hash buckets, and change the literals' order by
+  # name on both sides, so the publics are laid out again (7 modules in gen/: chosen so).
+  mkdir -p "$W/gen/inc" "$D/msvc-many"
+  local i j
+  for i in $(seq 1 7); do
+    j=$(( i % 7 + 1 ))
+    echo "static inline const char *h$i(int x) { return x ? __FILE__ : \"h$i\"; }" > "$W/gen/inc/h$i.h"
+    printf '#include "inc/h%d.h"\n#include "inc/h%d.h"\nconst char *f%d(int x) { return x > 1 ? h%d(x) : h%d(x); }\n' "$i" "$j" "$i" "$i" "$j" > "$W/gen/f$i.c"
+  done
+  {
+    for i in $(seq 1 7); do echo "const char *f$i(int);"; done
+    echo 'int mainCRTStartup(void) { return 0'
+    for i in $(seq 1 7); do echo " + f$i($i)[0]"; done
+    echo '; }'
+  } > "$W/gen/m.c"
+  for i in m $(seq -f 'f%g' 1 7); do at "${cl[@]}" -c "$W/gen/$i.c" -o "many-$i.obj"; done
+  at lld-link /debug /nodefaultlib /entry:mainCRTStartup /subsystem:console /machine:x64 \
+    /pdb:many.pdb /out:many.exe many-m.obj many-f*.obj
+  cp many.exe many.pdb "$D/msvc-many/"
 
   at clang --target=arm64-apple-macos11 -O1 -g -c "$W/greet.c" -o greet-arm64.o
   at ld64.lld --threads=1 -platform_version macos 11.0 11.0 -arch arm64 -dylib \

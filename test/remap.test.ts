@@ -253,6 +253,52 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     t.same(keep.map((f) => sha256(path.join(s.a, f))), before, 'untouched');
   });
 
+  t.test('generated modules with literals of header paths: the renamed literal publics change their order by name, laid out again, as if built in the common folder', async (t) => {
+    const s = sides(t, src, 'msvc-many');
+    for (const [side, folder] of [
+      [s.a, A],
+      [s.b, B],
+    ]) {
+      const v = cli(['-v', '--remap-path', `${folder}=${COMMON}`, side]);
+      t.equal(v.code, 0, v.stderr);
+      t.match(v.stdout, /public symbol records \(sorted by name again\) \(stream \d+\)/, `${path.basename(folder)}: the publics were laid out again`);
+    }
+    for (const f of ['many.exe', 'many.pdb']) t.equal(sha256(path.join(s.a, f)), sha256(path.join(s.b, f)), `${f}: a and b byte-identical`);
+    const dump = pdbDump(path.join(s.a, 'many.pdb'));
+    t.equal((dump.match(/\| S_PUB32 .*\?1tmp\?1unstamp\?9remap\?9XXXX\?1gen/g) ?? []).length, 7, 'seven literal publics name the common folder');
+    sameAsBuiltThere(t, path.join(src, path.basename(COMMON), 'msvc-many'), s.a, ['many.exe', 'many.pdb']);
+  });
+
+  t.test('one program linked from two folders (side a main.obj, side b greet.lib), both remapped to one NEW in one run', async (t) => {
+    const link = (dir: string, main: string, lib: string) => {
+      cpSync(main, path.join(dir, 'main.obj'));
+      cpSync(lib, path.join(dir, 'greet.lib'));
+      const r = sh('lld-link', ['/debug', '/nodefaultlib', '/entry:mainCRTStartup', '/subsystem:console', '/machine:x64', '/pdb:mixed.pdb', '/out:mixed.exe', 'main.obj', 'greet.lib'], dir);
+      t.equal(r.code, 0, `lld-link: ${r.stderr}`);
+    };
+    const mixed = tempDir(t);
+    // The linker records its working folder too: the two links' folders have one length.
+    const direct = tempDir(t);
+    t.equal(mixed.length, direct.length);
+    link(mixed, path.join(src, 'a', 'msvc', 'main.obj'), path.join(src, 'b', 'msvc', 'greet.lib'));
+    const pdb = path.join(mixed, 'mixed.pdb');
+    t.ok(holds(pdb, A) && holds(pdb, B), 'the PDB holds both folders');
+    // greet.c's literal (side b) is in the executable with the common folder: which OLD it
+    // held, its symbol's name (its CRC) tells.
+    const r = cli(['--remap-path', `${A}=${COMMON}`, '--remap-path', `${B}=${COMMON}`, '--remap-path', `${mixed}=${direct}`, mixed]);
+    t.equal(r.code, 0, r.stderr);
+    const dump = pdbDump(pdb);
+    t.notOk(dump.includes(A) || dump.includes(B), 'llvm-pdbutil dump: neither old folder is left');
+    // The same link of the common folder's build: its IPI has one copy of each string where
+    // the mixed link has one per folder, but the publics and section contributions are the same.
+    const there = path.join(src, path.basename(COMMON), 'msvc');
+    link(direct, path.join(there, 'main.obj'), path.join(there, 'greet.lib'));
+    t.equal(cli([direct]).code, 0);
+    t.equal(sha256(path.join(mixed, 'mixed.exe')), sha256(path.join(direct, 'mixed.exe')), 'mixed.exe == the same link of the common build, normalized');
+    const part = (f: string) => output('llvm-pdbutil', ['dump', '--publics', '--globals', '--section-contribs', f]);
+    t.equal(part(pdb), part(path.join(direct, 'mixed.pdb')), 'publics (the renamed literal), globals and section contributions (its DataCrc) as in that link');
+  });
+
   t.test('a PDB with a natvis file of the build folder injected (lld /natvis): refused with its executable, untouched', async (t) => {
     const s = sides(t, src, 'msvc-natvis');
     const files = ['natvis.exe', 'natvis.pdb'].map((f) => path.join(s.a, f));

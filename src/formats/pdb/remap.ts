@@ -276,6 +276,11 @@ async function readLayout(reader: RangeReader, msf: Msf): Promise<Layout> {
 interface Literal {
   oldName: Buffer;
   newName: Buffer;
+  segment: number;
+  offset: number;
+  /** The literal's bytes before and after the remap. */
+  was: Buffer;
+  now: Buffer;
 }
 
 const SPECIAL = ',/\\:. \n\t\'-';
@@ -359,6 +364,8 @@ type SectionBytes = (segment: number) => Buffer | undefined;
 interface Reverse {
   needles: Needle[];
   ambiguous: Set<string>;
+  /** Each active rule's own NEW -> OLD needles, to try one by one where a NEW is ambiguous. */
+  perRule: Needle[][];
 }
 
 const keyOf = (n: Needle) => `${n.wide ? 'w' : 'n'}:${n.from.toString('hex')}`;
@@ -366,9 +373,11 @@ const keyOf = (n: Needle) => `${n.wide ? 'w' : 'n'}:${n.from.toString('hex')}`;
 function reverseOf(rules: readonly RemapRule[], found: ReadonlySet<string>): Reverse {
   const byFrom = new Map<string, Needle>();
   const ambiguous = new Set<string>();
+  const perRule: Needle[][] = [];
   for (const rule of rules) {
     const own = needlesOf([rule], true);
     if (!own.some((n) => found.has(keyOf(n)))) continue;
+    perRule.push(own.map((n) => ({ from: n.to, to: n.from, wide: n.wide })));
     for (const n of own) {
       const r = { from: n.to, to: n.from, wide: n.wide };
       const seen = byFrom.get(keyOf(r));
@@ -376,7 +385,7 @@ function reverseOf(rules: readonly RemapRule[], found: ReadonlySet<string>): Rev
       else byFrom.set(keyOf(r), r);
     }
   }
-  return { needles: [...byFrom.values()].sort((a, b) => b.from.length - a.from.length), ambiguous };
+  return { needles: [...byFrom.values()].sort((a, b) => b.from.length - a.from.length), ambiguous, perRule };
 }
 
 /** `bytes` with every NEW put back to OLD (what they were before the remap), or undefined if a NEW is ambiguous. */
@@ -425,16 +434,21 @@ function literalRenames(msf: Msf, stream: number, sym: Buffer, paths: readonly N
       if (hit) fail(msf, stream, at, `the public symbol ${name} names a string literal holding ${shown(hit.needle.from, hit.needle.wide)}, but the executable's section ${segment} holds no remapped path at ${hex(offset)}`);
       return;
     }
-    const was = unmapped(now, rev, lit.wide);
-    if (!was) fail(msf, stream, at, `the public symbol ${name} names a string literal at section ${segment} offset ${hex(offset)}: ${AMBIGUOUS}`);
-    if (was === now || literalName(was, lit.wide) !== name) return;
+    // Where two rules share a NEW, the name (its CRC) tells which OLD the literal held.
+    const single = unmapped(now, rev, lit.wide);
+    const candidates = single ? [single] : rev.perRule.map((r) => unmapped(now, { needles: r, ambiguous: new Set(), perRule: [] }, lit.wide)!);
+    const was = candidates.find((c) => c !== now && literalName(c, lit.wide) === name);
+    if (!was) {
+      if (!single) fail(msf, stream, at, `the public symbol ${name} names a string literal at section ${segment} offset ${hex(offset)}: ${AMBIGUOUS}`);
+      return;
+    }
     const renamed = literalName(now, lit.wide);
     if (renamed === name) return;
     if (renamed.length !== name.length) {
       fail(msf, stream, at, `with the path remapped the public symbol ${name} becomes ${renamed}, of another length, which cannot be written in place`);
     }
     seen.add(name);
-    out.push({ oldName: Buffer.from(name, 'latin1'), newName: Buffer.from(renamed, 'latin1') });
+    out.push({ oldName: Buffer.from(name, 'latin1'), newName: Buffer.from(renamed, 'latin1'), segment, offset, was, now: Buffer.from(now) });
   });
   return out;
 }
@@ -779,7 +793,7 @@ function rebuildFileInfo(msf: Msf, dbi: Edited, d: Dbi): void {
  * relocations, so the new CRC is the old one XOR the CRCs of the executable's bytes before
  * and after the remap: the relocated bytes cancel out. A DataCrc of 0 is kept.
  */
-function contributionCrcs(msf: Msf, dbi: Edited, d: Dbi, rev: Reverse, section: SectionBytes): void {
+function contributionCrcs(msf: Msf, dbi: Edited, d: Dbi, rev: Reverse, section: SectionBytes, literals: readonly Literal[]): void {
   const entries: { at: number; what: string }[] = d.modules.map((m) => ({ at: m.at + 4, what: `module ${m.name} section contribution DataCrc` }));
   for (let at = d.sc.at + 4; at + d.sc.entry <= d.sc.at + d.sc.size; at += d.sc.entry) entries.push({ at, what: `section contribution ${(at - d.sc.at - 4) / d.sc.entry} DataCrc` });
   for (const { at, what } of entries) {
@@ -790,7 +804,9 @@ function contributionCrcs(msf: Msf, dbi: Edited, d: Dbi, rev: Reverse, section: 
     if (crc === 0 || !data || size <= 0) continue;
     const now = sectionSlice(data, u32(b, at + 4), size);
     if (!now) continue;
-    const was = unmapped(now, rev);
+    // A literal's own section: its bytes before the remap are known from its name.
+    const literal = literals.find((l) => l.segment === u16(b, at) && l.offset === u32(b, at + 4) && l.now.length === size);
+    const was = literal ? literal.was : unmapped(now, rev);
     if (!was) fail(msf, dbi.index, at + 20, `${what}: ${AMBIGUOUS}`);
     if (was === now) continue;
     const v = Buffer.alloc(4);
@@ -948,7 +964,7 @@ export async function remapPdb(ctx: PlanContext, msf: Msf): Promise<number> {
     const dbi = edits.get(S.STREAM_DBI);
     if (dbi && d.ec.size > 0 && dbi.changed(d.ec.at, d.ec.at + d.ec.size)) rebuildStringTable(msf, dbi, d.ec.at, d.ec.at + d.ec.size, 'DBI EC names');
     if (dbi) rebuildFileInfo(msf, dbi, d);
-    contributionCrcs(msf, await edit(S.STREAM_DBI), d, rev, section);
+    contributionCrcs(msf, await edit(S.STREAM_DBI), d, rev, section, literals);
     const sym = live(d.symRecords) ? edits.get(d.symRecords) : undefined;
     if (sym && sym.changed()) {
       if (live(d.globals)) rebuildGlobals(msf, sym, await edit(d.globals));
