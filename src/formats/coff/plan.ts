@@ -5,7 +5,8 @@ import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
 import { u32le } from '../shared/bytes.js';
 import * as S from './spec.js';
-import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
+import { findAll, mergeSpans, needlesOf, remapRange, remapWanted, type Needle } from '../../core/remap.js';
+import { anonymousNamespaces, stringsAround } from '../shared/xxhash64.js';
 import { literalRenames } from './literals.js';
 import { classify } from './kind.js';
 
@@ -201,6 +202,10 @@ async function remapSpans(ctx: PlanContext, spans: Span[], headerSize: number, h
     ctx.patch({ offset: n.offset, bytes: Buffer.from(n.new, 'latin1'), oldBytes: Buffer.from(n.old, 'latin1'), field: 'string literal symbol name (after --remap-path)', old: n.old, new: n.new });
   }
   const skip = (offset: number, size: number) => renames.some((n) => offset < n.offset + n.old.length && offset + size > n.offset);
+  // clang's anonymous namespace names hash the main source file's path: they follow it.
+  const anon = await anonymousNamespaceNeedles(ctx, spans, headerSize, needles);
+  needles.push(...anon);
+  needles.sort((a, b) => b.from.length - a.from.length);
   const sections = spans.filter((s) => s.section !== undefined);
   const touched = new Set<Span>();
   const onHit = (offset: number) => sections.filter((s) => offset >= s.start && offset < s.end).forEach((s) => touched.add(s));
@@ -209,6 +214,35 @@ async function remapSpans(ctx: PlanContext, spans: Span[], headerSize: number, h
     await remapRange(ctx, Math.max(span.start, headerSize), span.end, span.label, needles, { onHit, skip });
   }
   if (touched.size > 0) await rederiveCheckSums(ctx, [...touched], header, l);
+}
+
+/**
+ * The `?A0x<hash>@` renames for the paths the object holds (shared/xxhash64.ts); a name
+ * whose hash would change length makes the object refused.
+ */
+async function anonymousNamespaceNeedles(ctx: PlanContext, spans: Span[], headerSize: number, needles: Needle[]): Promise<Needle[]> {
+  const strings = new Set<string>();
+  const merged = mergeSpans(spans).filter((s) => s.end > headerSize);
+  for (const span of merged) {
+    const start = Math.max(span.start, headerSize);
+    for (let at = start; at < span.end; at += MAX_READ) {
+      const piece = await ctx.reader.read(at, Math.min(MAX_READ, span.end - at), `${span.label} (looking for paths)`);
+      stringsAround(piece, findAll(piece, needles), strings);
+    }
+  }
+  const { renames, misfits } = anonymousNamespaces(strings, needles);
+  if (misfits.length === 0 && renames.length === 0) return [];
+  for (const span of merged) {
+    const start = Math.max(span.start, headerSize);
+    for (let at = start; at < span.end; at += MAX_READ) {
+      const piece = await ctx.reader.read(at, Math.min(MAX_READ, span.end - at), span.label);
+      const bad = findAll(piece, misfits)[0];
+      if (bad) {
+        throw broken(ctx, at + bad.at, `${span.label} at ${hex(at + bad.at)}: the anonymous namespace name ${bad.needle.from.toString('latin1')} hashes a source path, and with the path remapped its hash has another number of digits, which cannot be written in place`);
+      }
+    }
+  }
+  return renames;
 }
 
 /**
