@@ -1,7 +1,7 @@
 // The benchmark's inputs, built once and cached by TREE_VERSION:
 //   tree/      a mixed release tree of real files (PE+PDB, Mach-O, static libraries, jars, gz)
 //   big/       the 1 GiB zip64 and the 1 GiB PE (with its PDB), for the peak-RSS rows
-//   small/     the old bench's inputs: many small files, a 20,000-member ar archive
+//   small/     many small files, a 20,000-member ar archive, a 500,000-member cpio archive
 // Every file is made by a real tool or copied from a real file Debian installs; nothing
 // is hand-crafted. Sources that are not installed are left out and the composition says so.
 import { execFileSync } from 'node:child_process';
@@ -25,15 +25,15 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when the tree's recipe changes: a cached tree of another version is rebuilt. */
-export const TREE_VERSION = 'tree-3';
+export const TREE_VERSION = 'tree-4';
 
 const GIB = 1 << 30;
 
 /** Size settings of the two modes. */
 export function sizes(quick) {
   return quick
-    ? { copies: 2, peBuilds: 2, machoBuilds: 1, funcs: 60, maxLinuxA: 2e6, maxMingwA: 40, maxDocGz: 150, maxJar: 1e6, maxDll: 1.5e6, bigBytes: 64 << 20, smallCopies: 10, arMembers: 2000 }
-    : { copies: 12, peBuilds: 24, machoBuilds: 6, funcs: 400, maxLinuxA: Infinity, maxMingwA: Infinity, maxDocGz: Infinity, maxJar: Infinity, maxDll: Infinity, bigBytes: GIB, smallCopies: 100, arMembers: 20000 };
+    ? { copies: 2, peBuilds: 2, machoBuilds: 1, funcs: 60, maxLinuxA: 2e6, maxMingwA: 40, maxDocGz: 150, maxJar: 1e6, maxDll: 1.5e6, bigBytes: 64 << 20, smallCopies: 10, arMembers: 2000, cpioMembers: 20000 }
+    : { copies: 12, peBuilds: 24, machoBuilds: 6, funcs: 400, maxLinuxA: Infinity, maxMingwA: Infinity, maxDocGz: Infinity, maxJar: Infinity, maxDll: Infinity, bigBytes: GIB, smallCopies: 100, arMembers: 20000, cpioMembers: 500000 };
 }
 
 export function cacheDir(quick) {
@@ -152,20 +152,46 @@ function realSources() {
   return dlls.length ? dlls.sort((a, b) => statSync(b).size - statSync(a).size) : [process.execPath];
 }
 
+/** gcc's own library folder for mingw-w64 (libgcc, libgcc_eh), which clang's mingw driver does not search by itself. */
+function mingwGccLib() {
+  const base = '/usr/lib/gcc/x86_64-w64-mingw32';
+  const dirs = existsSync(base) ? readdirSync(base).map((d) => path.join(base, d)) : [];
+  return dirs.find((d) => d.endsWith('-win32') && existsSync(path.join(d, 'libgcc.a'))) ?? dirs.find((d) => existsSync(path.join(d, 'libgcc.a')));
+}
+
 /**
- * PE images with their PDBs linked by GNU ld (--pdb) from generated C: for each build an
+ * The two toolchains the PE builds are linked with. GNU ld (`--pdb`, binutils >= 2.40) and LLVM's
+ * lld in its MinGW mode write different PDBs: ducible (the PE+PDB reference) refuses GNU ld's
+ * ("got partial file info in DBI stream": no source file names in the DBI file info) and takes
+ * lld's, so the tree holds both.
+ */
+function peToolchain(linker) {
+  if (linker === 'ld') {
+    if (!has('x86_64-w64-mingw32-gcc')) return { missing: 'PE+PDB builds (GNU ld): x86_64-w64-mingw32-gcc missing (apt-get install gcc-mingw-w64-x86-64)' };
+    return { cc: 'x86_64-w64-mingw32-gcc', cflags: ['-O1', '-g'], ldflags: [] };
+  }
+  const clang = findTool('clang');
+  const lib = mingwGccLib();
+  if (!clang || !findTool('ld.lld') || !lib) return { missing: 'PE+PDB builds (lld): clang, ld.lld or the mingw-w64 libgcc missing (apt-get install clang lld gcc-mingw-w64-x86-64)' };
+  return { cc: clang, cflags: ['--target=x86_64-w64-mingw32', '-O1', '-g', '-gcodeview'], ldflags: ['--target=x86_64-w64-mingw32', '-fuse-ld=lld', `-L${lib}`] };
+}
+
+/**
+ * PE images with their PDBs linked by GNU ld or lld (`--pdb`) from generated C: for each build an
  * EXE and a DLL, in its own folder, some with an embedded resource blob of real bytes,
  * some stripped. Returns what was left out, if anything.
  */
-function buildPe(dest, work, sz, log) {
-  if (!has('x86_64-w64-mingw32-gcc')) return 'PE+PDB builds: x86_64-w64-mingw32-gcc missing (apt-get install gcc-mingw-w64-x86-64)';
-  const src = path.join(work, 'pe-src');
+function buildPe(dest, work, sz, log, linker) {
+  const tc = peToolchain(linker);
+  if (tc.missing) return tc.missing;
+  const src = path.join(work, `pe-src-${linker}`);
   mkdirSync(src, { recursive: true });
+  const cc = (args) => execFileSync(tc.cc, args, { cwd: src });
   const mods = ['core', 'net', 'ui', 'db'];
-  log(`  compiling ${mods.length} generated C modules for PE (mingw-w64 gcc -O1 -g)`);
+  log(`  compiling ${mods.length} generated C modules for PE (${path.basename(tc.cc)} ${tc.cflags.join(' ')})`);
   for (const [i, m] of mods.entries()) {
     writeFileSync(path.join(src, `${m}.c`), cModule(m, sz.funcs, 1000 + i));
-    execFileSync('x86_64-w64-mingw32-gcc', ['-O1', '-g', '-c', `${m}.c`, '-o', `${m}.o`], { cwd: src });
+    cc([...tc.cflags, '-c', `${m}.c`, '-o', `${m}.o`]);
   }
   writeFileSync(path.join(src, 'main.c'), 'int core_all(int);\nint main(int argc, char **argv) { (void)argv; return core_all(argc) & 1; }\n');
   writeFileSync(path.join(src, 'dllmain.c'), '__declspec(dllexport) int bench_entry(int x) { extern int net_all(int); return net_all(x); }\n');
@@ -182,18 +208,15 @@ function buildPe(dest, work, sz, log) {
       const bytes = (512 << 10) * (1 + (b % 8));
       const blob = realBlob(path.join(src, `blob-${bytes}.bin`), bytes, sources);
       writeFileSync(path.join(src, `res${b}.c`), embedSource(blob, '.rdata,\\"dr\\"'));
-      execFileSync('x86_64-w64-mingw32-gcc', ['-c', `res${b}.c`, '-o', `res${b}.o`], { cwd: src });
+      cc([...tc.cflags, '-c', `res${b}.c`, '-o', `res${b}.o`]);
       extra.push(`res${b}.o`);
     }
     const strip = b % 4 === 1 ? ['-s'] : [];
+    const link = [...tc.ldflags, ...(linker === 'ld' ? [] : tc.cflags.filter((f) => f !== '-O1'))];
     const exe = path.join(out, `app${b}.exe`);
-    execFileSync('x86_64-w64-mingw32-gcc', [...strip, '-o', exe, 'main.c', ...objs, ...extra, `-Wl,--pdb=${path.join(out, `app${b}.pdb`)}`], { cwd: src });
+    cc([...link, ...strip, '-o', exe, 'main.c', ...objs, ...extra, `-Wl,--pdb=${path.join(out, `app${b}.pdb`)}`]);
     const dll = path.join(out, `lib${b}.dll`);
-    execFileSync(
-      'x86_64-w64-mingw32-gcc',
-      [...strip, '-shared', '-o', dll, 'dllmain.c', ...new Set(['net.o', ...objs]), `-Wl,--out-implib,${path.join(out, `lib${b}.dll.a`)}`, `-Wl,--pdb=${path.join(out, `lib${b}.pdb`)}`],
-      { cwd: src },
-    );
+    cc([...link, ...strip, '-shared', '-o', dll, 'dllmain.c', ...new Set(['net.o', ...objs]), `-Wl,--out-implib,${path.join(out, `lib${b}.dll.a`)}`, `-Wl,--pdb=${path.join(out, `lib${b}.pdb`)}`]);
   }
   return undefined;
 }
@@ -243,9 +266,11 @@ function buildTree(tree, work, sz, samplesDir, log) {
       copy(f, path.join(tree, 'pe', 'runtime', path.basename(d), path.relative(d, f)));
     }
   }
-  log('  pe: EXE and DLL with PDB linked by GNU ld --pdb');
-  const peMissing = buildPe(path.join(tree, 'pe', 'ld-pdb'), work, sz, log);
-  if (peMissing) missing.push(peMissing);
+  log('  pe: EXE and DLL with PDB linked by GNU ld --pdb, and by lld --pdb');
+  for (const [linker, part] of [['ld', 'ld-pdb'], ['lld', 'lld-pdb']]) {
+    const peMissing = buildPe(path.join(tree, 'pe', part), work, sz, log, linker);
+    if (peMissing) missing.push(peMissing);
+  }
   for (let i = 0; i < sz.copies; i++) copyTree(path.join(samplesDir, 'pe'), path.join(tree, 'pe', 'samples', `copy-${i}`));
 
   log('  macho: dylibs linked by ld64.lld, and copies of samples/macho');
@@ -279,14 +304,19 @@ function buildTree(tree, work, sz, samplesDir, log) {
   return missing;
 }
 
-/** The 1 GiB zip64 (stored; a few big members of real bytes, then many small ones), made by python3 zipfile. */
-function buildZip64(file, work, bytes, log) {
+/**
+ * The 1 GiB zip64 (stored; four big members of real bytes, then many small ones), made by python3 zipfile.
+ * The small members are whole text files (samples/src, /usr/share/common-licenses): cutting the DLLs into
+ * pieces made members that look like PE images and are truncated, which unstamp rightly refuses (exit 3,
+ * the zip left untouched): tree-3's zip64 rows timed that refusal.
+ */
+function buildZip64(file, work, bytes, samplesDir, log) {
   log(`  ${path.basename(file)}: ${bytes >> 20} MiB zip64 by python3 zipfile (stored, allowZip64)`);
   const script = `
 import os, sys, zipfile
-out, total = sys.argv[1], int(sys.argv[2])
-srcs = sys.argv[3:]
-datas = [open(p, 'rb').read() for p in srcs]
+out, total, nbig = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+datas = [open(p, 'rb').read() for p in sys.argv[4:4 + nbig]]
+texts = [open(p, 'rb').read() for p in sys.argv[4 + nbig:]]
 big = max(1, total // 5)   # four big members, each of real bytes repeated
 with zipfile.ZipFile(out, 'w', compression=zipfile.ZIP_STORED, allowZip64=True) as z:
     written = 0
@@ -301,14 +331,16 @@ with zipfile.ZipFile(out, 'w', compression=zipfile.ZIP_STORED, allowZip64=True) 
         written += big
     i = 0
     while written < total - (1 << 20):
-        d = datas[i % len(datas)][:4096 + (i * 977) % 60000]
+        d = texts[i % len(texts)]
         zi = zipfile.ZipInfo(f'small/{i // 1000:03d}/f{i:06d}.bin', date_time=(2022, 6, 7, 8, 9, 10))
         z.writestr(zi, d)
         written += len(d) + 100; i += 1
 `;
   const py = path.join(work, 'zip64.py');
   writeFileSync(py, script);
-  execFileSync(python(), [py, file, String(bytes), ...realSources().slice(0, 6)], { stdio: 'inherit' });
+  const big = realSources().slice(0, 6);
+  const texts = [...filesIn(path.join(samplesDir, 'src'), (n) => n.endsWith('.txt') || n.endsWith('.c')), ...filesIn('/usr/share/common-licenses', () => true)];
+  execFileSync(python(), [py, file, String(bytes), String(big.length), ...big, ...texts], { stdio: 'inherit' });
 }
 
 /**
@@ -355,6 +387,34 @@ function buildSmall(small, samplesDir, sz, log) {
   rmSync(members, { recursive: true });
 }
 
+/**
+ * An archive of `n` members made by libarchive (bsdtar --format newc) from an mtree spec: each member
+ * one of the tiny real files of samples/src, with its own name, mtime and a build user's owner
+ * (uid/gid 1000), as a packager's initramfs or RPM payload has. The spec (not 500,000 files on disk,
+ * whose creation and removal take minutes) says what bsdtar archives; the headers and data are bsdtar's.
+ * cpio, not ar: a newc header holds the most per-member fields of the archive formats (c_mtime, c_uid,
+ * c_gid, c_ino, c_devmajor, c_devminor, c_rdevmajor, c_rdevminor), so this input is about the cost and
+ * the memory per field at 500,000 members (4 million fields); the 20,000-member ar is the other shape.
+ */
+function buildCpio(file, work, samplesDir, n, log) {
+  if (!has('bsdtar')) return 'cpio archive: bsdtar missing (apt-get install libarchive-tools)';
+  log(`  ${path.basename(file)}: ${n} members (samples/src files), bsdtar --format newc from an mtree spec`);
+  const seeds = readdirSync(path.join(samplesDir, 'src'))
+    .filter((f) => f.endsWith('.txt') || f.endsWith('.c'))
+    .sort()
+    .map((f) => path.join(samplesDir, 'src', f));
+  const lines = ['#mtree'];
+  for (let i = 0; i < n; i++) {
+    const name = `./d${String(Math.floor(i / 1000)).padStart(3, '0')}/f${String(i).padStart(6, '0')}.txt`;
+    lines.push(`${name} type=file uid=1000 gid=1000 mode=0644 time=${1700000000 + 7 * i}.0 contents=${seeds[i % seeds.length]}`);
+  }
+  const spec = path.join(work, 'members.mtree');
+  writeFileSync(spec, lines.join('\n') + '\n');
+  mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync('bsdtar', ['-cf', file, '--format', 'newc', `@${spec}`], { stdio: 'inherit' });
+  return undefined;
+}
+
 export function python() {
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
@@ -374,10 +434,12 @@ export function ensureInputs({ quick, samplesDir, log }) {
   const sz = sizes(quick);
   const missing = buildTree(path.join(dir, 'tree'), work, sz, samplesDir, log);
   mkdirSync(path.join(dir, 'big'), { recursive: true });
-  buildZip64(path.join(dir, 'big', 'big.zip'), work, sz.bigBytes, log);
+  buildZip64(path.join(dir, 'big', 'big.zip'), work, sz.bigBytes, samplesDir, log);
   const peMissing = buildBigPe(path.join(dir, 'big', 'pe'), work, sz.bigBytes, log);
   if (peMissing) missing.push(peMissing);
   buildSmall(path.join(dir, 'small'), samplesDir, sz, log);
+  const cpioMissing = buildCpio(path.join(dir, 'small', 'cpio', 'members.cpio'), work, samplesDir, sz.cpioMembers, log);
+  if (cpioMissing) missing.push(cpioMissing);
   rmSync(work, { recursive: true, force: true });
   writeFileSync(marker, JSON.stringify({ version: TREE_VERSION, quick, missing }));
   return { dir, tree: path.join(dir, 'tree'), big: path.join(dir, 'big'), small: path.join(dir, 'small'), missing, cached: false };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import type { Options as YargsOption } from 'yargs';
+import Parser from 'yargs-parser';
 import { UsageError } from './core/errors.js';
 import { defaultJobs, run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
@@ -47,34 +47,34 @@ interface Global {
   'remap-path': Many;
 }
 
-function globalOptions<T>(y: Argv<T>) {
-  return y
-    .option('epoch', { type: 'string', describe: 'timestamp to write: seconds since 1970 or ISO-8601 (default $SOURCE_DATE_EPOCH, else 0)' })
-    .option('clamp', { type: 'boolean', default: false, describe: 'only replace timestamps newer than the epoch' })
-    .option('jobs', { alias: 'j', type: 'number', describe: `files processed at once (default ${defaultJobs()}: twice the cores, at least 4)` })
+/** The global flags, as yargs takes them; the quick path (quickArgs) hands yargs-parser the same. */
+function globalOptions(): Record<string, YargsOption> {
+  return {
+    epoch: { type: 'string', describe: 'timestamp to write: seconds since 1970 or ISO-8601 (default $SOURCE_DATE_EPOCH, else 0)' },
+    clamp: { type: 'boolean', default: false, describe: 'only replace timestamps newer than the epoch' },
+    jobs: { alias: 'j', type: 'number', describe: `files processed at once (default ${defaultJobs()}: twice the cores, at least 4)` },
     // Repeatable single-value options (not yargs arrays, which would swallow the paths after them).
-    .option('include', { type: 'string', describe: 'only files matching this glob (repeatable)' })
-    .option('exclude', { type: 'string', describe: 'skip files matching this glob (repeatable)' })
-    .option('formats', { type: 'string', describe: 'handlers to use: "ar,gzip" only those, "no-gzip" all but gzip' })
-    .option('json', { type: 'boolean', default: false, describe: 'machine-readable report on stdout' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every field changed, old -> new, and clean/skipped files' })
-    .option('remap-path', {
+    include: { type: 'string', describe: 'only files matching this glob (repeatable)' },
+    exclude: { type: 'string', describe: 'skip files matching this glob (repeatable)' },
+    formats: { type: 'string', describe: 'handlers to use: "ar,gzip" only those, "no-gzip" all but gzip' },
+    json: { type: 'boolean', default: false, describe: 'machine-readable report on stdout' },
+    quiet: { alias: 'q', type: 'boolean', default: false, describe: 'print errors only' },
+    verbose: { alias: 'v', type: 'boolean', default: false, describe: 'print every field changed, old -> new, and clean/skipped files' },
+    'remap-path': {
       type: 'string',
       describe: 'replace the build folder OLD by NEW (same length) in the paths each format stores, OLD=NEW (repeatable)',
-    })
-    .option('set-mtime', { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" })
-    .option('recompress', {
+    },
+    'set-mtime': { type: 'boolean', default: false, describe: "also set each handled file's own mtime to the epoch" },
+    recompress: {
       type: 'string',
       choices: ['auto', 'never'],
       default: 'auto',
       describe: '"auto": a payload only reachable by decompressing (the tar of a .tar.gz, a deflated zip member of a known format) is decompressed, normalized and compressed again (temporary file and atomic rename); "never": strictly in place, what a recompress would change is listed as kept',
-    })
-    .options(
-      Object.fromEntries(
-        formatOptions.map((o) => [o.name, { type: 'string' as const, choices: o.choices, describe: `${o.describe} (default ${o.default})` }]),
-      ),
-    );
+    },
+    ...Object.fromEntries(
+      formatOptions.map((o) => [o.name, { type: 'string' as const, choices: o.choices, describe: `${o.describe} (default ${o.default})` }]),
+    ),
+  };
 }
 
 const list = (v: Many): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -294,40 +294,114 @@ function formatsText(): string[] {
   return lines;
 }
 
-/** Run the CLI; resolves to the exit code. */
-export async function main(args: string[] = hideBin(process.argv), io: Io = consoleIo()): Promise<number> {
+async function formats(argv: Global, io: Io): Promise<number> {
+  if (argv.json) {
+    io.out(JSON.stringify(allFormats.map(({ name, title, fields, leftAlone, options }) => ({ name, title, fields, leftAlone, options: options ?? [] })), null, 2));
+  } else formatsText().forEach((l) => io.out(l));
+  return stdoutChecked(io, EXIT.ok);
+}
+
+/** What a command line asks for, as yargs or quickArgs read it. */
+export type Command =
+  | { name: 'normalize' | 'check'; paths: string[] }
+  | { name: 'explain'; file: string; other?: string }
+  | { name: 'formats' }
+  | { name: 'version' };
+
+function dispatch(c: Command, argv: Global, io: Io): Promise<number> {
+  switch (c.name) {
+    case 'normalize':
+    case 'check':
+      return runPaths(c.name, c.paths, argv, io);
+    case 'explain':
+      return c.other === undefined ? explain(c.file, argv, io) : explainTwo(c.file, c.other, argv, io);
+    case 'formats':
+      return formats(argv, io);
+    case 'version':
+      io.out(ownVersion());
+      return stdoutChecked(io, EXIT.ok);
+  }
+}
+
+/** Flags whose repeats the commands take as a list (the others: yargs says what a repeat means). */
+const REPEATABLE = new Set(['include', 'exclude', 'formats', 'remap-path']);
+const camelCase = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The common command lines (`[normalize|check] [flags] paths...`, `formats [--json]`,
+ * `--version`), read by yargs' own parser, yargs-parser, given the flags yargs is given, but
+ * without loading yargs: yargs, its help and its validation were most of unstamp's start-up
+ * (issue 17). Only a line yargs would read the same way is taken: every flag known, each
+ * value of its type and among its choices, no `--`. Anything else (explain, --help, a typo,
+ * a value yargs refuses) is undefined, and yargs reads it, with its own messages.
+ * test/cli-quick.test.ts holds the two readings side by side.
+ */
+export function quickArgs(args: readonly string[]): { command: Command; argv: Global } | undefined {
+  if (args.length === 1 && args[0] === '--version') return { command: { name: 'version' }, argv: {} as Global };
+  if (args.includes('--')) return undefined;
+  const options = globalOptions();
+  const boolean: string[] = [];
+  const string: string[] = [];
+  const number: string[] = [];
+  const alias: Record<string, string> = {};
+  const defaults: Record<string, unknown> = {};
+  const known = new Set(['_']);
+  for (const [name, o] of Object.entries(options)) {
+    ({ boolean, string, number } as Record<string, string[]>)[o.type as string].push(name);
+    if (typeof o.alias === 'string') alias[name] = o.alias;
+    if (o.default !== undefined) defaults[name] = o.default;
+    [name, camelCase(name), o.alias].forEach((k) => typeof k === 'string' && known.add(k));
+  }
+  const parsed = Parser.detailed([...args], { boolean, string, number, alias, default: defaults, configuration: { 'parse-positional-numbers': false } });
+  if (parsed.error) return undefined;
+  const argv = parsed.argv as Record<string, unknown> & { _: unknown[] };
+  if (Object.keys(argv).some((k) => !known.has(k))) return undefined;
+  for (const [name, o] of Object.entries(options)) {
+    const v = argv[name];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) {
+      if (!REPEATABLE.has(name) || v.some((x) => typeof x !== 'string')) return undefined;
+    } else if (o.type === 'number' ? !Number.isFinite(v) : typeof v !== o.type) return undefined;
+    if (o.choices && !(o.choices as unknown[]).includes(v)) return undefined;
+  }
+  if (argv._.some((w) => typeof w !== 'string')) return undefined;
+  const [first, ...rest] = argv._ as string[];
+  let command: Command;
+  if (first === 'normalize' || first === 'check') command = { name: first, paths: rest };
+  else if (first === 'formats' && rest.length === 0) command = { name: 'formats' };
+  else if (first === 'formats' || first === 'explain') return undefined;
+  else command = { name: 'normalize', paths: argv._ as string[] };
+  return { command, argv: argv as unknown as Global };
+}
+
+/**
+ * Read a command line with yargs and call `run` with what it asks for, from the handler of
+ * the command yargs matched; resolves to what `run` resolved to. yargs itself prints --help
+ * and --version.
+ */
+export async function yargsArgs(args: readonly string[], run: (command: Command, argv: Global) => Promise<number>): Promise<number> {
+  const { default: yargs } = await import('yargs');
   let code: number = EXIT.ok;
-  const guard = (fn: () => Promise<number>) => fn().then((c) => void (code = c));
-  const parser = globalOptions(yargs(args))
+  const guard = (command: Command, argv: unknown) => run(command, argv as Global).then((c) => void (code = c));
+  await yargs([...args])
+    .options(globalOptions())
     .scriptName('unstamp')
     .usage('$0 [paths..]\n\nRewrite build timestamps, owners and IDs in place so two builds become byte-identical.')
     .command(['normalize [paths..]', '$0 [paths..]'], 'normalize files, directories or globs in place', (y) =>
       y.positional('paths', { type: 'string', array: true, default: [] as string[] }),
-      (argv) => guard(() => runPaths('normalize', argv.paths as string[], argv as unknown as Global, io)),
+      (argv) => guard({ name: 'normalize', paths: argv.paths as string[] }, argv),
     )
     .command('check [paths..]', 'write nothing; exit 1 if anything would change', (y) =>
       y.positional('paths', { type: 'string', array: true, default: [] as string[] }),
-      (argv) => guard(() => runPaths('check', argv.paths as string[], argv as unknown as Global, io)),
+      (argv) => guard({ name: 'check', paths: argv.paths as string[] }, argv),
     )
     .command(
       'explain <file> [other]',
       'one file: every nondeterministic field (offset, current value, value unstamp writes); two files or directories: what differs between them and what would still differ after normalization, where and why',
       (y) => y.positional('file', { type: 'string', demandOption: true }).positional('other', { type: 'string' }),
-      (argv) =>
-        guard(() =>
-          argv.other === undefined
-            ? explain(argv.file as string, argv as unknown as Global, io)
-            : explainTwo(argv.file as string, argv.other as string, argv as unknown as Global, io),
-        ),
+      (argv) => guard({ name: 'explain', file: argv.file as string, other: argv.other as string | undefined }, argv),
     )
-    .command('formats', 'list the formats and the fields each rewrites', () => {}, (argv) =>
-      guard(async () => {
-        if ((argv as unknown as Global).json) {
-          io.out(JSON.stringify(allFormats.map(({ name, title, fields, leftAlone, options }) => ({ name, title, fields, leftAlone, options: options ?? [] })), null, 2));
-        } else formatsText().forEach((l) => io.out(l));
-        return stdoutChecked(io, EXIT.ok);
-      }),
-    )
+    .command('formats', 'list the formats and the fields each rewrites', () => {}, (argv) => guard({ name: 'formats' }, argv))
     .strict()
     .help()
     .alias('h', 'help')
@@ -335,9 +409,19 @@ export async function main(args: string[] = hideBin(process.argv), io: Io = cons
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
-    });
+    })
+    .parseAsync();
+  return code;
+}
+
+/**
+ * Run the CLI; resolves to the exit code. The arguments default to what yargs' hideBin
+ * gives for node and for a single executable (whose argv[1] is the executable again).
+ */
+export async function main(args: string[] = process.argv.slice(2), io: Io = consoleIo()): Promise<number> {
   try {
-    await parser.parseAsync();
+    const quick = quickArgs(args);
+    return quick ? await dispatch(quick.command, quick.argv, io) : await yargsArgs(args, (command, argv) => dispatch(command, argv, io));
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && e.name === 'YError')) {
       io.err(`unstamp: ${e.message}`);
@@ -346,5 +430,4 @@ export async function main(args: string[] = hideBin(process.argv), io: Io = cons
     }
     throw e;
   }
-  return code;
 }

@@ -80,7 +80,7 @@ export function seedOf(rel, n) {
 
 /** Every sample file of the formats (the `a` side of each pair), sorted. */
 export function sampleFiles(dir = samplesDir) {
-  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip', 'tar', 'cpio', 'elf', 'pyc', 'javadoc', 'png', 'mo', 'uimage']
+  return ['ar', 'gzip', 'gzip-payload', 'pe', 'macho', 'zip', 'tar', 'cpio', 'elf', 'pyc', 'javadoc', 'png', 'mo', 'uimage', 'remap']
     .flatMap((f) =>
       readdirSync(path.join(dir, f), { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && /\/a$/.test(e.parentPath) && !/\.(c|txt|tbd|rc|py)$/.test(e.name))
@@ -1325,16 +1325,19 @@ const REMAP = [
   { from: '/tmp/unstamp-reorder-build', to: '/tmp/unstamp-REORDER-build' },
   // The compiler's own folder, in the command line clang records in CodeView objects.
   { from: '/usr/lib/llvm-14', to: '/opt/lib/llvm-14' },
+  // samples/remap: PDBs whose hash tables follow the remap (YYYY keeps the anonymous namespace hash's length).
+  { from: '/tmp/unstamp-remap-AAAA', to: '/tmp/unstamp-remap-YYYY' },
 ];
 
 /**
  * Options of mutant n: mostly the defaults; every fifth one with --remap-path, every fifth
  * the other settings. A PNG gets an epoch in 2001: pngcheck refuses a tIME year before 1995
  * (its own rule; the PNG spec sets none), and the default epoch 0 would fail it for every mutant.
+ * The samples of samples/remap are there for --remap-path: four in five of their mutants get it.
  */
-function optionsOf(n, format) {
+function optionsOf(n, format, rel = '') {
   const epoch = format === 'png' ? 1_000_000_000 : 0;
-  if (n % 5 === 2) return { epoch, remap: REMAP };
+  if (n % 5 === 2 || (rel.startsWith('remap/') && n % 5 !== 4)) return { epoch, remap: REMAP };
   if (n % 5 !== 4) return { epoch };
   return { epoch: 1_000_000_000, clamp: true, settings: { 'pe-timestamp': 'epoch', 'pdb-path': 'basename', 'zip-order': 'name', 'gzip-name': 'drop' } };
 }
@@ -1377,7 +1380,7 @@ const GENERIC = /^(data|range) |more than one read may take|invalid offset or le
 /** Run one mutant through every check; returns its tally entry and problems. */
 async function runMutant(lib, sample, n, ctx) {
   const { bytes, kind, what } = makeMutant(sample, n);
-  const opts = optionsOf(n, sample.format);
+  const opts = optionsOf(n, sample.format, sample.rel);
   const dir = mkdtempSync(path.join(ctx.tmp, 'm-'));
   const file = path.join(dir, path.basename(sample.file));
   const entry = { status: 'error', toolChecked: false, toolRejectedAfter: false, problems: [] };

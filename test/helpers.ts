@@ -33,7 +33,7 @@ export function cliProcess(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
 let worker: { thread: Worker; port: MessagePort; flag: Int32Array } | undefined;
 
 /**
- * Run the CLI's main() (dist/cli.js, what bin/unstamp.js runs) with these arguments. It runs
+ * Run the CLI's main() (dist/bundle/cli.js, what bin/unstamp.js runs) with these arguments. It runs
  * in a worker thread kept for the whole test file, and the call blocks until it is done, so
  * tests read like spawnSync but do not start Node and load unstamp for every run (a test
  * file makes up to a hundred runs). A run a thread cannot stand for goes to a real process:
@@ -48,7 +48,7 @@ export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEn
   if (!worker) {
     const { port1, port2 } = new MessageChannel();
     const flag = new Int32Array(new SharedArrayBuffer(4));
-    const cliModule = pathToFileURL(path.join(root, 'dist', 'cli.js')).href;
+    const cliModule = pathToFileURL(path.join(root, 'dist', 'bundle', 'cli.js')).href;
     const thread = new Worker(new URL('./cli-worker.mjs', import.meta.url), { workerData: { port: port2, flag, cliModule }, transferList: [port2] });
     thread.unref();
     worker = { thread, port: port1, flag };

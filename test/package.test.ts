@@ -22,7 +22,7 @@ t.test('npm pack: a tarball that installs offline without a warning and runs in 
   t.equal(pack.status, 0, `npm pack: ${pack.stderr}`);
   const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const files = packed.files.map((f) => f.path);
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/unstamp.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts']) t.ok(files.includes(f), `the tarball holds ${f}`);
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/unstamp.js', 'dist/bundle/cli.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts']) t.ok(files.includes(f), `the tarball holds ${f}`);
   t.same(files.filter((f) => !/^(dist|bin)\//.test(f)).sort(), ['LICENSE', 'README.md', 'package.json'], 'and nothing of test/, samples/ or a single-file build');
 
   const manifest = JSON.parse(run('tar', ['-xOzf', packed.filename, 'package/package.json'], dir).stdout) as { version: string; scripts: Record<string, string> };

@@ -15,15 +15,20 @@ const A = '/tmp/unstamp-remap-AAAA';
 const B = '/tmp/unstamp-remap-BBBB';
 /** Repeated characters: DWARF sections compressed with -gz still fit after the remap. */
 const COMMON = '/tmp/unstamp-remap-XXXX';
+/**
+ * The C++ pair's common folder: clang hashes the main file's path into anonymous namespace
+ * names, and that of /tmp/unstamp-remap-XXXX/cpp/lib/containers.cpp has a digit less.
+ */
+const COMMON_CPP = '/tmp/unstamp-remap-YYYY';
 
-const TOOLS = ['gcc', 'x86_64-w64-mingw32-gcc', 'clang', 'llvm-lib', 'lld-link', 'faketime', 'llvm-dwarfdump', 'llvm-readobj'];
+const TOOLS = ['gcc', 'x86_64-w64-mingw32-gcc', 'clang', 'clang++', 'llvm-lib', 'lld-link', 'faketime', 'llvm-dwarfdump', 'llvm-readobj', 'llvm-pdbutil', 'llvm-nm'];
 const missing = TOOLS.filter((x) => !have(x));
 if (!have('ld64.lld') && !existsSync('/usr/lib/llvm-14/bin/ld64.lld')) missing.push('ld64.lld');
 
-/** Both sides built once into a folder the tests copy from. */
+/** Both sides built once into a folder the tests copy from (and the two common folders, built there directly). */
 function built(t: Tap): string {
   const dir = tempDir(t, 'unstamp-remap-');
-  const r = sh('bash', [path.join(root, 'samples', 'make-remap-samples.sh'), dir]);
+  const r = sh('bash', [path.join(root, 'samples', 'make-remap-samples.sh'), dir, COMMON, COMMON_CPP]);
   if (r.code !== 0) throw new Error(`make-remap-samples.sh failed: ${r.stderr}`);
   return dir;
 }
@@ -39,19 +44,74 @@ function sides(t: Tap, src: string, tc: string): { a: string; b: string } {
 
 const holds = (file: string, text: string) => readFileSync(file).includes(Buffer.from(text)) || readFileSync(file).includes(Buffer.from(text.replace(/\//g, '\\')));
 
-/** Remap both sides to COMMON; every file byte-identical after, a second run clean. */
-function remapBoth(t: Tap, s: { a: string; b: string }, files: string[]): void {
-  const ra = cli(['--remap-path', `${A}=${COMMON}`, s.a]);
+/** Remap both sides to `common`; every file byte-identical after, a second run clean. */
+function remapBoth(t: Tap, s: { a: string; b: string }, files: string[], common = COMMON): void {
+  const ra = cli(['--remap-path', `${A}=${common}`, s.a]);
   t.equal(ra.code, 0, `side a normalized: ${ra.stderr}`);
-  const rb = cli(['--remap-path', `${B}=${COMMON}`, s.b]);
+  const rb = cli(['--remap-path', `${B}=${common}`, s.b]);
   t.equal(rb.code, 0, `side b normalized: ${rb.stderr}`);
   for (const f of files) {
     const fa = path.join(s.a, f);
-    t.ok(holds(fa, COMMON), `${f} holds the common folder`);
+    t.ok(holds(fa, common), `${f} holds the common folder`);
     t.notOk(holds(fa, A), `${f}: the old folder is gone`);
     t.equal(sha256(fa), sha256(path.join(s.b, f)), `${f}: a and b byte-identical`);
   }
-  t.equal(cli(['check', '--remap-path', `${A}=${COMMON}`, s.a]).code, 0, 'a second run changes nothing');
+  t.equal(cli(['check', '--remap-path', `${A}=${common}`, s.a]).code, 0, 'a second run changes nothing');
+}
+
+/** What llvm-pdbutil dump prints of the streams that hold paths; it must succeed without a word on stderr. */
+function pdbDump(pdb: string): string {
+  const r = sh('llvm-pdbutil', ['dump', '--summary', '--files', '--modules', '--string-table', '--types', '--ids', '--publics', '--globals', '--symbols', '--section-contribs', '--type-extras', '--id-extras', '--il', '--l', '--xme', '--named-streams', pdb]);
+  if (r.code !== 0 || r.stderr !== '') throw new Error(`llvm-pdbutil dump ${pdb} failed (${r.code}): ${r.stderr}`);
+  return r.stdout.toString();
+}
+
+/**
+ * A dump's lines with the build folder and what follows it masked: the GUID and signature, record hashes,
+ * section CRCs and the CRC in literal symbol names; sorted, since a renamed public moves
+ * to another hash bucket (the dump lists them bucket by bucket).
+ */
+function comparable(dump: string, folder: string): string[] {
+  // The folder as literal symbol names spell it, too.
+  const escaped = folder.replace(/\//g, '?1').replace(/-/g, '?9');
+  return dump
+    .split('\n')
+    .filter((l) => !/^\s+(Signature|GUID): /.test(l))
+    .map((l) =>
+      l
+        .split(folder)
+        .join('<folder>')
+        .split(escaped)
+        .join('<folder>')
+        .replace(/hash = 0x[0-9A-F]+/g, 'hash = <hash>')
+        .replace(/data crc = \d+/g, 'data crc = <crc>')
+        .replace(/(\?\?_C@_[01](?:\d|[A-P]+@))(?:\d|[A-P]+@)/g, '$1<crc>@'),
+    )
+    .sort();
+}
+
+/** The readers of a remapped PDB: pretty (native), bytes, and the executable's CodeView record naming its GUID. */
+function checkPdbReaders(t: Tap, pdb: string, exe: string, common: string): void {
+  const pretty = sh('llvm-pdbutil', ['pretty', '-native', '-all', pdb]);
+  t.equal(pretty.code, 0, `llvm-pdbutil pretty -native -all reads it: ${pretty.stderr}`);
+  const bytes = sh('llvm-pdbutil', ['bytes', '--name-map', '--ec', '--modi', '--files', '--sc', '--sm', '--chunks', '--syms', '--fpm', pdb]);
+  t.equal(bytes.code, 0, `llvm-pdbutil bytes reads it: ${bytes.stderr}`);
+  const guid = /GUID: \{([0-9A-F-]+)\}/.exec(output('llvm-pdbutil', ['dump', '--summary', pdb]))?.[1];
+  const cv = output('llvm-readobj', ['--coff-debug-directory', exe]);
+  const bytesOf = /PDBGUID: \(([0-9A-F ]+)\)/.exec(cv)?.[1].split(' ');
+  // The CodeView GUID bytes are the GUID's fields little-endian.
+  const g = guid?.replace(/-/g, '');
+  const fromCv = bytesOf ? [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15].map((i) => bytesOf[i]).join('') : undefined;
+  t.ok(g && fromCv === g, `the executable's CodeView record carries the PDB's GUID ${guid}`);
+  t.match(cv, `PDBFileName: ${common}/`, "the executable's PDB path names the common folder");
+}
+
+/** The outputs of a build made in the common folder itself, normalized, are the remapped files. */
+function sameAsBuiltThere(t: Tap, direct: string, remapped: string, files: string[]): void {
+  const dir = tempDir(t);
+  cpSync(direct, dir, { recursive: true });
+  t.equal(cli([dir]).code, 0, 'the build made in the common folder normalized');
+  for (const f of files) t.equal(sha256(path.join(dir, f)), sha256(path.join(remapped, f)), `${f} remapped == ${f} built in the common folder, normalized`);
 }
 
 t.test('NEW of another length: usage error naming both lengths, nothing touched', async (t) => {
@@ -131,37 +191,150 @@ t.test('real builds in two folders of equal length', { skip: missing.length > 0 
     t.equal(sh('llvm-objdump', ['-h', path.join(s.a, 'greet.o')]).code, 0, 'llvm-objdump reads the object');
   });
 
-  t.test('clang for Windows (CodeView), llvm-lib, lld-link /debug: objects and library remapped (literal symbols renamed), the PDB refused with its executable', async (t) => {
+  t.test('clang for Windows (CodeView), llvm-lib, lld-link /debug: objects, library, executable and PDB remapped, byte-identical, as if built in the common folder', async (t) => {
     const s = sides(t, src, 'msvc');
-    const exe = path.join(s.a, 'main.exe');
+    const files = ['main.obj', 'greet.obj', 'greet.lib', 'main.exe', 'main.pdb'];
     const pdb = path.join(s.a, 'main.pdb');
-    const before = { exe: sha256(exe), pdb: sha256(pdb) };
-    const r = cli(['--remap-path', `${A}=${COMMON}`, s.a]);
-    t.equal(r.code, 3, 'exit 3: the PDB and its executable failed');
-    t.match(r.stderr, /main\.pdb: stream \d+ holds "\/tmp\/unstamp-remap-AAAA" at 0x[0-9a-f]+: remapping paths in a PDB is not supported yet .*; left untouched$/m);
-    t.match(r.stderr, /main\.exe: its PDB .* could not be normalized/);
-    t.same({ exe: sha256(exe), pdb: sha256(pdb) }, before, 'the PDB and its executable untouched');
-    t.equal(cli(['--remap-path', `${B}=${COMMON}`, s.b]).code, 3);
-    for (const f of ['main.obj', 'greet.obj', 'greet.lib']) {
-      t.notOk(holds(path.join(s.a, f), A), `${f}: the old folder is gone`);
-      t.equal(sha256(path.join(s.a, f)), sha256(path.join(s.b, f)), `${f}: a and b byte-identical`);
-    }
+    const before = pdbDump(path.join(src, 'a', 'msvc', 'main.pdb'));
+    remapBoth(t, s, files);
     for (const f of ['main.obj', 'greet.obj']) t.match(output('llvm-readobj', ['--codeview', path.join(s.a, f)]), COMMON, `${f}: llvm-readobj --codeview shows the common folder`);
     // greet.obj returns a string literal: its COMDAT symbol ??_C@_0..@<CRC>@<first 32 bytes, escaped>@
-    // spells the literal, so it is renamed, in the object and in the library's symbol index.
+    // spells the literal, so it is renamed, in the object, the library's symbol index and the PDB's publics.
     const literal = /\?\?_C@_0CA@\w+@\?1tmp\?1unstamp\?9remap\?9XXXX\?1greet\?4c\?\$AA@/;
     t.match(output('llvm-readobj', ['--symbols', path.join(s.a, 'greet.obj')]), literal, 'the literal symbol spells the common folder');
     t.match(output('llvm-nm', ['--print-armap', path.join(s.a, 'greet.lib')]), literal, 'and so does the library index');
-    // The same source compiled in the common folder itself, then normalized: the same bytes.
+    const after = pdbDump(pdb);
+    t.match(after, literal, 'and the PDB public symbol');
+    t.match(after, `${COMMON}/greet.c`, 'llvm-pdbutil dump shows the common folder');
+    t.notOk(after.includes(A), 'llvm-pdbutil dump: the old folder is gone');
+    t.same(comparable(after, COMMON), comparable(before, A), 'llvm-pdbutil dump prints what it printed before but the paths (and the hashes, CRCs and GUID that follow them)');
+    checkPdbReaders(t, pdb, path.join(s.a, 'main.exe'), COMMON);
+    // The same sources built in the common folder itself, then normalized: the same bytes.
+    sameAsBuiltThere(t, path.join(src, path.basename(COMMON), 'msvc'), s.a, files);
+  });
+
+  t.test('clang++ for Windows, a C++ program (templates, classes, literals longer than 32 characters, a wide literal, an anonymous namespace): every output byte-identical, as if built in the common folder', async (t) => {
+    const s = sides(t, src, 'msvc-cpp');
+    const files = ['app.obj', 'containers.obj', 'shapes.lib', 'app.exe', 'app.pdb'];
+    t.not(sha256(path.join(s.a, 'app.pdb')), sha256(path.join(s.b, 'app.pdb')), 'the PDBs differ before');
+    // Both rules at once (each side holds one OLD; both NEWs are one folder).
+    const explained = cli(['explain', '--remap-path', `${A}=${COMMON_CPP}`, '--remap-path', `${B}=${COMMON_CPP}`, s.a, s.b]);
+    t.equal(explained.code, 0, explained.stdout);
+    t.match(explained.stdout, /5 pairs: 5 identical after normalization, 0 still differ/);
+    remapBoth(t, s, files, COMMON_CPP);
+    const pdb = path.join(s.a, 'app.pdb');
+    const dump = pdbDump(pdb);
+    t.match(dump, `${COMMON_CPP}/cpp/lib/containers.cpp`, 'llvm-pdbutil dump shows the common folder');
+    t.notOk(dump.includes(A), 'llvm-pdbutil dump: the old folder is gone');
+    const count = (re: RegExp) => (dump.match(re) ?? []).length;
+    t.ok(count(/^ +0x1[0-9A-F]{3} \| LF_/gm) >= 120 && count(/\| LF_STRING_ID /g) >= 8 && count(/\| S_PUB32 /g) >= 20, 'over a hundred TPI and IPI records, 8 IPI strings, 20 publics');
+    // Literals longer than 32 characters: their names spell only the start (here cut inside the folder).
+    t.match(dump, /`\?\?_C@_0DJ@\w+@square\?5in\?5\?1tmp\?1unstamp\?9remap\?9YYY@`/, 'a long literal renamed (its name spells part of the folder)');
+    t.match(dump, /`\?\?_C@_1FO@\w+@\?\$AA\?1\?\$AAt.*\?\$AAY\?\$AAY\?\$AAY\?\$AAY/, 'the wide literal renamed');
+    t.match(dump, /unique name: `\.\?AUHidden@\?A0x78806C15@shapes@@`/, "the anonymous namespace's hash is that of the common folder's path");
+    checkPdbReaders(t, pdb, path.join(s.a, 'app.exe'), COMMON_CPP);
+    // Each global found by name through the globals hash table.
+    for (const name of ['shapes::total_area', 'shapes::where_built', 'mainCRTStartup']) {
+      t.match(output('llvm-pdbutil', ['dump', '--globals', `--global-name=${name}`, pdb]), new RegExp(`\\| S_\\w+ \\[size = \\d+\\] \`${name.replace(/:/g, '\\:')}\``), `llvm-pdbutil finds global ${name} by its hash`);
+    }
+    sameAsBuiltThere(t, path.join(src, path.basename(COMMON_CPP), 'msvc-cpp'), s.a, files);
+  });
+
+  t.test('a remap that would give an anonymous namespace hash another length: the PDB, its executable and the objects holding it refused, untouched', async (t) => {
+    const s = sides(t, src, 'msvc-cpp');
+    const keep = ['app.pdb', 'app.exe', 'containers.obj', 'shapes.lib'];
+    const before = keep.map((f) => sha256(path.join(s.a, f)));
+    // xxHash64 of /tmp/unstamp-remap-XXXX/cpp/lib/containers.cpp has a leading zero digit: ?A0xDCF07BF@.
+    const r = cli(['--remap-path', `${A}=${COMMON}`, s.a]);
+    t.equal(r.code, 3);
+    t.match(r.stderr, /app\.pdb: stream 2 \(TPI\) at stream offset 0x[0-9a-f]+ \(file offset 0x[0-9a-f]+\): the anonymous namespace name \?A0x86FAA6A3@ is a hash of a source file's path, and with the path remapped its hash has another number of digits, which cannot be written in place; neither the PDB nor its executable is changed; left untouched$/m);
+    t.match(r.stderr, /app\.exe: its PDB .* could not be normalized/);
+    t.match(r.stderr, /containers\.obj: section \.debug\$T at 0x[0-9a-f]+: the anonymous namespace name \?A0x86FAA6A3@ hashes a source path/);
+    t.same(keep.map((f) => sha256(path.join(s.a, f))), before, 'untouched');
+  });
+
+  t.test('generated modules with literals of header paths: the renamed literal publics change their order by name, laid out again, as if built in the common folder', async (t) => {
+    const s = sides(t, src, 'msvc-many');
+    for (const [side, folder] of [
+      [s.a, A],
+      [s.b, B],
+    ]) {
+      const v = cli(['-v', '--remap-path', `${folder}=${COMMON}`, side]);
+      t.equal(v.code, 0, v.stderr);
+      t.match(v.stdout, /public symbol records \(sorted by name again\) \(stream \d+\)/, `${path.basename(folder)}: the publics were laid out again`);
+    }
+    for (const f of ['many.exe', 'many.pdb']) t.equal(sha256(path.join(s.a, f)), sha256(path.join(s.b, f)), `${f}: a and b byte-identical`);
+    const dump = pdbDump(path.join(s.a, 'many.pdb'));
+    t.equal((dump.match(/\| S_PUB32 .*\?1tmp\?1unstamp\?9remap\?9XXXX\?1gen/g) ?? []).length, 7, 'seven literal publics name the common folder');
+    sameAsBuiltThere(t, path.join(src, path.basename(COMMON), 'msvc-many'), s.a, ['many.exe', 'many.pdb']);
+  });
+
+  t.test('one program linked from two folders (side a main.obj, side b greet.lib), both remapped to one NEW in one run', async (t) => {
+    const link = (dir: string, main: string, lib: string) => {
+      cpSync(main, path.join(dir, 'main.obj'));
+      cpSync(lib, path.join(dir, 'greet.lib'));
+      const r = sh('lld-link', ['/debug', '/nodefaultlib', '/entry:mainCRTStartup', '/subsystem:console', '/machine:x64', '/pdb:mixed.pdb', '/out:mixed.exe', 'main.obj', 'greet.lib'], dir);
+      t.equal(r.code, 0, `lld-link: ${r.stderr}`);
+    };
+    const mixed = tempDir(t);
+    // The linker records its working folder too: the two links' folders have one length.
     const direct = tempDir(t);
-    const common = COMMON;
-    t.teardown(() => sh('rm', ['-rf', common]));
-    sh('mkdir', ['-p', common]);
-    for (const f of ['greet.c', 'greet.h']) cpSync(path.join(root, 'samples', 'remap', 'src', f), path.join(common, f));
-    const made = sh('clang', ['--target=x86_64-pc-windows-msvc', '-O1', '-g', '-gcodeview', '-DFREESTANDING', '-c', `${common}/greet.c`, '-o', path.join(direct, 'greet.obj')], common);
-    t.equal(made.code, 0, made.stderr);
-    t.equal(cli([path.join(direct, 'greet.obj')]).code, 0);
-    t.equal(sha256(path.join(direct, 'greet.obj')), sha256(path.join(s.a, 'greet.obj')), 'greet.obj remapped == greet.obj built in the common folder, normalized');
+    t.equal(mixed.length, direct.length);
+    link(mixed, path.join(src, 'a', 'msvc', 'main.obj'), path.join(src, 'b', 'msvc', 'greet.lib'));
+    const pdb = path.join(mixed, 'mixed.pdb');
+    t.ok(holds(pdb, A) && holds(pdb, B), 'the PDB holds both folders');
+    // greet.c's literal (side b) is in the executable with the common folder: which OLD it
+    // held, its symbol's name (its CRC) tells.
+    const r = cli(['--remap-path', `${A}=${COMMON}`, '--remap-path', `${B}=${COMMON}`, '--remap-path', `${mixed}=${direct}`, mixed]);
+    t.equal(r.code, 0, r.stderr);
+    const dump = pdbDump(pdb);
+    t.notOk(dump.includes(A) || dump.includes(B), 'llvm-pdbutil dump: neither old folder is left');
+    // The same link of the common folder's build: its IPI has one copy of each string where
+    // the mixed link has one per folder, but the publics and section contributions are the same.
+    const there = path.join(src, path.basename(COMMON), 'msvc');
+    link(direct, path.join(there, 'main.obj'), path.join(there, 'greet.lib'));
+    t.equal(cli([direct]).code, 0);
+    t.equal(sha256(path.join(mixed, 'mixed.exe')), sha256(path.join(direct, 'mixed.exe')), 'mixed.exe == the same link of the common build, normalized');
+    const part = (f: string) => output('llvm-pdbutil', ['dump', '--publics', '--globals', '--section-contribs', f]);
+    t.equal(part(pdb), part(path.join(direct, 'mixed.pdb')), 'publics (the renamed literal), globals and section contributions (its DataCrc) as in that link');
+  });
+
+  t.test('a PDB with a natvis file of the build folder injected (lld /natvis): refused with its executable, untouched', async (t) => {
+    const s = sides(t, src, 'msvc-natvis');
+    const files = ['natvis.exe', 'natvis.pdb'].map((f) => path.join(s.a, f));
+    const before = files.map(sha256);
+    const r = cli(['--remap-path', `${A}=${COMMON}`, s.a]);
+    t.equal(r.code, 3);
+    t.match(r.stderr, /natvis\.pdb: stream 1 \(PDB info\) at stream offset 0x0 \(file offset 0x[0-9a-f]+\): the injected source stream "\/src\/files\/\\\\tmp\\\\unstamp-remap-aaaa\\\\greet\.natvis" is named after the lowercased path in the info stream's named stream map, whose hash table unstamp does not rebuild/);
+    t.same(files.map(sha256), before, 'untouched');
+  });
+
+  t.test('a PDB whose hash tables are not what lld writes: refused with its executable, untouched', async (t) => {
+    // Where the fields are: from a verbose run on a copy.
+    const probe = sides(t, src, 'msvc');
+    const v = cli(['-v', '--remap-path', `${A}=${COMMON}`, probe.a]);
+    const at = (re: RegExp) => {
+      const m = re.exec(v.stdout);
+      if (!m) throw new Error(`no ${re} in ${v.stdout}`);
+      return m;
+    };
+    const ipi = at(/^\s+0x([0-9a-f]+)\s+IPI hash value of record (0x[0-9A-F]+) \(stream (\d+)\)/m);
+    const pub = at(/^\s+0x([0-9a-f]+)\s+publics hash records \(stream (\d+)\)/m);
+    for (const [what, offset, message] of [
+      ['an IPI hash value', parseInt(ipi[1], 16), new RegExp(`stream ${ipi[3]} at stream offset 0x[0-9a-f]+ \\(file offset 0x${ipi[1]}\\): the hash value of IPI record ${ipi[2]} is \\d+, not the \\d+ LLVM's hashTypeRecord gives`)],
+      ['a publics hash record', parseInt(pub[1], 16) + 4, new RegExp(`main\\.pdb: stream ${pub[2]} at stream offset 0x[0-9a-f]+ \\(file offset 0x[0-9a-f]+\\): publics hash: the table is not the one lld builds from these names`)],
+    ] as const) {
+      const s = sides(t, src, 'msvc');
+      const pdb = path.join(s.a, 'main.pdb');
+      const bytes = readFileSync(pdb);
+      bytes[offset] ^= 0x01;
+      writeFileSync(pdb, bytes);
+      const sums = [sha256(pdb), sha256(path.join(s.a, 'main.exe'))];
+      const r = cli(['--remap-path', `${A}=${COMMON}`, s.a]);
+      t.equal(r.code, 3, `${what} changed: exit 3`);
+      t.match(r.stderr, message, `${what}: the reason names the stream and the offset`);
+      t.same([sha256(pdb), sha256(path.join(s.a, 'main.exe'))], sums, `${what}: the PDB and its executable untouched`);
+    }
   });
 
   t.test('clang for macOS arm64 -g, ld64.lld: object and ad-hoc signed dylib', async (t) => {

@@ -1,7 +1,6 @@
 // Test hooks, never set in normal use.
 import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 
 /** The moments a race test can stop a run at, each through its own variable. */
 const VARIABLES = {
@@ -24,5 +23,6 @@ export async function hold(point: keyof typeof VARIABLES): Promise<void> {
     await writeFile(`${marker}.part`, String(process.pid));
     await rename(`${marker}.part`, marker);
   }
+  const { setTimeout: delay } = process.getBuiltinModule('node:timers/promises');
   while (!existsSync(`${marker}.go`)) await delay(10);
 }

@@ -63,8 +63,9 @@ function syncFailed(r: FileResult, e: unknown): FileResult {
 
 /**
  * Files in flight. The planning is JavaScript on one thread, but every file also waits on
- * reads, writes and an fsync; twice the cores (at least 4) keeps the thread busy while
- * others wait (measured: -j 4 ran a mixed tree 10% faster than -j 2 on 2 cores).
+ * reads and writes (its fsync waits for the end of the run); twice the cores (at least 4)
+ * keeps the thread busy while others wait (measured: -j 4 ran a mixed tree 10% faster than
+ * -j 2 on 2 cores).
  */
 export const defaultJobs = () => Math.max(4, 2 * os.availableParallelism());
 const concurrency = (opts: RunOptions) => Math.max(1, opts.jobs ?? defaultJobs());

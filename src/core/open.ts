@@ -21,7 +21,7 @@ export function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
 }
 
 /** A file to open: as the walk found it, or (a library call on one path) just its path. */
-export type Target = Pick<WalkFile, 'path' | 'walked'> & Partial<Pick<WalkFile, 'id' | 'dir'>>;
+export type Target = Pick<WalkFile, 'path' | 'walked'> & Partial<Pick<WalkFile, 'id' | 'dir' | 'regular'>>;
 
 /** A file open for planning and, in normalize mode, for the write that follows. */
 export interface Opened {

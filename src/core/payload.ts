@@ -6,7 +6,6 @@
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Format, NormalizedPayload, PayloadInput, PlanOptions, RewriteChange, RewriteTools } from './format.js';
 import { FormatError, SkipFile } from './errors.js';
 import { FileSource, MAX_READ, RangeReader, type ByteSource } from './reader.js';
@@ -73,7 +72,7 @@ async function writeFully(fh: FileHandle, chunk: Buffer, at: number): Promise<nu
 
 /** A private temporary file (mode 0600), already unlinked: only this handle reaches it. */
 async function openTemporary(): Promise<FileHandle> {
-  const name = path.join(os.tmpdir(), `unstamp-payload-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const name = path.join(os.tmpdir(), `unstamp-payload-${process.pid}-${process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(name, 'wx+', 0o600);
   await unlink(name).catch(async (e) => {
     await fh.close();

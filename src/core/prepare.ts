@@ -1,5 +1,5 @@
 // One file: stat, open, detect, plan, and the write still to do (normalize mode).
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import type { FormatRewrite, PlanOptions, RewriteChange, RewriteTools, Format } from './format.js';
 import { rewriteTools } from './payload.js';
@@ -58,6 +58,13 @@ export async function enter(file: Target, opts: EngineOptions, io: RunIo): Promi
   let fh: FileHandle | undefined;
   try {
     folder = await io.folders.acquire(file);
+    // Not known to be a regular file (a name given to the library, or on the command line
+    // as a FIFO or a device): a stat first, so that only a regular file is ever opened.
+    if (!file.id || file.regular === false) {
+      const st = await stat(lookup(file, folder), { bigint: true });
+      result.size = Number(st.size);
+      if (!st.isFile()) return skipped(result, 'not a regular file');
+    }
     try {
       fh = await open(lookup(file, folder), readFlags(file.walked));
     } catch (e) {

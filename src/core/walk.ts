@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob, hasMagic } from 'glob';
-import { Minimatch, minimatch } from 'minimatch';
+// glob and minimatch are loaded only for a run that has patterns: most runs have none, and
+// loading them is a good part of start-up (issue 17).
+import type * as MinimatchModule from 'minimatch';
 import { Folder, idOf, type FileId } from './folder.js';
 import { dirOf, displayPath, fromBytes, joinPath, toBytes, type FilePath } from './paths.js';
 
@@ -24,6 +24,11 @@ export interface WalkFile {
   walked: boolean;
   /** Size when walked (for progress; the engine takes its own stat before reading). */
   size: number;
+  /**
+   * A regular file when walked. Always for a file found in a folder; a name given on the
+   * command line may be anything else (a FIFO, a device), which is then never opened.
+   */
+  regular: boolean;
   /** The file the walk found: whatever a path leads to later, only this file is opened. */
   id: FileId;
   /**
@@ -71,6 +76,8 @@ const origin = (() => {
  * from any other file of that name. Without an origin: random, and never removed.
  */
 export function tempMark(pid: number, target: FilePath): string {
+  // node:crypto is loaded on first use: a run that writes no temporary file never needs it (issue 17).
+  const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   if (origin === undefined) return randomBytes(6).toString('hex');
   return createHash('sha256').update(`unstamp temporary file\0${origin}\0${pid}\0`).update(toBytes(target)).digest('hex').slice(0, 12);
 }
@@ -111,8 +118,12 @@ async function temporary(dir: Folder, name: Buffer, rel: string, opts: WalkOptio
   return true;
 }
 
-function matches(rel: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => minimatch(rel, p, { dot: true, matchBase: !p.includes('/') }));
+/** minimatch, once a run with --include or --exclude patterns or a glob loaded it. */
+let patterns: typeof MinimatchModule | undefined;
+const loadPatterns = async () => (patterns ??= await import('minimatch'));
+
+function matches(rel: string, given: readonly string[]): boolean {
+  return given.some((p) => patterns!.minimatch(rel, p, { dot: true, matchBase: !p.includes('/') }));
 }
 
 function wanted(rel: FilePath, opts: WalkOptions): boolean {
@@ -129,7 +140,7 @@ type Found = Omit<WalkFile, 'walked'>;
 async function regular(dir: Folder, name: FilePath): Promise<Found | undefined> {
   const st = await lstat(dir.at(name), { bigint: true }).catch(() => undefined);
   if (!st?.isFile()) return undefined;
-  return { path: joinPath(dir.path, name), size: Number(st.size), id: idOf(st), dir: dir.id };
+  return { path: joinPath(dir.path, name), size: Number(st.size), regular: true, id: idOf(st), dir: dir.id };
 }
 
 /**
@@ -183,7 +194,7 @@ async function walkDir(top: Folder, opts: WalkOptions, out: WalkFile[], { missin
  */
 function literalBases(pattern: string): string[] {
   const bases = new Set<string>();
-  for (const parts of new Minimatch(pattern, { dot: true }).set) {
+  for (const parts of new patterns!.Minimatch(pattern, { dot: true }).set) {
     const literal: string[] = [];
     for (const p of parts.slice(0, -1)) {
       if (typeof p !== 'string') break;
@@ -211,6 +222,8 @@ function below(base: string, match: string): string[] | undefined {
  * follows one symlinked folder for `**`, and any for `*`.)
  */
 async function expandGlob(pattern: string, opts: WalkOptions, out: WalkFile[], report: Omit<WalkResult, 'files'>): Promise<void> {
+  const { glob } = await import('glob');
+  await loadPatterns();
   const matched = (await glob(pattern, { dot: true, follow: false })).sort();
   if (matched.length === 0) report.missing.push({ path: pattern, message: 'no file matches this pattern' });
   const bases = literalBases(pattern);
@@ -251,7 +264,7 @@ async function expandGlob(pattern: string, opts: WalkOptions, out: WalkFile[], r
 async function named(arg: FilePath, st: BigIntStats): Promise<WalkFile | undefined> {
   const dir = await stat(dirOf(arg), { bigint: true }).catch(() => undefined);
   if (!dir) return undefined;
-  return { path: arg, walked: false, size: Number(st.size), id: idOf(st), dir: idOf(dir) };
+  return { path: arg, walked: false, size: Number(st.size), regular: st.isFile(), id: idOf(st), dir: idOf(dir) };
 }
 
 /**
@@ -264,13 +277,14 @@ export async function expandPaths(args: readonly FilePath[], opts: WalkOptions):
   const candidates: WalkFile[] = [];
   const missing: WalkResult['missing'] = [];
   const removed: WalkResult['removed'] = [];
+  if (opts.include.length > 0 || opts.exclude.length > 0) await loadPatterns();
   for (const arg of args) {
     let st;
     try {
       st = await stat(arg, { bigint: true });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOENT' && typeof arg === 'string' && hasMagic(arg, { windowsPathsNoEscape: false })) {
+      if (err.code === 'ENOENT' && typeof arg === 'string' && (await import('glob')).hasMagic(arg, { windowsPathsNoEscape: false })) {
         await expandGlob(arg, opts, candidates, { missing, removed });
         continue;
       }

@@ -4,8 +4,7 @@
 // already open, whatever happens to their names meanwhile. Without those tools there is
 // no way to tell whether a file has attributes at all, so a rewrite then fails instead
 // of dropping them unseen.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
 import { NotWritten } from './errors.js';
 
@@ -33,7 +32,7 @@ class Shell {
   private stderr = '';
   private waiting?: { resolve(r: ToolRun): void; reject(e: Error): void };
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly mark = `@unstamp-${randomBytes(8).toString('hex')}@`;
+  private mark = '';
 
   run(argv: string[], input = ''): Promise<ToolRun> {
     const result = this.queue.then(() => this.exec(argv, input));
@@ -42,9 +41,9 @@ class Shell {
   }
 
   private exec(argv: string[], input: string): Promise<ToolRun> {
+    const child = this.child ?? this.start();
     const end = `${this.mark}EOF`;
     if (input.split('\n').includes(end)) return Promise.reject(new Error('the input holds the end mark'));
-    const child = this.child ?? this.start();
     return new Promise<ToolRun>((resolve, reject) => {
       this.waiting = { resolve, reject };
       this.hold(true);
@@ -54,7 +53,9 @@ class Shell {
   }
 
   private start(): ChildProcessWithoutNullStreams {
-    const p = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    // Loaded on first use: a run that rewrites no file never spawns (issue 17).
+    this.mark ||= `@unstamp-${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}@`;
+    const p = process.getBuiltinModule('node:child_process').spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     p.stdout.setEncoding('latin1').on('data', (d: string) => ((this.stdout += d), this.settle()));
     p.stderr.setEncoding('utf8').on('data', (d: string) => ((this.stderr += d), this.settle()));
     p.on('error', (e: NodeJS.ErrnoException) => this.child === p && this.fail(e.code === 'ENOENT' ? new NotWritten(MISSING) : e));

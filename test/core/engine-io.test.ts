@@ -4,7 +4,7 @@ import t from 'tap';
 import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { normalizeFile, normalizeTree, checkTree, type SyncMode } from '../../src/index.js';
-import { samples, sha256, tempDir } from '../helpers.js';
+import { have, samples, sh, sha256, tempDir } from '../helpers.js';
 
 const GZ = path.join(samples, 'gzip/gnu/a/hello.txt.gz');
 const AR = path.join(samples, 'ar/gnu/a/libdemo.a');
@@ -76,4 +76,20 @@ t.test('a clean read-only file is reported clean, not refused: only a file that 
   t.equal(r.summary.clean, 1, r.files[0].error?.message ?? '');
   t.ok(readFileSync(file).equals(bytes), 'the bytes are as they were');
   t.equal(statSync(file).mode & 0o777, 0o444, 'and the mode');
+});
+
+t.test('a FIFO or a device named as a path is skipped as not a regular file, and does not hang the run', { skip: !have('mkfifo') && 'mkfifo is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  const fifo = path.join(dir, 'pipe.gz');
+  t.equal(sh('mkfifo', [fifo]).code, 0);
+  // A FIFO with no writer, opened for reading as a file is, would block the run here.
+  const r = await normalizeTree([fifo, '/dev/null'], { epoch: 0 });
+  t.same(
+    r.files.map((f) => [f.path, f.status, f.reason]),
+    [
+      [fifo, 'skipped', 'not a regular file'],
+      ['/dev/null', 'skipped', 'not a regular file'],
+    ],
+  );
+  t.equal(r.summary.failed, 0);
 });

@@ -12,8 +12,8 @@ const example = path.join(samples, 'cmake', 'example');
 const prefix = '/opt/unstamp-example';
 const useFaketime = have('faketime');
 
-if (!existsSync(path.join(root, 'dist', 'cli.js'))) {
-  // bin/unstamp.js runs dist/; `npm test` builds it first (pretest), a lone `npx tap` may not have.
+if (!existsSync(path.join(root, 'dist', 'bundle', 'cli.js'))) {
+  // bin/unstamp.js runs dist/bundle/; `npm test` builds it first (pretest), a lone `npx tap` may not have.
   const r = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed: ${r.stdout}${r.stderr}`);
 }

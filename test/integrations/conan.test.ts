@@ -10,8 +10,8 @@ import { bin, cli, root, samples, tempDir } from '../helpers.js';
 const python = '/usr/bin/python3';
 const hook = path.join(samples, 'conan', 'hook_unstamp.py');
 
-if (!existsSync(path.join(root, 'dist', 'cli.js'))) {
-  // bin/unstamp.js runs dist/; `npm test` builds it first (pretest), a lone `npx tap` may not have.
+if (!existsSync(path.join(root, 'dist', 'bundle', 'cli.js'))) {
+  // bin/unstamp.js runs dist/bundle/; `npm test` builds it first (pretest), a lone `npx tap` may not have.
   const r = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed: ${r.stdout}${r.stderr}`);
 }

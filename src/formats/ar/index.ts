@@ -1,7 +1,8 @@
 import type { Format } from '../../core/format.js';
-import { planAr } from './plan.js';
-import { arRewrite } from './rewrite.js';
+import { lazyRewrite, onFirstUse } from '../shared/lazy.js';
 import { ARMAG, ARMAG_THIN } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const ar: Format = {
   name: 'ar',
@@ -10,8 +11,8 @@ export const ar: Format = {
     const magic = head.toString('latin1', 0, 8);
     return magic === ARMAG || magic === ARMAG_THIN;
   },
-  plan: planAr,
-  rewrite: arRewrite,
+  plan: async (ctx) => (await planner()).planAr(ctx),
+  rewrite: lazyRewrite(async () => (await import('./rewrite.js')).arRewrite),
   regions: async (r) => (await import('./regions.js')).arRegions(r),
   fields: [
     { field: 'member header ar_date', value: 'the epoch (--clamp: only if newer)' },
@@ -23,11 +24,12 @@ export const ar: Format = {
       field: 'members whose own format needs a rewrite (the control.tar.gz and data.tar.gz of a .deb, whose tar is recompressed); --recompress auto',
       value: 'the archive written again with those members rewritten and their ar_size updated, every other member copied as it is (temporary file and atomic rename)',
     },
-    { field: 'with --remap-path: string literal symbols renamed in COFF members', value: 'renamed in the symbol index (/, /SYM64/, the MSVC second linker member) too' },
+    { field: 'with --remap-path: string literal symbols renamed in COFF members', value: 'renamed in the symbol index (/, /SYM64/, the MSVC second linker member, BSD __.SYMDEF) too' },
+    { field: 'with --remap-path: member names holding OLD (the paths of a thin archive, in the // table)', value: 'NEW in place of OLD (also with / and \\ swapped)' },
   ],
   leftAlone: [
     'blank header fields (MSVC, the // long-name table) stay blank',
-    'member order, names and symbol table contents',
+    'member order, names (except paths under --remap-path) and symbol table contents',
     'thin archives: the member files themselves are separate files',
     'a member that would need a rewrite in an archive with a symbol table (its member offsets would move): noted, left alone',
   ],

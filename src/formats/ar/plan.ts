@@ -1,6 +1,6 @@
 import { FormatError, hex } from '../../core/errors.js';
-import { needlesOf, remapWanted } from '../../core/remap.js';
-import { classify } from '../coff/plan.js';
+import { needlesOf, remapRange, remapWanted } from '../../core/remap.js';
+import { classify } from '../coff/kind.js';
 import { literalRenames } from '../coff/literals.js';
 import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
@@ -149,7 +149,7 @@ export async function planAr(ctx: PlanContext): Promise<void> {
 
   let longnames: LongNames | undefined;
   /** For --remap-path: the symbol index tables and the member data, by offset. */
-  const indexes: { start: number; size: number; stored: string }[] = [];
+  const indexes: { start: number; size: number; stored: string; name: string }[] = [];
   const members: { start: number; size: number }[] = [];
   // Members are only listed for --remap-path: an archive of half a million holds none otherwise.
   const remap = remapWanted(ctx);
@@ -167,11 +167,12 @@ export async function planAr(ctx: PlanContext): Promise<void> {
     }
     if (h.kind === 'longnames') longnames = { offset: dataStart, size: h.size };
     planHeader(ctx, h);
+    if (h.kind === 'longnames' && remapWanted(ctx)) await remapLongNames(ctx, h);
     if (h.kind === 'member' && inFile > 0) {
       await ctx.member(dataStart + h.nameLength, h.size - h.nameLength, h.name);
       if (remap) members.push({ start: dataStart + h.nameLength, size: h.size - h.nameLength });
     }
-    if (h.kind === 'symtab') indexes.push({ start: dataStart + h.nameLength, size: inFile - h.nameLength, stored: h.stored });
+    if (h.kind === 'symtab') indexes.push({ start: dataStart + h.nameLength, size: inFile - h.nameLength, stored: h.stored, name: h.name });
     at = dataStart + inFile;
     // Data is padded to an even offset; tolerate a missing pad byte at the very end.
     if (at % 2 === 1 && at < reader.size) at += 1;
@@ -180,12 +181,24 @@ export async function planAr(ctx: PlanContext): Promise<void> {
 }
 
 /**
+ * --remap-path in member names: the member names of a thin archive are the paths of the
+ * member files (`ar rcT lib.a /build/x.o` stores "/build/x.o"); GNU ar and llvm-ar put
+ * every name holding a `/` in the // table, and an ordinary archive's long names may hold
+ * one too (`ar rcP`). The symbol index points at headers by offset, and every name keeps
+ * its length, so nothing else follows.
+ */
+async function remapLongNames(ctx: PlanContext, h: Header): Promise<void> {
+  const start = h.offset + S.AR_HDR_SIZE;
+  await remapRange(ctx, start, start + h.size, 'long-name table //', needlesOf(ctx.options.remap, false));
+}
+
+/**
  * --remap-path renames the string literal symbols of COFF members (coff/literals.ts); the
  * archive's symbol index lists the same names, so they are renamed there too. The MSVC
  * second linker member keeps its names sorted: a rename that would change the order is
  * refused.
  */
-async function renameInIndex(ctx: PlanContext, indexes: { start: number; size: number; stored: string }[], members: { start: number; size: number }[]): Promise<void> {
+async function renameInIndex(ctx: PlanContext, indexes: { start: number; size: number; stored: string; name: string }[], members: { start: number; size: number }[]): Promise<void> {
   const { reader } = ctx;
   const renames = new Map<string, string>();
   const needles = needlesOf(ctx.options.remap, true);
@@ -199,7 +212,10 @@ async function renameInIndex(ctx: PlanContext, indexes: { start: number; size: n
   for (const ix of indexes) {
     const data = await reader.read(ix.start, Math.min(ix.size, 64 << 20), `symbol table ${ix.stored}`);
     let strings: number;
+    let stringsEnd = data.length;
     let sorted = false;
+    /** For a sorted BSD index: the string offset of each ranlib entry, in the array's order. */
+    let ranlib: number[] | undefined;
     if (ix.stored === S.GNU_SYMTAB && linkerMembers++ === 1) {
       // The second linker member of an MSVC .lib: counts are little-endian, names sorted.
       if (data.length < 4) continue;
@@ -214,21 +230,44 @@ async function renameInIndex(ctx: PlanContext, indexes: { start: number; size: n
     } else if (ix.stored === S.GNU_SYMTAB64) {
       if (data.length < 8) continue;
       strings = 8 + 8 * Number(data.readBigUInt64BE(0));
+    } else if (ix.name.startsWith(S.BSD_SYMTAB_PREFIX)) {
+      // BSD (llvm-ar --format=darwin): the ranlib array's size in bytes, the array, the
+      // string table's size, the strings; little-endian, 8-byte fields in __.SYMDEF_64.
+      const w = ix.name.startsWith(S.BSD_SYMTAB64_PREFIX) ? 8 : 4;
+      const word = (at: number) => (w === 8 ? Number(data.readBigUInt64LE(at)) : data.readUInt32LE(at));
+      if (data.length < w) continue;
+      const table = w + word(0);
+      if (table + w > data.length) continue;
+      strings = table + w;
+      stringsEnd = Math.min(data.length, strings + word(table));
+      // A SORTED index keeps its ranlib entries in name order: renames that reorder them are refused below.
+      if (ix.name.endsWith(S.BSD_SORTED_SUFFIX)) ranlib = Array.from({ length: Math.floor(word(0) / (2 * w)) }, (_, i) => word(w + i * 2 * w));
     } else continue;
     const names: string[] = [];
-    for (let at = strings; at < data.length; ) {
+    /** Old and new name by offset in the string table. */
+    const byOffset = new Map<number, { old: string; now: string }>();
+    for (let at = strings; at < stringsEnd; ) {
       let end = data.indexOf(0, at);
-      if (end < 0) end = data.length;
+      if (end < 0 || end > stringsEnd) end = stringsEnd;
       const name = data.toString('latin1', at, end);
       const renamed = renames.get(name);
       names.push(renamed ?? name);
+      byOffset.set(at - strings, { old: name, now: renamed ?? name });
       if (renamed) {
-        ctx.patch({ offset: ix.start + at, bytes: Buffer.from(renamed, 'latin1'), oldBytes: Buffer.from(name, 'latin1'), field: `symbol table ${ix.stored}: string literal symbol (after --remap-path)`, old: name, new: renamed });
+        ctx.patch({ offset: ix.start + at, bytes: Buffer.from(renamed, 'latin1'), oldBytes: Buffer.from(name, 'latin1'), field: `symbol table ${ix.name}: string literal symbol (after --remap-path)`, old: name, new: renamed });
       }
       at = end + 1;
     }
-    if (sorted && names.some((n, i) => i > 0 && Buffer.compare(Buffer.from(names[i - 1], 'latin1'), Buffer.from(n, 'latin1')) > 0)) {
+    const inOrder = (list: string[]) => list.every((n, i) => i === 0 || Buffer.compare(Buffer.from(list[i - 1], 'latin1'), Buffer.from(n, 'latin1')) <= 0);
+    if (sorted && !inOrder(names)) {
       throw new FormatError(`second linker member at ${hex(ix.start)}: with string literal symbols renamed by --remap-path its names would no longer be sorted`, reader.base + ix.start);
+    }
+    if (ranlib) {
+      const before = ranlib.map((x) => byOffset.get(x)?.old ?? '');
+      const after = ranlib.map((x) => byOffset.get(x)?.now ?? '');
+      if (inOrder(before) && !inOrder(after)) {
+        throw new FormatError(`symbol table ${ix.name} at ${hex(ix.start)}: with string literal symbols renamed by --remap-path its entries would no longer be sorted by name`, reader.base + ix.start);
+      }
     }
   }
 }

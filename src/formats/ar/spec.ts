@@ -32,6 +32,10 @@ export const GNU_LONGNAMES = '//';
 export const BSD_LONGNAME_PREFIX = '#1/';
 /** BSD symbol tables: __.SYMDEF, __.SYMDEF SORTED, __.SYMDEF_64, __.SYMDEF_64 SORTED. */
 export const BSD_SYMTAB_PREFIX = '__.SYMDEF';
+/** The 64-bit BSD symbol tables (ranlib entries and sizes of 8 bytes). */
+export const BSD_SYMTAB64_PREFIX = '__.SYMDEF_64';
+/** A BSD symbol table whose ranlib entries are sorted by name. */
+export const BSD_SORTED_SUFFIX = ' SORTED';
 
 /** The values `ar D` and `llvm-ar D` write for a member (binutils and LLVM agree). */
 export const DETERMINISTIC_UID = 0;

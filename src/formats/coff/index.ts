@@ -1,15 +1,18 @@
 import type { Format } from '../../core/format.js';
-import { classify, planCoff } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
+import { classify } from './kind.js';
 
 /**
  * Regular objects have no magic number: detection rests on the header's shape (see
  * classify), so this handler goes last in the detection order.
  */
+const planner = onFirstUse(() => import('./plan.js'));
+
 export const coff: Format = {
   name: 'coff',
   title: 'COFF objects (.obj), /bigobj objects and short import objects',
   detect: (head, size) => classify(head, size) !== undefined,
-  plan: planCoff,
+  plan: async (ctx) => (await planner()).planCoff(ctx),
   regions: async (r) => (await import('./regions.js')).coffRegions(r),
   symbols: async (r) => (await import('./symbols.js')).coffSymbols(r),
   fields: [

@@ -5,71 +5,10 @@ import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
 import { u32le } from '../shared/bytes.js';
 import * as S from './spec.js';
-import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
+import { findAll, mergeSpans, needlesOf, remapRange, remapWanted, type Needle } from '../../core/remap.js';
+import { anonymousNamespaces, stringsAround } from '../shared/xxhash64.js';
 import { literalRenames } from './literals.js';
-
-/** The kinds of file that share the name "COFF object". */
-export type CoffKind =
-  /** IMAGE_FILE_HEADER, then the section table. */
-  | 'object'
-  /** ANON_OBJECT_HEADER_BIGOBJ. */
-  | 'bigobj'
-  /** IMPORT_OBJECT_HEADER (short import object, a member of an import library). */
-  | 'import'
-  /** ANON_OBJECT_HEADER with the cl /GL ClassID. */
-  | 'ltcg'
-  /** ANON_OBJECT_HEADER with another ClassID: claimed, then skipped with the reason. */
-  | 'anon';
-
-/** 8 bytes: a name of up to 8 printable characters (or "/123", an offset into the string table), NUL-padded. */
-function isSectionShortName(name: Buffer): boolean {
-  if (name.length !== S.IMAGE_SIZEOF_SHORT_NAME) return false;
-  let end = name.indexOf(0);
-  if (end < 0) end = name.length;
-  if (end === 0) return false;
-  for (let i = 0; i < end; i++) if (name[i] < 0x21 || name[i] > 0x7e) return false;
-  for (let i = end; i < name.length; i++) if (name[i] !== 0) return false;
-  return true;
-}
-
-/**
- * What the first bytes say the file is, or undefined if they are not a COFF object.
- *
- * A regular object has no magic number, so it is recognized by its shape: a machine type
- * of the specification, no optional header (an image has one), at least one section, and
- * a first section header (right after the file header) whose name is a printable section
- * name. Those fields cannot match ELF, Mach-O, gzip, ar, zip, MZ (PE) or MSF (PDB) magic,
- * nor text (a text file has no NUL bytes at offset 16). The file-size bounds of the
- * section and symbol tables are not part of detection on purpose: a truncated or
- * corrupted object is still recognized, then refused by the planner with the offset and
- * the rule, instead of being skipped as "unknown format".
- *
- * The other kinds begin with Sig1 = 0, Sig2 = 0xffff (IMAGE_FILE_MACHINE_UNKNOWN and a
- * section count no regular object may have), then Version: 0 for an import object (with
- * a known machine), otherwise the ClassID at offset 12 tells a /bigobj from a /GL object.
- */
-export function classify(head: Buffer, size: number): CoffKind | undefined {
-  if (head.length < 8 || size < 8) return undefined;
-  const first = head.readUInt16LE(S.ANON_Sig1);
-  if (first === S.SIG1_VALUE && head.readUInt16LE(S.ANON_Sig2) === S.SIG2_VALUE) {
-    const version = head.readUInt16LE(S.ANON_Version);
-    const machineKnown = S.MACHINES.has(head.readUInt16LE(S.ANON_Machine));
-    if (version === S.IMPORT_OBJECT_VERSION) return machineKnown ? 'import' : undefined;
-    if (head.length < S.ANON_ClassID + 16) return undefined;
-    const classId = head.subarray(S.ANON_ClassID, S.ANON_ClassID + 16);
-    if (classId.equals(S.BIGOBJ_CLASSID)) return 'bigobj';
-    if (classId.equals(S.CLGL_CLASSID)) return 'ltcg';
-    return machineKnown && size >= S.ANON_OBJECT_HEADER_SIZE ? 'anon' : undefined;
-  }
-  const sectionName = S.IMAGE_SIZEOF_FILE_HEADER + S.SH_Name;
-  if (head.length < S.IMAGE_SIZEOF_FILE_HEADER + S.IMAGE_SIZEOF_SECTION_HEADER) return undefined;
-  if (!S.MACHINES.has(first)) return undefined;
-  if (head.readUInt16LE(S.FH_SizeOfOptionalHeader) !== 0) return undefined;
-  if (head.readUInt16LE(S.FH_NumberOfSections) === 0) return undefined;
-  if (!isSectionShortName(head.subarray(sectionName, sectionName + S.IMAGE_SIZEOF_SHORT_NAME))) return undefined;
-  return 'object';
-}
-
+import { classify } from './kind.js';
 
 /** A FormatError at `offset` of this object (the error carries the offset in the file). */
 function broken(ctx: PlanContext, offset: number, message: string): FormatError {
@@ -265,6 +204,10 @@ async function remapSpans(ctx: PlanContext, spans: Span[], headerSize: number, h
     ctx.patch({ offset: n.offset, bytes: Buffer.from(n.new, 'latin1'), oldBytes: Buffer.from(n.old, 'latin1'), field: 'string literal symbol name (after --remap-path)', old: n.old, new: n.new });
   }
   const skip = (offset: number, size: number) => renames.some((n) => offset < n.offset + n.old.length && offset + size > n.offset);
+  // clang's anonymous namespace names hash the main source file's path: they follow it.
+  const anon = await anonymousNamespaceNeedles(ctx, spans, headerSize, needles);
+  needles.push(...anon);
+  needles.sort((a, b) => b.from.length - a.from.length);
   const sections = spans.filter((s) => s.section !== undefined);
   const touched = new Set<Span>();
   const onHit = (offset: number) => sections.filter((s) => offset >= s.start && offset < s.end).forEach((s) => touched.add(s));
@@ -273,6 +216,35 @@ async function remapSpans(ctx: PlanContext, spans: Span[], headerSize: number, h
     await remapRange(ctx, Math.max(span.start, headerSize), span.end, span.label, needles, { onHit, skip });
   }
   if (touched.size > 0) await rederiveCheckSums(ctx, [...touched], header, l);
+}
+
+/**
+ * The `?A0x<hash>@` renames for the paths the object holds (shared/xxhash64.ts); a name
+ * whose hash would change length makes the object refused.
+ */
+async function anonymousNamespaceNeedles(ctx: PlanContext, spans: Span[], headerSize: number, needles: Needle[]): Promise<Needle[]> {
+  const strings = new Set<string>();
+  const merged = mergeSpans(spans).filter((s) => s.end > headerSize);
+  for (const span of merged) {
+    const start = Math.max(span.start, headerSize);
+    for (let at = start; at < span.end; at += MAX_READ) {
+      const piece = await ctx.reader.read(at, Math.min(MAX_READ, span.end - at), `${span.label} (looking for paths)`);
+      stringsAround(piece, findAll(piece, needles), strings);
+    }
+  }
+  const { renames, misfits } = anonymousNamespaces(strings, needles);
+  if (misfits.length === 0 && renames.length === 0) return [];
+  for (const span of merged) {
+    const start = Math.max(span.start, headerSize);
+    for (let at = start; at < span.end; at += MAX_READ) {
+      const piece = await ctx.reader.read(at, Math.min(MAX_READ, span.end - at), span.label);
+      const bad = findAll(piece, misfits)[0];
+      if (bad) {
+        throw broken(ctx, at + bad.at, `${span.label} at ${hex(at + bad.at)}: the anonymous namespace name ${bad.needle.from.toString('latin1')} hashes a source path, and with the path remapped its hash has another number of digits, which cannot be written in place`);
+      }
+    }
+  }
+  return renames;
 }
 
 /**

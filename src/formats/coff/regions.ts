@@ -2,7 +2,7 @@
 // section table, each section's data and relocations, the symbol and string tables.
 import type { Region } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
-import { classify } from './plan.js';
+import { classify } from './kind.js';
 import * as S from './spec.js';
 
 /** Section headers per read, and the most sections named (a /bigobj can hold millions). */

@@ -5,7 +5,7 @@
 // symbols (".text", "$x") are not functions and are left out.
 import type { FormatSymbol } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
-import { classify } from './plan.js';
+import { classify } from './kind.js';
 
 const SYMBOL_SIZE = 18;
 const SECTION_HEADER_SIZE = 40;

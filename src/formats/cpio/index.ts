@@ -1,6 +1,6 @@
 import type { Format } from '../../core/format.js';
 import { kindOf, readField } from './header.js';
-import { planCpio } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 
 /**
  * By the magic, and the first header must hold numbers in its variant's digits and a name
@@ -18,11 +18,13 @@ function detect(head: Buffer): boolean {
   return namesize > 0 && (nul >= head.length || head[nul] === 0);
 }
 
+const planner = onFirstUse(() => import('./plan.js'));
+
 export const cpio: Format = {
   name: 'cpio',
   title: 'cpio archives: newc, crc, odc, old binary (initramfs, RPM payloads)',
   detect,
-  plan: planCpio,
+  plan: async (ctx) => (await planner()).planCpio(ctx),
   regions: async (r) => (await import('./regions.js')).cpioRegions(r),
   fields: [
     { field: 'entry c_mtime', value: 'the epoch (--clamp: only if newer)' },

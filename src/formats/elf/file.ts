@@ -70,7 +70,8 @@ export const MAX_TABLE = 64 << 20;
 export async function readLarge(r: RangeReader, offset: number, length: number, what: string): Promise<Buffer> {
   if (length > MAX_TABLE) throw new FormatError(`${what} at ${hex(offset)}: ${length} bytes is more than unstamp reads of one table`, r.base + offset);
   if (offset + length > r.size) {
-    throw new FormatError(`${what} at ${hex(offset)} (${hex(length)} bytes) runs past the end of the file (size ${hex(r.size)})`, r.base + offset);
+    // The offset named is where the bytes run out: a span that starts past the end names the end.
+    throw new FormatError(`${what} at ${hex(offset)} (${hex(length)} bytes) runs past the end of the file (size ${hex(r.size)})`, r.base + Math.max(0, Math.min(offset, r.size - 1)));
   }
   const parts: Buffer[] = [];
   for (let at = 0; at < length; at += MAX_READ) parts.push(await r.read(offset + at, Math.min(MAX_READ, length - at), what));

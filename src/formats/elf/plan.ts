@@ -49,7 +49,8 @@ async function notes(elf: ElfFile, ctx: PlanContext): Promise<string[]> {
   if (debuglink) {
     const raw = await readLarge(ctx.reader, debuglink.offset, Math.min(debuglink.size, MAX_COMMENT), '.gnu_debuglink section');
     const nul = raw.indexOf(0);
-    out.push(`.gnu_debuglink: names the separate debug file ${JSON.stringify(raw.toString('latin1', 0, nul < 0 ? raw.length : nul))} and holds its CRC-32; left alone`);
+    const remap = remapWanted(ctx) ? ' (with --remap-path, its CRC-32 follows the remapped debug file beside it)' : '';
+    out.push(`.gnu_debuglink: names the separate debug file ${JSON.stringify(raw.toString('latin1', 0, nul < 0 ? raw.length : nul))} and holds its CRC-32; left alone${remap}`);
   }
   if (elf.sections.length === 0 && elf.segments.length === 0) out.push('no sections and no program headers');
   return out;

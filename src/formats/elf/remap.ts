@@ -1,13 +1,15 @@
 // --remap-path in ELF: paths live in section contents (DWARF strings and line tables,
 // .comment, __FILE__ in .rodata, STT_FILE names in .strtab), so every section with
 // contents is searched; zlib-compressed sections (SHF_COMPRESSED) are inflated, remapped
-// and recompressed to exactly their size. When anything changed, the GNU build ID is
-// recomputed from the remapped file: the same content gives the same ID.
+// and recompressed to exactly their size. The .gnu_debuglink CRC follows the separate
+// debug file (debuglink.ts). When anything changed, the GNU build ID is recomputed from
+// the remapped file: the same content gives the same ID.
 import { createHash } from 'node:crypto';
 import { FormatError, hex } from '../../core/errors.js';
 import type { PlanContext } from '../../core/format.js';
 import { mergeSpans, needlesOf, remapRange, type Needle } from '../../core/remap.js';
 import { recompressZlibTo } from '../shared/zlibfit.js';
+import { DEBUGLINK, followDebuglink, readDebuglink, type Debuglink } from './debuglink.js';
 import { hasContents, ints, readLarge, type ElfFile, type ElfSection } from './file.js';
 import * as S from './spec.js';
 
@@ -21,9 +23,15 @@ export async function remapElf(ctx: PlanContext, elf: ElfFile): Promise<void> {
   const plain: { start: number; end: number; label: string }[] = [];
   let changed = 0;
   const buildIds: { offset: number; size: number }[] = [];
+  let debuglink: Debuglink | undefined;
   for (const s of elf.sections) {
     if (s.index === 0 || !hasContents(s)) continue;
     const name = s.name || `#${s.index}`;
+    if (s.name === DEBUGLINK && !(s.flags & S.SHF_COMPRESSED)) {
+      // A file name and a CRC: the CRC follows the debug file (below), the name is not a path.
+      debuglink = await readDebuglink(ctx, elf, s);
+      if (debuglink) continue;
+    }
     if (s.type === S.SHT_NOTE) {
       const ids = await buildIdDescs(ctx, elf, s);
       buildIds.push(...ids);
@@ -38,6 +46,8 @@ export async function remapElf(ctx: PlanContext, elf: ElfFile): Promise<void> {
   }
   // Sections may share bytes (a file made by hand, a .rela over another): each byte searched once.
   for (const span of mergeSpans(plain)) changed += await remapRange(ctx, span.start, span.end, span.label, needles);
+  // The debug file's remapped paths change its CRC: a change of this file too.
+  if (debuglink && (await followDebuglink(ctx, elf, debuglink))) changed++;
   if (changed === 0) return;
   for (const id of buildIds) deriveBuildId(ctx, id.offset, id.size);
   if (elf.sections.length === 0) ctx.note('--remap-path: the file has no section headers, so no path was looked for');

@@ -1,13 +1,14 @@
 import type { Format } from '../../core/format.js';
-import { planGzip } from './plan.js';
-import { gzipRewrite } from './rewrite.js';
+import { lazyRewrite, onFirstUse } from '../shared/lazy.js';
 import { ID1, ID2 } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const gzip: Format = {
   name: 'gzip',
   title: 'gzip (RFC 1952)',
   detect: (head) => head.length >= 2 && head[0] === ID1 && head[1] === ID2,
-  plan: planGzip,
+  plan: async (ctx) => (await planner()).planGzip(ctx),
   options: [
     {
       name: 'gzip-name',
@@ -16,7 +17,7 @@ export const gzip: Format = {
       default: 'keep',
     },
   ],
-  rewrite: gzipRewrite,
+  rewrite: lazyRewrite(async () => (await import('./rewrite.js')).gzipRewrite),
   regions: async (r) => (await import('./regions.js')).gzipRegions(r),
   fields: [
     { field: 'MTIME (first member)', value: 'the epoch (--clamp: only if newer)' },

@@ -1,13 +1,15 @@
 import type { Format } from '../../core/format.js';
-import { planJavadoc } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { isJavadoc } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const javadoc: Format = {
   name: 'javadoc',
   title: 'javadoc HTML page (JDK 6 to 21)',
   // By content, not by name: an HTML page whose head carries javadoc's generator comment.
   detect: (head) => isJavadoc(head),
-  plan: planJavadoc,
+  plan: async (ctx) => (await planner()).planJavadoc(ctx),
   regions: async (r) => (await import('./regions.js')).javadocRegions(r),
   fields: [
     {

@@ -1,8 +1,10 @@
 import type { Format } from '../../core/format.js';
-import { planFat, planThin } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import * as S from './spec.js';
 
 const thinMagics = new Set([S.MH_MAGIC, S.MH_CIGAM, S.MH_MAGIC_64, S.MH_CIGAM_64]);
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const macho: Format = {
   name: 'macho',
@@ -21,7 +23,7 @@ export const macho: Format = {
   },
   plan: async (ctx) => {
     const magic = (await ctx.reader.read(0, 4, 'magic')).readUInt32BE(0);
-    return magic === S.FAT_MAGIC || magic === S.FAT_MAGIC_64 ? planFat(ctx) : planThin(ctx);
+    return magic === S.FAT_MAGIC || magic === S.FAT_MAGIC_64 ? (await planner()).planFat(ctx) : (await planner()).planThin(ctx);
   },
   regions: async (r) => (await import('./regions.js')).machoRegions(r),
   symbols: async (r) => (await import('./symbols.js')).machoSymbols(r),

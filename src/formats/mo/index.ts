@@ -1,12 +1,14 @@
 import type { Format } from '../../core/format.js';
-import { planMo } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { HEADER_SIZE, MAGIC } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const mo: Format = {
   name: 'mo',
   title: 'GNU gettext message catalogs (.mo), either byte order',
   detect: (head) => head.length >= HEADER_SIZE && (head.readUInt32LE(0) === MAGIC || head.readUInt32BE(0) === MAGIC),
-  plan: planMo,
+  plan: async (ctx) => (await planner()).planMo(ctx),
   regions: async (r) => (await import('./regions.js')).moRegions(r),
   fields: [
     { field: 'header entry (msgid "") POT-Creation-Date', value: 'the epoch in UTC, same shape and length ("YYYY-MM-DD HH:MM+0000"; --clamp: only if newer)' },

@@ -4,8 +4,9 @@ import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
 import { blockOwner, isFpmBlock, isFree, readFreeBlockMap, readMsf, readStream, streamRanges, usedBlocks, type Msf } from './msf.js';
 import * as S from './spec.js';
-import { guidText, keyGuid, pdb70Key } from '../shared/guid.js';
-import { findAll, needlesOf, remapWanted, shown } from '../../core/remap.js';
+import { guidText, pdb70Key } from '../shared/guid.js';
+import { remapWanted } from '../../core/remap.js';
+import { remapPdb } from './remap.js';
 
 interface InfoHeader {
   version: number;
@@ -46,14 +47,6 @@ export async function pdbLinkKey(reader: RangeReader): Promise<string | undefine
   const msf = await readMsf(reader);
   const info = await readInfo(reader, msf);
   return info.guid ? pdb70Key(info.guid) : undefined;
-}
-
-export function orphanedReason(key: string): string {
-  return `no executable with this PDB's GUID ${keyGuid(key)} is in this run; left alone (normalize the PE and its PDB together)`;
-}
-
-export function ambiguousReason(key: string, primaries: readonly string[]): string {
-  return `${primaries.length} executables carry this PDB's GUID ${keyGuid(key)} (${primaries.join(', ')}) and none is its own by the PDB name it references or by folder and base name; left alone (normalize it with only its own executable)`;
 }
 
 /**
@@ -174,34 +167,6 @@ async function planFreeBlocks(ctx: PlanContext, msf: Msf): Promise<void> {
   if (unreferenced > 0) ctx.note(`${unreferenced} block${unreferenced === 1 ? ' is' : 's are'} marked in use but belong${unreferenced === 1 ? 's' : ''} to no stream; left alone`);
 }
 
-/** Streams are searched in pieces of this many bytes (overlapping by the longest needle). */
-const SEARCH_PIECE = 1 << 20;
-
-/**
- * --remap-path is not done in PDBs yet: the paths sit in streams whose hash tables (the
- * /names buckets, the TPI/IPI hash streams, the global symbol hashes) would have to be
- * rebuilt. A PDB that holds OLD is refused, so it stays consistent with its executable,
- * which the engine then leaves untouched too.
- */
-async function refuseRemap(ctx: PlanContext, msf: Msf): Promise<void> {
-  const needles = needlesOf(ctx.options.remap, true);
-  const longest = needles[0]?.from.length ?? 0;
-  for (const stream of msf.streams) {
-    if (stream.nil || stream.size === 0) continue;
-    for (let pos = 0; pos < stream.size; pos += SEARCH_PIECE) {
-      const len = Math.min(SEARCH_PIECE + longest, stream.size - pos);
-      const piece = await readStream(ctx.reader, msf, stream.index, pos, len, `stream ${stream.index}`);
-      const hit = findAll(piece, needles)[0];
-      if (!hit) continue;
-      const where = streamRanges(msf, stream.index, pos + hit.at, 1)[0]?.fileOffset ?? 0;
-      throw new FormatError(
-        `stream ${stream.index} holds ${shown(hit.needle.from, hit.needle.wide)} at ${hex(where)}: remapping paths in a PDB is not supported yet (its name hash tables would need rebuilding), so neither it nor its executable is changed`,
-        (msf.base ?? 0) + where,
-      );
-    }
-  }
-}
-
 export async function planPdb(ctx: PlanContext): Promise<void> {
   const { reader } = ctx;
   const msf = await readMsf(reader);
@@ -214,7 +179,11 @@ export async function planPdb(ctx: PlanContext): Promise<void> {
   const timestamp = linkedValue(ctx, 'timestamp', 4);
   const age = linkedValue(ctx, 'age', 4);
 
-  if (remapWanted(ctx)) await refuseRemap(ctx, msf);
+  // Paths first: a PDB that cannot be remapped is refused before anything else is planned.
+  if (remapWanted(ctx)) {
+    const changed = await remapPdb(ctx, msf);
+    if (changed === 0) ctx.note('--remap-path: no stream holds OLD');
+  }
   const H = S.PdbStreamHeader;
   await patchStreamField(ctx, msf, S.STREAM_PDB, H.Signature, timestamp, 'PDB info stream Signature', renderU32Time);
   await patchStreamField(ctx, msf, S.STREAM_PDB, H.Age, age, 'PDB info stream Age', renderU32);
@@ -222,7 +191,8 @@ export async function planPdb(ctx: PlanContext): Promise<void> {
   await planDbi(ctx, msf, age);
   await planFreeBlocks(ctx, msf);
 
-  ctx.note("other stream contents are kept: type and symbol records, module streams, the /names table, the info stream's named stream map, and the command line and paths linkers record in S_ENVBLOCK");
+  if (remapWanted(ctx)) ctx.note("other stream contents are kept: type and symbol records, module streams and the info stream's named stream map, but for the paths --remap-path changed and the tables that hash them");
+  else ctx.note("other stream contents are kept: type and symbol records, module streams, the /names table, the info stream's named stream map, and the command line and paths linkers record in S_ENVBLOCK");
   ctx.note("the superblock (NumBlocks, BlockMapAddr, Unknown), the block map, the stream directory and the slack after each stream's last byte are kept");
   const old = msf.streams[S.STREAM_OLD_DIRECTORY];
   if (old && !old.nil && old.size > 0) ctx.note(`stream 0 (a copy of an earlier stream directory, ${old.size} bytes) is kept`);

@@ -1,7 +1,9 @@
 import type { Format } from '../../core/format.js';
 import { keyGuid, pdb70Key } from '../shared/guid.js';
-import { peLinkKey, pePdbName, planPe } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { DOS_MAGIC, PE_SIGNATURE, e_lfanew } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const pe: Format = {
   name: 'pe',
@@ -12,7 +14,7 @@ export const pe: Format = {
     // A PE signature beyond the first bytes is checked by the planner.
     return lfanew + 4 > head.length || head.readUInt32LE(lfanew) === PE_SIGNATURE;
   },
-  plan: planPe,
+  plan: async (ctx) => (await planner()).planPe(ctx),
   options: [
     {
       name: 'pe-timestamp',
@@ -29,12 +31,12 @@ export const pe: Format = {
   ],
   link: {
     role: 'primary',
-    key: peLinkKey,
+    key: async (reader) => (await planner()).peLinkKey(reader),
     unpaired: (key, pairedWith) =>
       pairedWith
         ? `its PDB ${pairedWith.companion} (GUID ${keyGuid(key)}) goes with ${pairedWith.primary}, which carries the same GUID, and will no longer match this file`
         : `its PDB (GUID ${keyGuid(key)}) is not in this run and will no longer match this file; normalize the PE and its PDB together`,
-    names: pePdbName,
+    names: async (reader) => (await planner()).pePdbName(reader),
     keyAfter: (published) => {
       const guid = published.get('guid');
       return guid ? pdb70Key(guid) : undefined;

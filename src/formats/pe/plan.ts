@@ -286,10 +286,20 @@ export async function planPe(ctx: PlanContext): Promise<void> {
     const pathAt = cv ? cv.offset + (cv.kind === 'RSDS' ? S.RSDS_HEADER_SIZE : S.NB10_HEADER_SIZE) : 0;
     const skip = basename ? (offset: number, size: number) => offset < pathAt + cv.pathBytes.length && offset + size > pathAt : undefined;
     const needles = needlesOf(ctx.options.remap, true);
+    const hits: number[] = [];
     for (const span of mergeSpans(spans)) {
-      const onHit = (offset: number, size: number) => void writes.push({ offset, size, field: `path in ${span.label}` });
+      const onHit = (offset: number, size: number) => {
+        writes.push({ offset, size, field: `path in ${span.label}` });
+        hits.push(offset);
+      };
       await remapRange(ctx, span.start, span.end, span.label, needles, { onHit, skip });
     }
+    // The PDB names section contents by a CRC (section contributions' DataCrc, string literal
+    // symbols): each section that changed is handed to it, remapped, as section:<number>.
+    pe.sections.forEach((s, i) => {
+      const end = Math.min(s.pointerToRawData + s.sizeOfRawData, r.size);
+      if (hits.some((h) => h >= s.pointerToRawData && h < end)) ctx.publish(`section:${i + 1}`, s.pointerToRawData, end - s.pointerToRawData);
+    });
   }
   if (pe.checksum !== 0) writes.push({ offset: pe.checksumOffset, size: 4, field: 'OptionalHeader CheckSum' });
   layout.check(r, writes);

@@ -1,12 +1,14 @@
 import type { Format } from '../../core/format.js';
-import { planPng } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { SIGNATURE } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const png: Format = {
   name: 'png',
   title: 'PNG images',
   detect: (head) => head.length >= SIGNATURE.length && head.subarray(0, SIGNATURE.length).equals(SIGNATURE),
-  plan: planPng,
+  plan: async (ctx) => (await planner()).planPng(ctx),
   regions: async (r) => (await import('./regions.js')).pngRegions(r),
   fields: [
     { field: 'tIME chunk', value: 'the epoch, in UTC (--clamp: only if newer)' },

@@ -1,12 +1,14 @@
 import type { Format } from '../../core/format.js';
-import { planPyc } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { isPyc } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const pyc: Format = {
   name: 'pyc',
   title: 'CPython bytecode (.pyc, PEP 552 header, Python 3.7 to 3.15)',
   detect: (head) => isPyc(head),
-  plan: planPyc,
+  plan: async (ctx) => (await planner()).planPyc(ctx),
   regions: async (r) => (await import('./regions.js')).pycRegions(r),
   fields: [
     {

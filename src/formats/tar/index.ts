@@ -1,13 +1,15 @@
 import type { Format } from '../../core/format.js';
 import { looksLikeHeader } from './header.js';
-import { planTar } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const tar: Format = {
   name: 'tar',
   title: 'tar archives: POSIX ustar and pax, GNU, v7, bsdtar/libarchive',
   // By the first header: its magic (or, for v7, its shape) and a checksum that matches.
   detect: (head, size) => size >= 512 && looksLikeHeader(head),
-  plan: planTar,
+  plan: async (ctx) => (await planner()).planTar(ctx),
   regions: async (r) => (await import('./regions.js')).tarRegions(r),
   fields: [
     { field: 'header mtime (every header: entries, pax x/g headers, GNU L/K long names)', value: 'the epoch (--clamp: only if newer), in the field\'s own encoding (octal digits, or base-256)' },

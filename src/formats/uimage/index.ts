@@ -1,12 +1,14 @@
 import type { Format } from '../../core/format.js';
-import { planUimage } from './plan.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { HEADER_SIZE, IH_MAGIC } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
 
 export const uimage: Format = {
   name: 'uimage',
   title: 'U-Boot legacy images (uImage, mkimage)',
   detect: (head) => head.length >= HEADER_SIZE && head.readUInt32BE(0) === IH_MAGIC,
-  plan: planUimage,
+  plan: async (ctx) => (await planner()).planUimage(ctx),
   regions: async (r) => (await import('./regions.js')).uimageRegions(r),
   fields: [
     { field: 'ih_time', value: 'the epoch (--clamp: only if newer)' },

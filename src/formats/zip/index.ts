@@ -1,8 +1,10 @@
 import type { Format } from '../../core/format.js';
-import { orderNeeded, writeOrdered } from './order.js';
-import { planZip } from './plan.js';
-import { recompressNeeded, writeRewritten } from './recompress.js';
+import { onFirstUse } from '../shared/lazy.js';
 import { END_OF_CENTRAL_DIRECTORY_SIGNATURE, LOCAL_FILE_HEADER_SIGNATURE } from './spec.js';
+
+const planner = onFirstUse(() => import('./plan.js'));
+const orderPart = onFirstUse(() => import('./order.js'));
+const recompressPart = onFirstUse(() => import('./recompress.js'));
 
 export const zip: Format = {
   name: 'zip',
@@ -15,7 +17,7 @@ export const zip: Format = {
     }
     return false;
   },
-  plan: planZip,
+  plan: async (ctx) => (await planner()).planZip(ctx),
   options: [
     {
       name: 'zip-order',
@@ -28,12 +30,14 @@ export const zip: Format = {
   // of a known format recompressed once normalized (--recompress auto).
   rewrite: {
     async needed(reader, tools) {
-      const why = tools.settings['zip-order'] === 'name' ? await orderNeeded(reader) : undefined;
+      const why = tools.settings['zip-order'] === 'name' ? await (await orderPart()).orderNeeded(reader) : undefined;
       const order = why === undefined ? [] : [{ field: 'member order', offset: 0, old: why, new: 'sorted by name' }];
-      return [...order, ...(await recompressNeeded(reader, tools))];
+      return [...order, ...(await (await recompressPart()).recompressNeeded(reader, tools))];
     },
-    write: (reader, out, tools) =>
-      tools.recompress === 'never' ? writeOrdered(reader, out) : writeRewritten(reader, out, tools, tools.settings['zip-order'] === 'name'),
+    write: async (reader, out, tools) =>
+      tools.recompress === 'never'
+        ? (await orderPart()).writeOrdered(reader, out)
+        : (await recompressPart()).writeRewritten(reader, out, tools, tools.settings['zip-order'] === 'name'),
   },
   regions: async (r) => (await import('./regions.js')).zipRegions(r),
   fields: [
