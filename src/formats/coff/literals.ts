@@ -41,6 +41,53 @@ function readNumber(name: string, at: number): { value: number; end: number } | 
 
 const SPECIAL = ',/\\:. \n\t\'-';
 
+/**
+ * The bytes a literal symbol name spells (mangleStringLiteral undone): all of the literal
+ * when it has at most 32 characters, else its first 32. Undefined for a name that is not
+ * a string literal's.
+ */
+export function literalOfName(name: string): { wide: boolean; length: number; bytes: Buffer; complete: boolean } | undefined {
+  if (!name.startsWith(PREFIX) || !name.endsWith('@')) return undefined;
+  const kind = name[PREFIX.length];
+  if (kind !== '0' && kind !== '1') return undefined;
+  const wide = kind === '1';
+  const width = wide ? 2 : 1;
+  const length = readNumber(name, PREFIX.length + 1);
+  if (!length) return undefined;
+  const crc = readNumber(name, length.end);
+  if (!crc) return undefined;
+  const spelled: number[] = [];
+  for (let i = crc.end; i < name.length - 1; ) {
+    const c = name[i];
+    if (c !== '?') {
+      if (!/[A-Za-z0-9_$]/.test(c)) return undefined;
+      spelled.push(c.charCodeAt(0));
+      i++;
+      continue;
+    }
+    const d = name[i + 1];
+    if (d !== undefined && d >= '0' && d <= '9') {
+      spelled.push(SPECIAL.charCodeAt(Number(d)));
+      i += 2;
+    } else if (d === '$') {
+      const hi = name.charCodeAt(i + 2) - 65;
+      const lo = name.charCodeAt(i + 3) - 65;
+      if (!(hi >= 0 && hi < 16 && lo >= 0 && lo < 16)) return undefined;
+      spelled.push(hi * 16 + lo);
+      i += 4;
+    } else if (d !== undefined && /[A-Za-z]/.test(d)) {
+      spelled.push(d.charCodeAt(0) | 0x80);
+      i += 2;
+    } else return undefined;
+  }
+  if (spelled.length % width !== 0) return undefined;
+  // Wide characters are spelled big-endian.
+  const bytes = Buffer.from(spelled.map((_, j) => spelled[wide ? (j & ~1) + (1 - (j & 1)) : j]));
+  const chars = length.value / width - 1;
+  if (chars === 32 && bytes.length === 32 * width) return { wide, length: length.value, bytes: Buffer.concat([bytes, Buffer.alloc(width)]), complete: true };
+  return { wide, length: length.value, bytes, complete: bytes.length === length.value };
+}
+
 /** One byte of the literal as the mangling writes it. */
 function mangleByte(b: number): string {
   const c = String.fromCharCode(b);

@@ -25,7 +25,7 @@ import { FormatError, hex } from '../../core/errors.js';
 import type { PlanContext, RemapRule } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { findAll, needlesOf, shown, type Needle } from '../../core/remap.js';
-import { literalName } from '../coff/literals.js';
+import { literalName, literalOfName } from '../coff/literals.js';
 import { anonymousNamespaces, stringsAround } from '../shared/xxhash64.js';
 import { BITMAP_BYTES, GSI_HEADER_SIZE, GSI_SIGNATURE, PUBLICS_HEADER_SIZE, addrMap, buildGsiHash, byName, type GsiEntry, type PublicEntry } from './gsi.js';
 import { hashStringV1, hashStringV2, hashTypeRecord, jamCrc0, numericLeafSize } from './hash.js';
@@ -111,7 +111,6 @@ interface Tpi {
 const NIL = 0xffff;
 const STRING_TABLE_SIGNATURE = 0xeffeeffe;
 const S_PUB32 = 0x110e;
-const LITERAL_PREFIX = '??_C@_';
 const SC_VER60 = 0xeffe0000 + 19970605;
 const SC_V2 = 0xeffe0000 + 20140516;
 const SC_ENTRY = 28;
@@ -281,66 +280,6 @@ interface Literal {
   /** The literal's bytes before and after the remap. */
   was: Buffer;
   now: Buffer;
-}
-
-const SPECIAL = ',/\\:. \n\t\'-';
-
-/** <number> of the MS mangling at `at`: value and end, or undefined. */
-function readNumber(name: string, at: number): { value: number; end: number } | undefined {
-  const c = name[at];
-  if (c >= '0' && c <= '9') return { value: Number(c) + 1, end: at + 1 };
-  let v = 0;
-  let i = at;
-  for (; i < name.length && name[i] >= 'A' && name[i] <= 'P'; i++) v = v * 16 + (name.charCodeAt(i) - 65);
-  if (name[i] !== '@' || i === at) return undefined;
-  return { value: v >>> 0, end: i + 1 };
-}
-
-/**
- * The bytes a literal symbol name spells (mangleStringLiteral undone): all of the literal
- * when it has at most 32 characters, else its first 32. Undefined for a name that is not
- * a string literal's.
- */
-export function literalOfName(name: string): { wide: boolean; length: number; bytes: Buffer; complete: boolean } | undefined {
-  if (!name.startsWith(LITERAL_PREFIX) || !name.endsWith('@')) return undefined;
-  const kind = name[LITERAL_PREFIX.length];
-  if (kind !== '0' && kind !== '1') return undefined;
-  const wide = kind === '1';
-  const width = wide ? 2 : 1;
-  const length = readNumber(name, LITERAL_PREFIX.length + 1);
-  if (!length) return undefined;
-  const crc = readNumber(name, length.end);
-  if (!crc) return undefined;
-  const spelled: number[] = [];
-  for (let i = crc.end; i < name.length - 1; ) {
-    const c = name[i];
-    if (c !== '?') {
-      if (!/[A-Za-z0-9_$]/.test(c)) return undefined;
-      spelled.push(c.charCodeAt(0));
-      i++;
-      continue;
-    }
-    const d = name[i + 1];
-    if (d !== undefined && d >= '0' && d <= '9') {
-      spelled.push(SPECIAL.charCodeAt(Number(d)));
-      i += 2;
-    } else if (d === '$') {
-      const hi = name.charCodeAt(i + 2) - 65;
-      const lo = name.charCodeAt(i + 3) - 65;
-      if (!(hi >= 0 && hi < 16 && lo >= 0 && lo < 16)) return undefined;
-      spelled.push(hi * 16 + lo);
-      i += 4;
-    } else if (d !== undefined && /[A-Za-z]/.test(d)) {
-      spelled.push(d.charCodeAt(0) | 0x80);
-      i += 2;
-    } else return undefined;
-  }
-  if (spelled.length % width !== 0) return undefined;
-  // Wide characters are spelled big-endian.
-  const bytes = Buffer.from(spelled.map((_, j) => spelled[wide ? (j & ~1) + (1 - (j & 1)) : j]));
-  const chars = length.value / width - 1;
-  if (chars === 32 && bytes.length === 32 * width) return { wide, length: length.value, bytes: Buffer.concat([bytes, Buffer.alloc(width)]), complete: true };
-  return { wide, length: length.value, bytes, complete: bytes.length === length.value };
 }
 
 /** Each record of a symbol stream from `at`: fn(offset, kind, length incl. the RecordLen field). */
