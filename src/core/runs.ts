@@ -1,18 +1,60 @@
 // Compact storage of a plan's byte ranges: no object per field, so a plan of half a
 // million fields costs a few typed arrays instead of half a million objects.
 
-/** A growable column of numbers. */
-class Column<T extends Float64Array | Uint32Array> {
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
+/** Entries per chunk of a column (a power of two: an index splits with a shift and a mask). */
+const SHIFT = 16;
+const CHUNK = 1 << SHIFT;
+const MASK = CHUNK - 1;
 
+/**
+ * A growable column of numbers, kept in chunks of CHUNK entries: growing never copies
+ * what is there (no old and new array alive at once) and leaves at most one chunk unused.
+ * The first chunk starts small and doubles up to CHUNK, so a small file's plan stays small.
+ */
+class Column<T extends Float64Array | Uint32Array> {
+  chunks: T[];
+
+  constructor(private readonly make: (n: number) => T) {
+    this.chunks = [make(16)];
+  }
+
+  get(i: number): number {
+    return this.chunks[i >>> SHIFT][i & MASK];
+  }
+
+  set(i: number, v: number): void {
+    this.chunks[i >>> SHIFT][i & MASK] = v;
+  }
+
+  /** Room for entries [0, need). */
   grow(need: number): void {
-    if (need <= this.data.length) return;
-    const next = this.make(Math.max(need, this.data.length * 2));
-    next.set(this.data);
-    this.data = next as T;
+    const chunks = this.chunks;
+    const first = chunks[0];
+    if (first.length < CHUNK) {
+      if (need <= first.length) return;
+      const next = this.make(Math.min(CHUNK, Math.max(need, first.length * 2)));
+      next.set(first);
+      chunks[0] = next;
+    }
+    while (chunks.length * CHUNK < need) chunks.push(this.make(CHUNK));
+  }
+
+  /** Reorder entries [0, n): entry k becomes the old entry order[k] (chunk by chunk, no full copy). */
+  permute(order: Uint32Array, n: number): void {
+    const old = this.chunks;
+    const next: T[] = [];
+    for (let c = 0; c * CHUNK < n; c++) {
+      const chunk = this.make(c === 0 ? old[0].length : CHUNK);
+      const stop = Math.min(CHUNK, n - c * CHUNK);
+      for (let k = 0; k < stop; k++) {
+        const j = order[c * CHUNK + k];
+        chunk[k] = old[j >>> SHIFT][j & MASK];
+      }
+      next.push(chunk);
+    }
+    // The old chunks go once all are read; chunks past n (room not yet used) are kept.
+    for (let c = next.length; c < old.length; c++) next.push(old[c]);
+    this.chunks = next;
   }
 }
 
@@ -21,8 +63,8 @@ const u32 = (n: number) => new Uint32Array(n);
 
 /** Spans [offset, end) of a file, adjacent ones merged: what validation checks for overlaps. */
 export class Spans {
-  private readonly starts = new Column(f64(16), f64);
-  private readonly ends = new Column(f64(16), f64);
+  private readonly starts = new Column(f64);
+  private readonly ends = new Column(f64);
   count = 0;
   /** Every span so far came after the one before it (no sort needed, no overlap possible). */
   ordered = true;
@@ -30,17 +72,17 @@ export class Spans {
   add(offset: number, end: number): void {
     const n = this.count;
     if (n > 0) {
-      const last = this.ends.data[n - 1];
+      const last = this.ends.get(n - 1);
       if (offset === last) {
-        this.ends.data[n - 1] = end;
+        this.ends.set(n - 1, end);
         return;
       }
       if (offset < last) this.ordered = false;
     }
     this.starts.grow(n + 1);
     this.ends.grow(n + 1);
-    this.starts.data[n] = offset;
-    this.ends.data[n] = end;
+    this.starts.set(n, offset);
+    this.ends.set(n, end);
     this.count = n + 1;
   }
 
@@ -53,8 +95,8 @@ export class Spans {
     let prevEnd = -Infinity;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
-      const offset = this.starts.data[i];
-      const end = this.ends.data[i];
+      const offset = this.starts.get(i);
+      const end = this.ends.get(i);
       if (offset < 0 || end > size) return { offset, end, kind: 'outside' };
       if (offset < prevEnd) return { offset, end, kind: 'overlap' };
       prevEnd = end;
@@ -66,8 +108,8 @@ export class Spans {
     const order = new Uint32Array(this.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (!this.ordered) {
-      const s = this.starts.data;
-      order.sort((a, b) => s[a] - s[b]);
+      const s = this.starts;
+      order.sort((a, b) => s.get(a) - s.get(b));
     }
     return order;
   }
@@ -85,10 +127,10 @@ const SLAB = 256 * 1024;
  * are one run). The bytes live in slabs of an arena, not in a Buffer per patch.
  */
 export class Runs {
-  private readonly offsets = new Column(f64(16), f64);
-  private readonly lengths = new Column(u32(16), u32);
-  private readonly slabOf = new Column(u32(16), u32);
-  private readonly posOf = new Column(u32(16), u32);
+  private readonly offsets = new Column(f64);
+  private readonly lengths = new Column(u32);
+  private readonly slabOf = new Column(u32);
+  private readonly posOf = new Column(u32);
   private readonly slabs: Buffer[] = [];
   private used = 0;
   count = 0;
@@ -108,16 +150,16 @@ export class Runs {
     if (len === 0) return;
     const slabs = this.slabs;
     // Merge with the last run when it ends here and its bytes end where the arena is used up to.
-    if (n > 0 && this.offsets.data[n - 1] + this.lengths.data[n - 1] === offset) {
-      const s = this.slabOf.data[n - 1];
-      if (s === slabs.length - 1 && this.posOf.data[n - 1] + this.lengths.data[n - 1] === this.used && this.used + len <= slabs[s].length) {
+    if (n > 0 && this.offsets.get(n - 1) + this.lengths.get(n - 1) === offset) {
+      const s = this.slabOf.get(n - 1);
+      if (s === slabs.length - 1 && this.posOf.get(n - 1) + this.lengths.get(n - 1) === this.used && this.used + len <= slabs[s].length) {
         bytes.copy(slabs[s], this.used);
         this.used += len;
-        this.lengths.data[n - 1] += len;
+        this.lengths.set(n - 1, this.lengths.get(n - 1) + len);
         return;
       }
     }
-    if (n > 0 && offset < this.offsets.data[n - 1]) this.ordered = false;
+    if (n > 0 && offset < this.offsets.get(n - 1)) this.ordered = false;
     if (n > 0) this.share(n - 1);
     let slab: number;
     let pos: number;
@@ -143,10 +185,10 @@ export class Runs {
     this.lengths.grow(n + 1);
     this.slabOf.grow(n + 1);
     this.posOf.grow(n + 1);
-    this.offsets.data[n] = offset;
-    this.lengths.data[n] = len;
-    this.slabOf.data[n] = slab;
-    this.posOf.data[n] = pos;
+    this.offsets.set(n, offset);
+    this.lengths.set(n, len);
+    this.slabOf.set(n, slab);
+    this.posOf.set(n, pos);
     this.count = n + 1;
   }
 
@@ -156,44 +198,44 @@ export class Runs {
    * give the arena back, so a plan of half a million such headers keeps their bytes once.
    */
   private share(i: number): void {
-    const len = this.lengths.data[i];
-    const slab = this.slabOf.data[i];
-    const pos = this.posOf.data[i];
+    const len = this.lengths.get(i);
+    const slab = this.slabOf.get(i);
+    const pos = this.posOf.get(i);
     if (slab !== this.slabs.length - 1 || pos + len !== this.used) return;
     const bytes = this.slabs[slab];
     for (let k = i - 1; k >= 0 && k >= i - SHARE_WINDOW; k--) {
-      if (this.lengths.data[k] !== len) continue;
-      const other = this.slabs[this.slabOf.data[k]];
-      const at = this.posOf.data[k];
+      if (this.lengths.get(k) !== len) continue;
+      const other = this.slabs[this.slabOf.get(k)];
+      const at = this.posOf.get(k);
       let j = 0;
       while (j < len && other[at + j] === bytes[pos + j]) j++;
       if (j < len) continue;
-      this.slabOf.data[i] = this.slabOf.data[k];
-      this.posOf.data[i] = at;
+      this.slabOf.set(i, this.slabOf.get(k));
+      this.posOf.set(i, at);
       this.used = pos;
       return;
     }
   }
 
   offset(i: number): number {
-    return this.offsets.data[i];
+    return this.offsets.get(i);
   }
 
   end(i: number): number {
-    return this.offsets.data[i] + this.lengths.data[i];
+    return this.offsets.get(i) + this.lengths.get(i);
   }
 
   /** Run i's bytes (a view into the arena: valid while the plan lives, not to be written). */
   bytes(i: number): Buffer {
-    const pos = this.posOf.data[i];
-    return this.slabs[this.slabOf.data[i]].subarray(pos, pos + this.lengths.data[i]);
+    const pos = this.posOf.get(i);
+    return this.slabs[this.slabOf.get(i)].subarray(pos, pos + this.lengths.get(i));
   }
 
   /** Copy the part of run i that lies in [from, to) into `target`, whose byte 0 is file offset `base`. */
   copyInto(i: number, target: Buffer, base: number, from: number, to: number): void {
-    const o = this.offsets.data[i];
-    const pos = this.posOf.data[i];
-    this.slabs[this.slabOf.data[i]].copy(target, from - base, pos + from - o, pos + to - o);
+    const o = this.offsets.get(i);
+    const pos = this.posOf.get(i);
+    this.slabs[this.slabOf.get(i)].copy(target, from - base, pos + from - o, pos + to - o);
   }
 
   /** Put the runs in offset order (the arena stays where it is). */
@@ -202,12 +244,9 @@ export class Runs {
     const n = this.count;
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    const o = this.offsets.data;
-    order.sort((a, b) => o[a] - o[b]);
-    for (const col of [this.offsets, this.lengths, this.slabOf, this.posOf] as Column<Float64Array | Uint32Array>[]) {
-      const old = col.data.slice(0, n);
-      for (let k = 0; k < n; k++) col.data[k] = old[order[k]];
-    }
+    const o = this.offsets;
+    order.sort((a, b) => o.get(a) - o.get(b));
+    for (const col of [this.offsets, this.lengths, this.slabOf, this.posOf] as Column<Float64Array | Uint32Array>[]) col.permute(order, n);
     this.ordered = true;
   }
 
@@ -227,8 +266,8 @@ export class Runs {
   overlay(chunk: Buffer, pos: number, from = this.firstEndingAfter(pos)): number {
     const stop = pos + chunk.length;
     let i = from;
-    for (; i < this.count && this.offsets.data[i] < stop; i++) {
-      const from = Math.max(this.offsets.data[i], pos);
+    for (; i < this.count && this.offsets.get(i) < stop; i++) {
+      const from = Math.max(this.offsets.get(i), pos);
       const to = Math.min(this.end(i), stop);
       // The hint may name a run that ended before this chunk (the last one of the chunk before).
       if (from < to) this.copyInto(i, chunk, pos, from, to);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { BufferSource, RangeReader } from '../../src/core/reader.js';
 import { buildPlan, changedPatches, PatchedSource, streamPatched } from '../../src/core/plan.js';
-import { Runs } from '../../src/core/runs.js';
+import { Runs, Spans } from '../../src/core/runs.js';
 import { FormatError } from '../../src/core/errors.js';
 import type { Format, PlanContext } from '../../src/core/format.js';
 
@@ -160,6 +160,33 @@ t.test('runs merge adjacent patches, sort, and overlay any window', async (t) =>
   const edge = Buffer.alloc(4, 0x2e);
   runs.overlay(edge, 399_998);
   t.equal(edge.toString(), 'AAz.');
+});
+
+t.test('runs and spans past one chunk of their columns (65,536 entries), added out of order', async (t) => {
+  // 200,000 one-byte runs two bytes apart, added odd ones first: four chunks, and a sort.
+  const n = 200_000;
+  const runs = new Runs();
+  const spans = new Spans();
+  for (const parity of [1, 0]) {
+    for (let k = parity; k < n; k += 2) {
+      runs.add(2 * k, Buffer.from([k & 0xff]));
+      spans.add(2 * k, 2 * k + 1);
+    }
+  }
+  runs.sort();
+  t.equal(runs.count, n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) if (runs.offset(i) !== 2 * i || runs.bytes(i)[0] !== (i & 0xff)) sorted = false;
+  t.ok(sorted, 'every run in offset order with its own byte');
+  t.equal(runs.firstEndingAfter(2 * 150_000), 150_000);
+  const chunk = Buffer.alloc(8, 0x2e);
+  runs.overlay(chunk, 2 * 131_070);
+  t.same([...chunk], [131_070 & 0xff, 0x2e, 131_071 & 0xff, 0x2e, 131_072 & 0xff, 0x2e, 131_073 & 0xff, 0x2e], 'a window across a chunk boundary');
+  t.equal(spans.ordered, false);
+  t.equal(spans.problem(2 * n), undefined, 'no overlap among 200,000 disjoint spans');
+  t.same(spans.problem(2 * n - 2), { offset: 2 * n - 2, end: 2 * n - 1, kind: 'outside' });
+  spans.add(2 * 100_000, 2 * 100_000 + 2);
+  t.same(spans.problem(2 * n), { offset: 2 * 100_000, end: 2 * 100_000 + 2, kind: 'overlap' }, 'a late span over one in the second chunk');
 });
 
 t.test('streamPatched over chunks that hold no patch after one that did', async (t) => {
