@@ -11,7 +11,7 @@ const MASK = CHUNK - 1;
  * what is there (no old and new array alive at once) and leaves at most one chunk unused.
  * The first chunk starts small and doubles up to CHUNK, so a small file's plan stays small.
  */
-class Column<T extends Float64Array | Uint32Array> {
+class Column<T extends Float64Array | Uint32Array | Uint8Array> {
   chunks: T[];
 
   constructor(private readonly make: (n: number) => T) {
@@ -60,58 +60,153 @@ class Column<T extends Float64Array | Uint32Array> {
 
 const f64 = (n: number) => new Float64Array(n);
 const u32 = (n: number) => new Uint32Array(n);
+const u8 = (n: number) => new Uint8Array(n);
 
 /** Spans [offset, end) of a file, adjacent ones merged: what validation checks for overlaps. */
 export class Spans {
-  private readonly starts = new Column(f64);
-  private readonly ends = new Column(f64);
+  // The spans that came in file order (each at or after the end and the start of the one
+  // before), as byte-varint (gap from the previous end, length) pairs: a few bytes a span
+  // where two Float64s took 16. A value that is not a whole number in [0, 2^53) is written
+  // as the escape byte 0 and kept in `escapes`. The last one stays open (it may still grow
+  // by merging) and is written out when the next one arrives.
+  private readonly stream = new Column(u8);
+  private bytes = 0;
+  private readonly escapes = new Column(f64);
+  private escaped = 0;
+  private writtenEnd = 0;
+  private lastStart = 0;
+  private lastEnd = 0;
+  private inOrder = 0;
+  // The spans that came before the end of one already in order: kept whole, with how many
+  // in-order spans came before each (their place in the order spans were added).
+  private readonly xStarts = new Column(f64);
+  private readonly xEnds = new Column(f64);
+  private readonly xBefore = new Column(f64);
+  private extra = 0;
+  /** Whether the last span added is the last extra one (else the open in-order one). */
+  private lastIsExtra = false;
   count = 0;
   /** Every span so far came after the one before it (no sort needed, no overlap possible). */
   ordered = true;
 
   add(offset: number, end: number): void {
-    const n = this.count;
-    if (n > 0) {
-      const last = this.ends.get(n - 1);
-      if (offset === last) {
-        this.ends.set(n - 1, end);
+    if (this.count > 0) {
+      const prevEnd = this.lastIsExtra ? this.xEnds.get(this.extra - 1) : this.lastEnd;
+      if (offset === prevEnd) {
+        if (this.lastIsExtra) this.xEnds.set(this.extra - 1, end);
+        else this.lastEnd = end;
         return;
       }
-      if (offset < last) this.ordered = false;
+      if (offset < prevEnd) this.ordered = false;
     }
-    this.starts.grow(n + 1);
-    this.ends.grow(n + 1);
-    this.starts.set(n, offset);
-    this.ends.set(n, end);
-    this.count = n + 1;
+    this.count++;
+    if (this.inOrder === 0 || (offset >= this.lastEnd && offset >= this.lastStart)) {
+      if (this.inOrder > 0) this.writeLast();
+      this.lastStart = offset;
+      this.lastEnd = end;
+      this.inOrder++;
+      this.lastIsExtra = false;
+      return;
+    }
+    const x = this.extra++;
+    for (const col of [this.xStarts, this.xEnds, this.xBefore]) col.grow(x + 1);
+    this.xStarts.set(x, offset);
+    this.xEnds.set(x, end);
+    this.xBefore.set(x, this.inOrder);
+    this.lastIsExtra = true;
+  }
+
+  private writeLast(): void {
+    this.put(this.lastStart, this.writtenEnd);
+    this.put(this.lastEnd, this.lastStart);
+    this.writtenEnd = this.lastEnd;
+  }
+
+  /** Write `value` as its distance from `from` (a varint, 7 bits a byte, plus one), or escape it. */
+  private put(value: number, from: number): void {
+    let d = value - from;
+    if (!(Number.isSafeInteger(d) && d >= 0 && from + d === value && d < 2 ** 53 - 1)) {
+      this.escapes.grow(this.escaped + 1);
+      this.escapes.set(this.escaped++, value);
+      d = -1;
+    }
+    d += 1;
+    const s = this.stream;
+    for (;;) {
+      const low = d % 128;
+      d = (d - low) / 128;
+      s.grow(this.bytes + 1);
+      s.set(this.bytes++, d > 0 ? low | 128 : low);
+      if (d === 0) return;
+    }
   }
 
   /**
    * The first problem: a span outside [0, size), or two spans that overlap (by file
-   * offset); undefined if none.
+   * offset); undefined if none. Spans are visited in offset order (those at the same
+   * offset in the order they were added), or in the order they were added while that is
+   * already offset order: the in-order spans and the extra ones are merged as they are read.
    */
   problem(size: number): { offset: number; end: number; kind: 'outside' | 'overlap' } | undefined {
-    const order = this.sortedOrder();
+    const xOrder = new Uint32Array(this.extra);
+    for (let i = 0; i < xOrder.length; i++) xOrder[i] = i;
+    const xs = this.xStarts;
+    const xb = this.xBefore;
+    if (!this.ordered) xOrder.sort((a, b) => xs.get(a) - xs.get(b) || a - b);
+    let x = 0;
+    // The reader of the in-order spans.
+    let at = 0;
+    let esc = 0;
+    let readEnd = 0;
+    const s = this.stream;
+    const read = (from: number): number => {
+      let d = 0;
+      let scale = 1;
+      for (;;) {
+        const b = s.get(at++);
+        d += (b & 127) * scale;
+        if (b < 128) break;
+        scale *= 128;
+      }
+      return d === 0 ? this.escapes.get(esc++) : from + (d - 1);
+    };
+    let k = 0;
+    let kStart = 0;
+    let kEnd = 0;
+    const loadK = (): void => {
+      if (k >= this.inOrder) return;
+      if (k === this.inOrder - 1) {
+        kStart = this.lastStart;
+        kEnd = this.lastEnd;
+        return;
+      }
+      kStart = read(readEnd);
+      kEnd = read(kStart);
+      readEnd = kEnd;
+    };
+    loadK();
     let prevEnd = -Infinity;
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k];
-      const offset = this.starts.get(i);
-      const end = this.ends.get(i);
+    while (k < this.inOrder || x < this.extra) {
+      let offset: number;
+      let end: number;
+      const e = x < this.extra ? xOrder[x] : -1;
+      const takeExtra =
+        e >= 0 && (k >= this.inOrder || (this.ordered ? xb.get(e) <= k : xs.get(e) < kStart || (xs.get(e) === kStart && xb.get(e) <= k)));
+      if (takeExtra) {
+        offset = xs.get(e);
+        end = this.xEnds.get(e);
+        x++;
+      } else {
+        offset = kStart;
+        end = kEnd;
+        k++;
+        loadK();
+      }
       if (offset < 0 || end > size) return { offset, end, kind: 'outside' };
       if (offset < prevEnd) return { offset, end, kind: 'overlap' };
       prevEnd = end;
     }
     return undefined;
-  }
-
-  private sortedOrder(): Uint32Array {
-    const order = new Uint32Array(this.count);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    if (!this.ordered) {
-      const s = this.starts;
-      order.sort((a, b) => s.get(a) - s.get(b));
-    }
-    return order;
   }
 }
 
@@ -246,7 +341,7 @@ export class Runs {
     for (let i = 0; i < n; i++) order[i] = i;
     const o = this.offsets;
     order.sort((a, b) => o.get(a) - o.get(b));
-    for (const col of [this.offsets, this.lengths, this.slabOf, this.posOf] as Column<Float64Array | Uint32Array>[]) col.permute(order, n);
+    for (const col of [this.offsets, this.lengths, this.slabOf, this.posOf] as Column<Float64Array | Uint32Array | Uint8Array>[]) col.permute(order, n);
     this.ordered = true;
   }
 
