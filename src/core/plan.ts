@@ -257,14 +257,16 @@ const runsOf = (o: Overlay): Runs => (o instanceof Runs ? o : Runs.of(o));
 
 /**
  * Stream [start, end) of the source with `patches` laid over it,
- * calling `sink` for each chunk. Memory: one chunk.
+ * calling `sink` for each chunk. Memory: one chunk, reused when the source can read into
+ * it, so the sink must not keep a chunk past its call (hashers and copies do not).
  */
 export async function streamPatched(source: ByteSource, start: number, end: number, patches: Overlay, sink: (chunk: Buffer, offset: number) => void): Promise<void> {
   const runs = runsOf(patches);
   let first = runs.firstEndingAfter(start);
+  const reused = source.readInto && end > start ? Buffer.allocUnsafe(Math.min(CHUNK, end - start)) : undefined;
   for (let pos = start; pos < end; pos += CHUNK) {
     const len = Math.min(CHUNK, end - pos);
-    const chunk = await source.readAt(pos, len);
+    const chunk = reused ? await source.readInto!(reused, pos, len) : await source.readAt(pos, len);
     first = runs.overlay(chunk, pos, first);
     sink(chunk, pos);
   }

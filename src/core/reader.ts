@@ -9,6 +9,11 @@ import { FormatError, hex } from './errors.js';
 export interface ByteSource {
   readonly size: number;
   readAt(offset: number, length: number): Promise<Buffer>;
+  /**
+   * `length` bytes at `offset` read into `target` (not cached, no copy): a streaming pass
+   * reuses one buffer instead of leaving a MiB of garbage per chunk. Returns the filled part.
+   */
+  readInto?(target: Buffer, offset: number, length: number): Promise<Buffer>;
 }
 
 export const MAX_READ = 1 << 20;
@@ -53,22 +58,35 @@ export class FileSource implements ByteSource {
     const want = whole ? this.size : Math.min(Math.max(length, this.next), this.size - offset);
     // Not zero-filled: only the `got` bytes read are ever handed out.
     const buf = Buffer.allocUnsafe(want);
-    let got = 0;
-    while (got < want) {
-      const { bytesRead } = await this.fh.read(buf, got, want - got, from + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    if (from + got < offset + length) {
-      throw new FormatError(`file shrank while being read: ${length} bytes wanted at ${hex(offset)}, ${Math.max(0, from + got - offset)} read`, offset);
-    }
+    const got = await this.fill(buf, from, want);
+    if (from + got < offset + length) throw shrank(offset, length, from + got);
     // A read as big as the window (a streaming pass) is handed out as it is, not cached.
     if (from === offset && got === length) return buf.subarray(0, got);
     this.windowStart = from;
     this.window = buf.subarray(0, got);
     return copyOut(buf, offset - from, length);
   }
+
+  async readInto(target: Buffer, offset: number, length: number): Promise<Buffer> {
+    const got = await this.fill(target, offset, length);
+    if (got < length) throw shrank(offset, length, offset + got);
+    return target.subarray(0, length);
+  }
+
+  /** Read up to `want` bytes at `from` into the start of `buf`: fewer only at the end of the file. */
+  private async fill(buf: Buffer, from: number, want: number): Promise<number> {
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await this.fh.read(buf, got, want - got, from + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
 }
+
+const shrank = (offset: number, length: number, readTo: number) =>
+  new FormatError(`file shrank while being read: ${length} bytes wanted at ${hex(offset)}, ${Math.max(0, readTo - offset)} read`, offset);
 
 /**
  * A copy of `length` bytes of `buf` at `start`, for the caller to keep and change. Not

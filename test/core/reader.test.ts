@@ -72,3 +72,18 @@ t.test('each read is a copy: changing it changes nothing else', async (t) => {
   t.equal((await mem.readAt(0, 6)).toString(), 'abcdef', 'BufferSource too');
   t.equal((await mem.readAt(4, 10)).toString(), 'ef', 'clipped at its end');
 });
+
+t.test('readInto fills the given buffer, bypasses the window, and reports a short file', async (t) => {
+  const size = 3 * WHOLE + 77;
+  const { bytes, source, reads } = await counted(t, size);
+  const target = Buffer.alloc(WHOLE);
+  const got = await source.readInto(target, WHOLE + 5, 1000);
+  t.same(got, bytes.subarray(WHOLE + 5, WHOLE + 1005), 'the bytes asked for');
+  t.equal(got.buffer, target.buffer, 'in the buffer given, not a new one');
+  t.same(reads, [{ position: WHOLE + 5, length: 1000 }], 'exactly the bytes asked for, no window around them');
+  // Reused: a second read overwrites the first, and a windowed read still sees the file.
+  const again = await source.readInto(target, 0, 10);
+  t.same(again, bytes.subarray(0, 10));
+  t.same(await source.readAt(WHOLE + 5, 4), bytes.subarray(WHOLE + 5, WHOLE + 9), 'readAt unaffected');
+  await t.rejects(source.readInto(target, size - 10, 20), /file shrank while being read: 20 bytes wanted at 0x300043, 10 read/, 'a read past the end names what it got');
+});
