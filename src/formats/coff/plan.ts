@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { jamCrc0 } from '../shared/jamcrc.js';
 import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import { MAX_READ } from '../../core/reader.js';
 import type { PlanContext } from '../../core/format.js';
@@ -258,7 +259,7 @@ async function rederiveCheckSums(ctx: PlanContext, touched: Span[], header: Buff
   const pointer = header.readUInt32LE(l.pointerToSymbolTable);
   const count = header.readUInt32LE(l.numberOfSymbols);
   if (pointer === 0 || count === 0) return;
-  const table = await readChunked(ctx, pointer, count * l.symbolSize, 'symbol table');
+  const table = await ctx.reader.readChunked(pointer, count * l.symbolSize, 'symbol table');
   const ex = l === BIGOBJ;
   const auxOf = new Map<number, number>();
   for (let i = 0; i < count; i++) {
@@ -276,8 +277,8 @@ async function rederiveCheckSums(ctx: PlanContext, touched: Span[], header: Buff
     if (aux === undefined) continue;
     const stored = (await ctx.reader.read(aux + S.AUX_CheckSum, 4, `${span.label} CheckSum`)).readUInt32LE(0);
     if (stored === 0) continue;
-    const contents = await readChunked(ctx, span.start, span.end - span.start, span.label);
-    if (jamCrc(contents) !== stored) {
+    const contents = await ctx.reader.readChunked(span.start, span.end - span.start, span.label);
+    if (jamCrc0(contents) !== stored) {
       ctx.note(`${span.label}: CheckSum ${hex(stored)} in its section definition is not the JamCRC of its contents; kept although paths in it changed`);
       continue;
     }
@@ -297,16 +298,6 @@ async function rederiveCheckSums(ctx: PlanContext, touched: Span[], header: Buff
   }
 }
 
-/** JamCRC with initial value 0, as LLVM's COFF writer computes section checksums. */
-function jamCrc(b: Buffer): number {
-  return ~crc32(b, 0xffffffff) >>> 0;
-}
-
-async function readChunked(ctx: PlanContext, start: number, length: number, what: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for (let at = 0; at < length; at += MAX_READ) parts.push(await ctx.reader.read(start + at, Math.min(MAX_READ, length - at), what));
-  return Buffer.concat(parts);
-}
 
 async function planBigobj(ctx: PlanContext): Promise<void> {
   const header = await ctx.reader.read(0, S.ANON_OBJECT_HEADER_BIGOBJ_SIZE, 'ANON_OBJECT_HEADER_BIGOBJ');

@@ -2,7 +2,7 @@
 // (llvm/lib/DebugInfo/PDB/Native/Hash.cpp and TpiHashing.cpp, after microsoft-pdb's
 // misc.h and crc32.h). --remap-path changes the strings they hash, so the tables built
 // on them are computed again with exactly these functions.
-import { crc32 } from 'node:zlib';
+import { jamCrc0 } from '../shared/jamcrc.js';
 
 /** hashStringV1 (Hasher::lhashPbCb): XOR of the little-endian words, the tail, case folded. */
 export function hashStringV1(s: Buffer): number {
@@ -36,14 +36,7 @@ export function hashStringV2(s: Buffer): number {
   return (Math.imul(hash, 1664525) + 1013904223) >>> 0;
 }
 
-/**
- * JamCRC with a zero initial value and no final inversion (LLVM's JamCRC(0), microsoft-pdb
- * SigForPbCb): hashBufferV8, the hash of most type records, and the DataCrc of a section
- * contribution. zlib's CRC-32 inverts on entry and exit, so both inversions are undone.
- */
-export function jamCrc0(b: Buffer): number {
-  return ~crc32(b, 0xffffffff) >>> 0;
-}
+export { jamCrc0 };
 
 /** Type record kinds that TpiHashing.cpp hashes by name (TypeRecordKind values). */
 const LF_CLASS = 0x1504;
