@@ -1,0 +1,193 @@
+// How bin/unstamp.js loads the CLI (issue 17: most of a small run was start-up): the CLI bundled
+// into one CommonJS script (dist/bundle/unstamp.cjs, scripts/bundle-cli.mjs), compiled through
+// vm.Script with V8's code cache. The first run compiles it and, once done, stores what V8
+// compiled in a cache folder (README "Start-up and its cache"); later runs hand that back to V8,
+// which then parses and compiles none of it. CommonJS because bin/unstamp.js requires it
+// before any ES module loader is started.
+//
+// Anything wrong (no folder to write to, a cache that is corrupt, of another build or refused
+// by V8) only costs the cache: the script is compiled as it is. A problem with the script
+// itself makes loadCli() return undefined, and bin/unstamp.js imports the ES module bundle.
+// Nothing is printed unless UNSTAMP_DEBUG_CODE_CACHE=1, and then on stderr only.
+import fs = require('node:fs');
+import path = require('node:path');
+import vm = require('node:vm');
+import nodeModule = require('node:module');
+
+type Main = (args?: string[]) => Promise<number>;
+
+export interface LoadedCli {
+  main: Main;
+  /** After the run: store the code cache if there was none to use (every error swallowed). */
+  afterRun: () => void;
+}
+
+/** Cache files kept per folder: one per build of unstamp and Node, the newest. */
+const KEEP = 3;
+/** A cache file: MAGIC, the CRC-32 of V8's data, its length (both little-endian uint32), the data. */
+const MAGIC = Buffer.from('unstamp\x01');
+const HEADER = MAGIC.length + 8;
+const CACHE_NAME = /^unstamp-[0-9a-f]{16}-.+\.v8cache$/;
+/** The bundle's first line names the SHA-256 of the rest (scripts/bundle-cli.mjs). */
+const BUNDLE_ID = /^\/\/ unstamp ([0-9a-f]{64})\n/;
+
+const debug = process.env.UNSTAMP_DEBUG_CODE_CACHE === '1';
+function say(message: string): void {
+  if (debug) process.stderr.write(`unstamp: code cache: ${message}\n`);
+}
+
+/**
+ * The folder of the cache: $UNSTAMP_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/unstamp
+ * (an absolute XDG_CACHE_HOME only, as the XDG spec says), else ~/.cache/unstamp.
+ */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const own = env.UNSTAMP_CACHE_DIR;
+  if (own !== undefined) return own === '' ? undefined : path.resolve(own);
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'unstamp');
+  const home = env.HOME || env.USERPROFILE;
+  return home ? path.join(home, '.cache', 'unstamp') : undefined;
+}
+
+/**
+ * The cache folder, made (mode 0700) if missing, or why it is not used. A cache is code that
+ * V8 runs unchecked: a folder of another user, or one others may write to, is not used.
+ */
+function usableDir(dir: string): string | undefined {
+  let st = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!st) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    st = fs.statSync(dir);
+  }
+  if (!st.isDirectory()) return 'not a directory';
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `owned by uid ${st.uid}, not by this user (${uid})`;
+  if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) return `writable by others (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+/** A short hash of a short string (Node's own flags, which V8 checks the cache against). */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The file of this bundle's cache for this Node: the bundle's hash, Node's version, arch and flags. */
+function cacheName(id: string): string {
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
+  return `unstamp-${id.slice(0, 16)}-node${process.version.slice(1)}-${process.arch}${flags ? `-${fnv1a(flags)}` : ''}.v8cache`;
+}
+
+const crc32 = (data: Buffer): number => (process.getBuiltinModule('node:zlib') as typeof import('node:zlib')).crc32(data);
+
+/** V8's data from a cache file, or undefined (and why) when there is none or it is damaged. */
+function readCache(file: string): Buffer | undefined {
+  let raw: Buffer;
+  try {
+    raw = fs.readFileSync(file);
+  } catch (e) {
+    say(`none at ${file} (${(e as NodeJS.ErrnoException).code ?? e}): compiling`);
+    return undefined;
+  }
+  const data = raw.subarray(HEADER);
+  // V8 checks its version, the source's length and its flags, not its own bytes: damaged
+  // bytes could crash it or, worse, run. The CRC stands between them.
+  if (raw.length < HEADER || !raw.subarray(0, MAGIC.length).equals(MAGIC) || raw.readUInt32LE(MAGIC.length + 4) !== data.length || raw.readUInt32LE(MAGIC.length) !== crc32(data)) {
+    say(`${file} is damaged (header, length or CRC): compiling, and replacing it`);
+    return undefined;
+  }
+  return data;
+}
+
+/** Write the cache by a temporary file and a rename, then remove all but the KEEP newest. */
+function writeCache(dir: string, file: string, data: Buffer): void {
+  const header = Buffer.alloc(HEADER);
+  MAGIC.copy(header);
+  header.writeUInt32LE(crc32(data), MAGIC.length);
+  header.writeUInt32LE(data.length, MAGIC.length + 4);
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, Buffer.concat([header, data]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, file);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+  say(`wrote ${file} (${data.length} bytes)`);
+  const ours = fs
+    .readdirSync(dir)
+    .filter((name) => CACHE_NAME.test(name))
+    .map((name) => ({ name, mtime: fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .sort((a, b) => b.mtime - a.mtime || (a.name === path.basename(file) ? -1 : 1));
+  for (const old of ours.slice(KEEP)) {
+    fs.rmSync(path.join(dir, old.name), { force: true });
+    say(`removed the older ${old.name}`);
+  }
+}
+
+/** The cache file to read and write, or undefined when there is none to use. */
+function cacheFileFor(id: string): { dir: string; file: string } | undefined {
+  const dir = cacheDir();
+  if (dir === undefined) {
+    say(process.env.UNSTAMP_CACHE_DIR === '' ? 'off (UNSTAMP_CACHE_DIR is empty)' : 'off (no HOME to put ~/.cache/unstamp in)');
+    return undefined;
+  }
+  try {
+    const why = usableDir(dir);
+    if (why === undefined) return { dir, file: path.join(dir, cacheName(id)) };
+    say(`not using ${dir}: ${why}`);
+  } catch (e) {
+    say(`not using ${dir}: ${(e as Error).message}`);
+  }
+  return undefined;
+}
+
+/**
+ * Compile and run the CLI bundle (by default dist/bundle/unstamp.cjs beside this file), with
+ * the code cache when there is one; its exports' main, or undefined if the bundle cannot be run.
+ */
+export function loadCli(bundle: string = path.join(__dirname, 'bundle', 'unstamp.cjs')): LoadedCli | undefined {
+  let source: string;
+  let id: string | undefined;
+  try {
+    source = fs.readFileSync(bundle, 'utf8');
+    id = BUNDLE_ID.exec(source)?.[1];
+  } catch (e) {
+    say(`cannot read ${bundle}: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (id === undefined) {
+    say(`${bundle} has no "// unstamp <sha256>" first line`);
+    return undefined;
+  }
+  const cache = cacheFileFor(id);
+  const cachedData = cache && readCache(cache.file);
+  let script: vm.Script;
+  let main: Main;
+  try {
+    // Node's own CommonJS wrapper, on the first line so that line numbers stay the file's.
+    script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: bundle, cachedData });
+    const module = { exports: {} as { main?: Main } };
+    (script.runInThisContext() as (...a: unknown[]) => void).call(module.exports, module.exports, nodeModule.createRequire(bundle), module, bundle, path.dirname(bundle));
+    if (typeof module.exports.main !== 'function') throw new Error('it exports no main()');
+    main = module.exports.main;
+  } catch (e) {
+    say(`cannot run ${bundle}: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (cachedData) say(script.cachedDataRejected ? `${cache?.file} refused by V8: compiled, and replacing it` : `used ${cache?.file}`);
+  const store = cache !== undefined && (!cachedData || script.cachedDataRejected === true);
+  return {
+    main,
+    afterRun: () => {
+      if (!store) return;
+      try {
+        // Taken after the run: it holds every function the run compiled, not just the top level.
+        writeCache(cache.dir, cache.file, script.createCachedData());
+      } catch (e) {
+        say(`cannot write ${cache.file}: ${(e as Error).message}`);
+      }
+    },
+  };
+}
