@@ -139,13 +139,17 @@ const { outputFiles: [script] } = await build({
   logLevel: 'warning',
   write: false,
   plugins: [lazyDependencies, lazyFormatParts],
+  // A third less to read and hand to V8 at every start. Names are kept, so a stack trace
+  // still says which function (and its column, which line).
+  minifyWhitespace: true,
+  minifySyntax: true,
   // CommonJS has no import.meta: yargs takes a path from it (see metaUrl below).
   define: { 'import.meta.url': '__unstamp_import_meta_url', UNSTAMP_VERSION: JSON.stringify(version) },
 });
 if (/\bimport\(/.test(script.text)) throw new Error('dist/bundle/unstamp.cjs: an import() is left, which a vm.Script cannot run');
 // After the "use strict" directive, which must stay the first statement.
 const metaUrl = 'const __unstamp_import_meta_url = require("node:url").pathToFileURL(__filename).href;\n';
-const text = script.text.replace(/^"use strict";\n/, (strict) => strict + metaUrl);
+const text = script.text.replace(/^"use strict";\n?/, (strict) => `${strict.trim()}\n${metaUrl}`);
 if (!text.includes(metaUrl)) throw new Error('dist/bundle/unstamp.cjs: no "use strict" directive to put import.meta.url after');
 const hash = createHash('sha256').update(text).digest('hex');
 writeFileSync(script.path, `// unstamp ${hash}\n${text}`);
