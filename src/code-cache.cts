@@ -5,9 +5,10 @@
 // which then parses and compiles none of it. CommonJS because bin/unstamp.js requires it
 // before any ES module loader is started.
 //
-// Anything wrong (no folder to write to, a cache that is corrupt, of another build or refused
-// by V8) only costs the cache: the script is compiled as it is. A problem with the script
-// itself makes loadCli() return undefined, and bin/unstamp.js imports the ES module bundle.
+// Anything wrong only costs the cache: with no folder to use (UNSTAMP_CACHE_DIR empty, one that
+// cannot be made, or others may write to) or a script that cannot be read or run, loadCli()
+// returns undefined and bin/unstamp.js imports the ES module bundle; a cache that is damaged,
+// of another build or refused by V8 is not used, the script is compiled and the cache replaced.
 // Nothing is printed unless UNSTAMP_DEBUG_CODE_CACHE=1, and then on stderr only.
 import fs = require('node:fs');
 import path = require('node:path');
@@ -126,8 +127,8 @@ function writeCache(dir: string, file: string, data: Buffer): void {
   }
 }
 
-/** The cache file to read and write, or undefined when there is none to use. */
-function cacheFileFor(id: string): { dir: string; file: string } | undefined {
+/** The cache folder to read and write, or undefined (and why) when there is none to use. */
+function usableCacheDir(): string | undefined {
   const dir = cacheDir();
   if (dir === undefined) {
     say(process.env.UNSTAMP_CACHE_DIR === '' ? 'off (UNSTAMP_CACHE_DIR is empty)' : 'off (no HOME to put ~/.cache/unstamp in)');
@@ -135,7 +136,7 @@ function cacheFileFor(id: string): { dir: string; file: string } | undefined {
   }
   try {
     const why = usableDir(dir);
-    if (why === undefined) return { dir, file: path.join(dir, cacheName(id)) };
+    if (why === undefined) return dir;
     say(`not using ${dir}: ${why}`);
   } catch (e) {
     say(`not using ${dir}: ${(e as Error).message}`);
@@ -144,10 +145,15 @@ function cacheFileFor(id: string): { dir: string; file: string } | undefined {
 }
 
 /**
- * Compile and run the CLI bundle (by default dist/bundle/unstamp.cjs beside this file), with
- * the code cache when there is one; its exports' main, or undefined if the bundle cannot be run.
+ * Compile and run the CLI bundle (by default dist/bundle/unstamp.cjs beside this file) with
+ * the code cache, or compile it whole and write the cache after the run when there is none
+ * yet. Its exports' main; undefined if there is no cache folder to use (the ES module bundle,
+ * whose chunks are compiled as they are loaded, then starts faster than the whole script
+ * compiled) or the bundle cannot be run.
  */
 export function loadCli(bundle: string = path.join(__dirname, 'bundle', 'unstamp.cjs')): LoadedCli | undefined {
+  const dir = usableCacheDir();
+  if (dir === undefined) return undefined;
   let source: string;
   let id: string | undefined;
   try {
@@ -161,8 +167,8 @@ export function loadCli(bundle: string = path.join(__dirname, 'bundle', 'unstamp
     say(`${bundle} has no "// unstamp <sha256>" first line`);
     return undefined;
   }
-  const cache = cacheFileFor(id);
-  const cachedData = cache && readCache(cache.file);
+  const file = path.join(dir, cacheName(id));
+  const cachedData = readCache(file);
   let script: vm.Script;
   let main: Main;
   try {
@@ -176,17 +182,17 @@ export function loadCli(bundle: string = path.join(__dirname, 'bundle', 'unstamp
     say(`cannot run ${bundle}: ${(e as Error).message}`);
     return undefined;
   }
-  if (cachedData) say(script.cachedDataRejected ? `${cache?.file} refused by V8: compiled, and replacing it` : `used ${cache?.file}`);
-  const store = cache !== undefined && (!cachedData || script.cachedDataRejected === true);
+  if (cachedData) say(script.cachedDataRejected ? `${file} refused by V8: compiled, and replacing it` : `used ${file}`);
+  const store = !cachedData || script.cachedDataRejected === true;
   return {
     main,
     afterRun: () => {
       if (!store) return;
       try {
         // Taken after the run: it holds every function the run compiled, not just the top level.
-        writeCache(cache.dir, cache.file, script.createCachedData());
+        writeCache(dir, file, script.createCachedData());
       } catch (e) {
-        say(`cannot write ${cache.file}: ${(e as Error).message}`);
+        say(`cannot write ${file}: ${(e as Error).message}`);
       }
     },
   };
