@@ -6,7 +6,7 @@
 // before any ES module loader is started.
 //
 // Anything wrong only costs the cache: with no folder to use (UNSTAMP_CACHE_DIR empty, one that
-// cannot be made, or others may write to) or a script that cannot be read or run, loadCli()
+// cannot be made or written to, or others may write to) or a script that cannot be read or run, loadCli()
 // returns undefined and bin/unstamp.js imports the ES module bundle; a cache that is damaged,
 // of another build or refused by V8 is not used, the script is compiled and the cache replaced.
 // Nothing is printed unless UNSTAMP_DEBUG_CODE_CACHE=1, and then on stderr only.
@@ -88,14 +88,14 @@ function readCache(file: string): Buffer | undefined {
   try {
     raw = fs.readFileSync(file);
   } catch (e) {
-    say(`none at ${file} (${(e as NodeJS.ErrnoException).code ?? e}): compiling`);
+    say(`none at ${file} (${(e as NodeJS.ErrnoException).code ?? e})`);
     return undefined;
   }
   const data = raw.subarray(HEADER);
   // V8 checks its version, the source's length and its flags, not its own bytes: damaged
   // bytes could crash it or, worse, run. The CRC stands between them.
   if (raw.length < HEADER || !raw.subarray(0, MAGIC.length).equals(MAGIC) || raw.readUInt32LE(MAGIC.length + 4) !== data.length || raw.readUInt32LE(MAGIC.length) !== crc32(data)) {
-    say(`${file} is damaged (header, length or CRC): compiling, and replacing it`);
+    say(`${file} is damaged (header, length or CRC): not used`);
     return undefined;
   }
   return data;
@@ -169,6 +169,16 @@ export function loadCli(bundle: string = path.join(__dirname, 'bundle', 'unstamp
   }
   const file = path.join(dir, cacheName(id));
   const cachedData = readCache(file);
+  if (!cachedData) {
+    // A folder it could not write to (a read-only mount) would make every run compile it all.
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (e) {
+      say(`not using ${dir}: cannot write there (${(e as NodeJS.ErrnoException).code ?? e})`);
+      return undefined;
+    }
+    say(`compiling ${bundle}; the cache is written after the run`);
+  }
   let script: vm.Script;
   let main: Main;
   try {
