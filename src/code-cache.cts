@@ -1,14 +1,15 @@
 // How bin/unstamp.js loads the CLI (issue 17: most of a small run was start-up): the CLI bundled
 // into one CommonJS script (dist/bundle/unstamp.cjs, scripts/bundle-cli.mjs), compiled through
 // vm.Script with V8's code cache. The first run compiles it and, once done, stores what V8
-// compiled in a cache folder (README "Start-up and its cache"); later runs hand that back to V8,
-// which then parses and compiles none of it. CommonJS because bin/unstamp.js requires it
+// compiled in a cache folder (README "Start-up", under Performance); later runs hand that back
+// to V8, which then parses and compiles none of it. CommonJS because bin/unstamp.js requires it
 // before any ES module loader is started.
 //
 // Anything wrong only costs the cache: with no folder to use (UNSTAMP_CACHE_DIR empty, one that
-// cannot be made or written to, or others may write to) or a script that cannot be read or run, loadCli()
-// returns undefined and bin/unstamp.js imports the ES module bundle; a cache that is damaged,
-// of another build or refused by V8 is not used, the script is compiled and the cache replaced.
+// cannot be made or written to, or others may write to) or a script that cannot be read or run,
+// loadCli() returns undefined and bin/unstamp.js imports the ES module bundle; a cache that is
+// damaged, of another build or refused by V8 is not used, the script is compiled and the cache
+// replaced.
 // Nothing is printed unless UNSTAMP_DEBUG_CODE_CACHE=1, and then on stderr only.
 import fs = require('node:fs');
 import path = require('node:path');
@@ -29,6 +30,9 @@ const KEEP = 3;
 const MAGIC = Buffer.from('unstamp\x01');
 const HEADER = MAGIC.length + 8;
 const CACHE_NAME = /^unstamp-[0-9a-f]{16}-.+\.v8cache$/;
+/** The temporary file of a write (writeCache), left behind only by a process killed in between. */
+const TEMP_NAME = /^unstamp-[0-9a-f]{16}-.+\.v8cache\.\d+\.tmp$/;
+const HOUR = 3600_000;
 /** The bundle's first line names the SHA-256 of the rest (scripts/bundle-cli.mjs). */
 const BUNDLE_ID = /^\/\/ unstamp ([0-9a-f]{64})\n/;
 
@@ -101,7 +105,10 @@ function readCache(file: string): Buffer | undefined {
   return data;
 }
 
-/** Write the cache by a temporary file and a rename, then remove all but the KEEP newest. */
+/**
+ * Write the cache by a temporary file and a rename, then remove all but the KEEP newest, and
+ * temporary files more than an hour old.
+ */
 function writeCache(dir: string, file: string, data: Buffer): void {
   const header = Buffer.alloc(HEADER);
   MAGIC.copy(header);
@@ -116,14 +123,17 @@ function writeCache(dir: string, file: string, data: Buffer): void {
     throw e;
   }
   say(`wrote ${file} (${data.length} bytes)`);
-  const ours = fs
-    .readdirSync(dir)
+  const names = fs.readdirSync(dir);
+  const mtime = (name: string) => fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const written = path.basename(file);
+  const ours = names
     .filter((name) => CACHE_NAME.test(name))
-    .map((name) => ({ name, mtime: fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
-    .sort((a, b) => b.mtime - a.mtime || (a.name === path.basename(file) ? -1 : 1));
-  for (const old of ours.slice(KEEP)) {
-    fs.rmSync(path.join(dir, old.name), { force: true });
-    say(`removed the older ${old.name}`);
+    .map((name) => ({ name, mtime: mtime(name) }))
+    .sort((a, b) => b.mtime - a.mtime || Number(b.name === written) - Number(a.name === written) || (a.name < b.name ? -1 : 1));
+  const stale = names.filter((name) => TEMP_NAME.test(name) && Date.now() - mtime(name) > HOUR);
+  for (const old of [...ours.slice(KEEP).map((o) => o.name), ...stale]) {
+    fs.rmSync(path.join(dir, old), { force: true });
+    say(`removed the older ${old}`);
   }
 }
 
