@@ -24,7 +24,21 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'unstamp-sea-'));
 try {
   const bundle = path.join(work, 'unstamp.cjs');
   await build({
-    entryPoints: [path.join(root, 'bin', 'unstamp.js')],
+    // What bin/unstamp.js does, without its code cache (src/code-cache.cts): that reads the
+    // CLI from a file beside it and writes a cache folder, and a SEA is one file.
+    stdin: {
+      contents: `import { main } from './dist/cli.js';
+main().then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    process.stderr.write(\`unstamp: internal error: \${err && err.stack ? err.stack : err}\\n\`);
+    process.exitCode = 3;
+  },
+);`,
+      resolveDir: root,
+      sourcefile: 'unstamp-sea.js',
+      loader: 'js',
+    },
     outfile: bundle,
     bundle: true,
     platform: 'node',

@@ -22,7 +22,10 @@ t.test('npm pack: a tarball that installs offline without a warning and runs in 
   t.equal(pack.status, 0, `npm pack: ${pack.stderr}`);
   const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   const files = packed.files.map((f) => f.path);
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/unstamp.js', 'dist/bundle/cli.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts']) t.ok(files.includes(f), `the tarball holds ${f}`);
+  // bin/ is CommonJS (its package.json) and loads the CLI bundle through the code cache loader.
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/unstamp.js', 'bin/package.json', 'dist/code-cache.cjs', 'dist/bundle/unstamp.cjs', 'dist/bundle/cli.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts']) {
+    t.ok(files.includes(f), `the tarball holds ${f}`);
+  }
   t.same(files.filter((f) => !/^(dist|bin)\//.test(f)).sort(), ['LICENSE', 'README.md', 'package.json'], 'and nothing of test/, samples/ or a single-file build');
 
   const manifest = JSON.parse(run('tar', ['-xOzf', packed.filename, 'package/package.json'], dir).stdout) as { version: string; scripts: Record<string, string> };
@@ -58,6 +61,11 @@ t.test('npm pack: a tarball that installs offline without a warning and runs in 
   const unstamp = path.join(host, 'node_modules', '.bin', 'unstamp');
   const version = run(unstamp, ['--version'], host);
   t.equal(version.stdout, `${manifest.version}\n`, "its own version, not the host project's 9.9.9");
+  // The installed CLI loads through V8's code cache: written by a first run, used by the next.
+  const cached = { ...env, UNSTAMP_CACHE_DIR: path.join(dir, 'cache'), UNSTAMP_DEBUG_CODE_CACHE: '1' };
+  const said = () => spawnSync(unstamp, ['--version'], { cwd: host, env: cached, encoding: 'utf8' }).stderr;
+  t.match(said(), /^unstamp: code cache: wrote /m, 'first run: cache written');
+  t.match(said(), /^unstamp: code cache: used /m, 'second run: cache used');
   cpSync(path.join(samples, 'ar/gnu'), path.join(host, 'ar'), { recursive: true });
   const normalize = run(unstamp, ['ar'], host);
   t.equal(normalize.status, 0, normalize.stderr);

@@ -60,15 +60,22 @@ const TEMP = /^\.(.*)\.unstamp-(\d+)-([0-9a-f]{12})\.tmp$/s;
 
 /**
  * Where a pid means one process: this boot of this kernel and this PID namespace (Linux).
- * Another machine sharing the folder, or a container, has pids of its own.
+ * Another machine sharing the folder, or a container, has pids of its own. Read when first
+ * needed (a temporary file to name or to judge): most runs need neither (issue 17).
  */
-const origin = (() => {
-  try {
-    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${readlinkSync('/proc/self/ns/pid')}`;
-  } catch {
-    return undefined;
-  }
-})();
+let originRead: { value: string | undefined } | undefined;
+function origin(): string | undefined {
+  originRead ??= {
+    value: (() => {
+      try {
+        return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${readlinkSync('/proc/self/ns/pid')}`;
+      } catch {
+        return undefined;
+      }
+    })(),
+  };
+  return originRead.value;
+}
 
 /**
  * The 12 hex digits of a temporary file's name: a hash of the origin, the pid and the
@@ -78,8 +85,9 @@ const origin = (() => {
 export function tempMark(pid: number, target: FilePath): string {
   // node:crypto is loaded on first use: a run that writes no temporary file never needs it (issue 17).
   const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
-  if (origin === undefined) return randomBytes(6).toString('hex');
-  return createHash('sha256').update(`unstamp temporary file\0${origin}\0${pid}\0`).update(toBytes(target)).digest('hex').slice(0, 12);
+  const here = origin();
+  if (here === undefined) return randomBytes(6).toString('hex');
+  return createHash('sha256').update(`unstamp temporary file\0${here}\0${pid}\0`).update(toBytes(target)).digest('hex').slice(0, 12);
 }
 
 /** Whether a process with this pid exists in this PID namespace. */
@@ -104,7 +112,7 @@ async function temporary(dir: Folder, name: Buffer, rel: string, opts: WalkOptio
   if (!m) return false;
   const target = fromBytes(Buffer.from(m[1], 'latin1'));
   const targetRel = path.posix.join(path.posix.dirname(rel), Buffer.from(m[1], 'latin1').toString('utf8'));
-  if (!opts.removeStale || origin === undefined || !wanted(targetRel, opts) || matches(rel, opts.exclude)) return true;
+  if (!opts.removeStale || origin() === undefined || !wanted(targetRel, opts) || matches(rel, opts.exclude)) return true;
   const pid = Number(m[2]);
   if (alive(pid)) return true;
   const temp = await lstat(dir.at(fromBytes(name))).catch(() => undefined);
