@@ -71,6 +71,14 @@ export const defaultJobs = () => Math.max(4, 2 * os.availableParallelism());
 const concurrency = (opts: RunOptions) => Math.max(1, opts.jobs ?? defaultJobs());
 
 /**
+ * A file's reads and writes are synchronous calls (handle.ts): with nothing else to wait
+ * for, a file runs from its open to its close without the event loop turning. So before
+ * each file starts, the loop turns once: a failed write to stdout, a signal and the
+ * progress timer are seen between files, and stop the run before the next one.
+ */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * A file of a linked format (a PE, a PDB) is opened in the first pass to read its key and
  * planned in the second: this many stay open in between, so most are opened once; the
  * rest (a tree of thousands of DLLs) are opened again rather than hold a descriptor each.
@@ -139,6 +147,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   await pMap(
     walked.files.keys(),
     async (i) => {
+      await turn();
       if (stopped()) return void (done[i] = null);
       const entry = await enter(file(i), opts, io);
       if (!isEntry(entry)) return settle(i, entry.result);
@@ -169,6 +178,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
     units,
     async (unit) => {
       if (unit.orphanKey !== undefined) return void orphans.push(unit);
+      await turn();
       if (stopped()) return void unit.members.forEach((m) => (done[m] = null));
       const [first, ...companions] = unit.members;
       if (unit.ambiguous) return settle(first, await finish(await prepareAt(first, { ambiguous: unit.ambiguous.map(shown), before: stats(first) })));
@@ -192,6 +202,7 @@ export async function run(paths: readonly FilePath[], opts: RunOptions): Promise
   // A companion already carrying the key its primary gets once normalized: pair it now.
   for (const unit of orphans) {
     const [c] = unit.members;
+    await turn();
     if (stopped()) done[c] = null;
     else settle(c, await finish(await prepareAt(c, { links: afterKeys.get(unit.orphanKey!), before: stats(c) })));
   }
