@@ -43,7 +43,7 @@ export class Durable {
       return;
     }
     try {
-      if (this.mode !== 'none') fh.sync();
+        if (this.mode !== 'none') await fh.sync();
     } finally {
       fh.close();
     }
@@ -56,7 +56,7 @@ export class Durable {
     await Promise.all(
       batch.map(async ({ fh, path }) => {
         try {
-          await fh.syncInPool();
+          await fh.sync();
         } catch (error) {
           this.failed.push({ path, error });
         } finally {

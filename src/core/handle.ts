@@ -1,5 +1,5 @@
 // A file open by descriptor, worked with through synchronous calls on the main thread.
-import { closeSync, fchmodSync, fchownSync, fdatasyncSync, fstatSync, fsync, fsyncSync, futimesSync, openSync, readSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fstatSync, fsync, futimesSync, openSync, readSync, writeSync, type BigIntStats } from 'node:fs';
 import type { FilePath } from './paths.js';
 
 /**
@@ -7,7 +7,8 @@ import type { FilePath } from './paths.js';
  * futimes and close take microseconds each on a cached file, where going through the thread
  * pool and a promise per call (fs/promises) cost more than the calls themselves and made the
  * per-file cost of a tree of thousands of small files (issue 17). The run yields to the event
- * loop between files (engine.ts), so output errors and signals are still seen.
+ * loop between files (engine.ts), so output errors and signals are still seen. Only fsync,
+ * which waits for the disk, goes to the thread pool.
  */
 export class Handle {
   private closed = false;
@@ -45,16 +46,11 @@ export class Handle {
     fchmodSync(this.fd, mode);
   }
 
-  sync(): void {
-    fsyncSync(this.fd);
-  }
-
-  datasync(): void {
-    fdatasyncSync(this.fd);
-  }
-
-  /** fsync in the thread pool: many files synced at once let the file system commit them together. */
-  syncInPool(): Promise<void> {
+  /**
+   * fsync, the one call made in the thread pool: it waits for the disk, and meanwhile other
+   * files go on (several synced at once also let the file system commit them together).
+   */
+  sync(): Promise<void> {
     return new Promise((resolve, reject) => fsync(this.fd, (e) => (e ? reject(e) : resolve())));
   }
 

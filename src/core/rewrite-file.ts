@@ -56,7 +56,7 @@ export async function rewriteFile(at: Opened, patches: Runs, how: FormatRewrite,
     await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null), tools);
     await keepMetadata(src, out, version);
     restoreTimes(out, times);
-    out.sync();
+    await out.sync();
     out.close();
     await pause();
     await hold('before-rename');
