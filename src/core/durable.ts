@@ -43,7 +43,7 @@ export class Durable {
       return;
     }
     try {
-        if (this.mode !== 'none') await fh.sync();
+      if (this.mode !== 'none') await fh.sync();
     } finally {
       fh.close();
     }
