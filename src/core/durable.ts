@@ -1,5 +1,5 @@
 // When the bytes written in place reach the disk: once, at the end of a run, not file by file.
-import type { FileHandle } from 'node:fs/promises';
+import type { Handle } from './handle.js';
 import type { FilePath } from './paths.js';
 
 /**
@@ -26,7 +26,7 @@ export interface SyncFailure {
  * the flush can.
  */
 export class Durable {
-  private held: { fh: FileHandle; path: FilePath }[] = [];
+  private held: { fh: Handle; path: FilePath }[] = [];
   private readonly failed: SyncFailure[] = [];
 
   constructor(readonly mode: SyncMode = 'end') {}
@@ -36,7 +36,7 @@ export class Durable {
    * 'each', or `now` (a file that must be on disk before another is written: a PDB before
    * its PE), it is synced now and a failure is the file's; else a failure comes from flush().
    */
-  async keep(fh: FileHandle, path: FilePath, now = false): Promise<void> {
+  async keep(fh: Handle, path: FilePath, now = false): Promise<void> {
     if (this.mode === 'end' && !now) {
       this.held.push({ fh, path });
       if (this.held.length >= HELD) await this.flush();
@@ -45,11 +45,11 @@ export class Durable {
     try {
       if (this.mode !== 'none') await fh.sync();
     } finally {
-      await fh.close();
+      fh.close();
     }
   }
 
-  /** Sync and close every handle kept so far. */
+  /** Sync and close every handle kept so far: the syncs in the thread pool, several at once. */
   async flush(): Promise<void> {
     const batch = this.held;
     this.held = [];
@@ -60,7 +60,11 @@ export class Durable {
         } catch (error) {
           this.failed.push({ path, error });
         } finally {
-          await fh.close().catch(() => undefined);
+          try {
+            fh.close();
+          } catch {
+            // Nothing to do: a close that fails after the sync loses nothing the sync did not.
+          }
         }
       }),
     );

@@ -3,9 +3,9 @@
 // on Linux /proc/self/fd/<fd>/<name> is the same lookup, relative to the folder held open.
 // Elsewhere a name goes through the folder's path, and check() compares the folder the path
 // leads to with the one held: that leaves a window between the check and the call.
-import { constants, existsSync, type BigIntStats } from 'node:fs';
-import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync, lstatSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
+import { Handle } from './handle.js';
 import { joinPath, type FilePath } from './paths.js';
 
 /** Device and inode: what a file is, whatever its path leads to now. */
@@ -30,7 +30,7 @@ export class Folder {
     readonly path: FilePath,
     readonly id: FileId,
     /** None on Windows, where a folder cannot be opened: names go through its path. */
-    private readonly fh: FileHandle | undefined,
+    private readonly fh: Handle | undefined,
   ) {}
 
   /** Open the folder at `path`; a symlink as its last component is followed only if `follow`. */
@@ -40,15 +40,15 @@ export class Folder {
 
   private static async from(path: FilePath, through: FilePath, follow: boolean): Promise<Folder> {
     if (process.platform === 'win32') {
-      const st = await (follow ? stat : lstat)(through, { bigint: true });
+      const st = (follow ? statSync : lstatSync)(through, { bigint: true });
       if (!st.isDirectory()) throw Object.assign(new Error(`not a folder: ${String(path)}`), { code: 'ENOTDIR', syscall: 'open' });
       return new Folder(path, idOf(st), undefined);
     }
-    const fh = await open(through, DIR_FLAGS | (follow ? 0 : constants.O_NOFOLLOW));
+    const fh = Handle.open(through, DIR_FLAGS | (follow ? 0 : constants.O_NOFOLLOW));
     try {
-      return new Folder(path, idOf(await fh.stat({ bigint: true })), fh);
+      return new Folder(path, idOf(fh.stat()), fh);
     } catch (e) {
-      await fh.close();
+      fh.close();
       throw e;
     }
   }
@@ -85,11 +85,16 @@ export class Folder {
   /** Whether names still resolve in this folder: always through /proc; else its path must still lead here. */
   async holds(): Promise<boolean> {
     if (viaProc && this.fh) return true;
-    const now = await stat(this.path, { bigint: true }).catch(() => undefined);
+    let now: BigIntStats | undefined;
+    try {
+      now = statSync(this.path, { bigint: true });
+    } catch {
+      now = undefined;
+    }
     return now !== undefined && sameId(idOf(now), this.id);
   }
 
   async close(): Promise<void> {
-    await this.fh?.close();
+    this.fh?.close();
   }
 }

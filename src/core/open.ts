@@ -1,6 +1,6 @@
 // Opening the file the walk found, through the folder it was found in, and nothing else.
-import { open, type FileHandle } from 'node:fs/promises';
 import { constants, type BigIntStats } from 'node:fs';
+import { Handle } from './handle.js';
 import { NotWritten } from './errors.js';
 import { baseOf, dirOf, pathKey, type FilePath } from './paths.js';
 import type { WalkFile } from './walk.js';
@@ -27,7 +27,7 @@ export type Target = Pick<WalkFile, 'path' | 'walked'> & Partial<Pick<WalkFile, 
 export interface Opened {
   file: Target;
   /** Open for reading; a write goes through a second handle on the same file (openForWrite). */
-  fh: FileHandle;
+  fh: Handle;
   /** Its stat, taken through the handle before anything read it. */
   version: BigIntStats;
   /** Reads of it, through `fh`. */
@@ -117,12 +117,12 @@ export class Folders {
 export const lookup = (file: Target, folder: Folder | undefined): FilePath => (folder ? folder.at(baseOf(file.path)) : file.path);
 
 /** Open the file the walk found, by its name in its folder, and refuse any other file the name leads to now. */
-export async function openFile(file: Target, flags: number, held?: Folder): Promise<FileHandle> {
+export async function openFile(file: Target, flags: number, held?: Folder): Promise<Handle> {
   const folder = held ?? (await folderOf(file));
   try {
-    const fh = await open(lookup(file, folder), flags);
-    if (file.id && !sameId(idOf(await fh.stat({ bigint: true })), file.id)) {
-      await fh.close();
+    const fh = Handle.open(lookup(file, folder), flags);
+    if (file.id && !sameId(idOf(fh.stat()), file.id)) {
+      fh.close();
       throw changed();
     }
     return fh;
@@ -137,7 +137,7 @@ export async function openFile(file: Target, flags: number, held?: Folder): Prom
  * folder, refused if it now leads to another file. Only files that change are opened for
  * writing, so a file watcher sees no write-close on the files left as they were.
  */
-export async function openForWrite(file: Target, fh: FileHandle, folder: Folder | undefined): Promise<FileHandle> {
-  if (viaProc) return open(`/proc/self/fd/${fh.fd}`, constants.O_RDWR);
+export async function openForWrite(file: Target, fh: Handle, folder: Folder | undefined): Promise<Handle> {
+  if (viaProc) return Handle.open(`/proc/self/fd/${fh.fd}`, constants.O_RDWR);
   return openFile(file, writeFlags(file.walked), folder);
 }

@@ -1,6 +1,6 @@
 // One file: stat, open, detect, plan, and the write still to do (normalize mode).
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
+import { Handle } from './handle.js';
 import type { FormatRewrite, PlanOptions, RewriteChange, RewriteTools, Format } from './format.js';
 import { rewriteTools } from './payload.js';
 import { FormatError, NotWritten, SkipFile, hex } from './errors.js';
@@ -37,7 +37,7 @@ export interface RunIo {
 export interface Entry extends Opened {
   format: Format | undefined;
   /** Hand the handle on (to be synced): release() then leaves it open. */
-  handOver(): FileHandle;
+  handOver(): Handle;
   /** Close the handle (unless handed on) and let go of the folder; once. */
   release(): Promise<void>;
 }
@@ -55,24 +55,24 @@ const skipped = (result: FileResult, reason: string): Prepared => ({ result: { .
 export async function enter(file: Target, opts: EngineOptions, io: RunIo): Promise<Entry | Prepared> {
   const result = blankResult(file.path);
   let folder: Folder | undefined;
-  let fh: FileHandle | undefined;
+  let fh: Handle | undefined;
   try {
     folder = await io.folders.acquire(file);
     // Not known to be a regular file (a name given to the library, or on the command line
     // as a FIFO or a device): a stat first, so that only a regular file is ever opened.
     if (!file.id || file.regular === false) {
-      const st = await stat(lookup(file, folder), { bigint: true });
+      const st = statSync(lookup(file, folder), { bigint: true });
       result.size = Number(st.size);
       if (!st.isFile()) return skipped(result, 'not a regular file');
     }
     try {
-      fh = await open(lookup(file, folder), readFlags(file.walked));
+      fh = Handle.open(lookup(file, folder), readFlags(file.walked));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (file.walked && (code === 'ELOOP' || code === 'EMLINK')) return skipped(result, 'a symlink inside the tree (never followed)');
       throw e;
     }
-    const version = await fh.stat({ bigint: true });
+    const version = fh.stat();
     result.size = Number(version.size);
     if (!version.isFile()) return skipped(result, 'not a regular file');
     if (file.id && !sameId(idOf(version), file.id)) throw changed();
@@ -93,7 +93,7 @@ export async function enter(file: Target, opts: EngineOptions, io: RunIo): Promi
         if (released) return;
         released = true;
         try {
-          if (!handed) await handle.close();
+          if (!handed) handle.close();
         } finally {
           await io.folders.release(file);
         }
@@ -105,7 +105,11 @@ export async function enter(file: Target, opts: EngineOptions, io: RunIo): Promi
   } catch (e) {
     return failedWith(result, e);
   } finally {
-    await fh?.close().catch(() => undefined);
+    try {
+      fh?.close();
+    } catch {
+      // The open failed or was refused already: that is what the report says.
+    }
     if (folder) await io.folders.release(file);
   }
 }
@@ -224,7 +228,7 @@ async function planEntry(entry: Entry, opts: EngineOptions, pairing: Pairing, io
     // after a kill, either both keep their key or the companion has the new one (run()).
     else if (changes.count > 0) await applyPatches(entry, changes, times, io.durable, pairing.links !== undefined);
     else {
-      await restoreTimes(entry.fh, times);
+      restoreTimes(entry.fh, times);
       await io.durable.keep(entry.handOver(), path);
     }
   };

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { Handle } from './handle.js';
 import { FormatError, hex } from './errors.js';
 
 /**
@@ -22,6 +23,7 @@ export const WHOLE = 1 << 20;
 /** The window of a bigger file: it starts small and doubles while reads go forward through the file. */
 const WINDOW = 64 * 1024;
 const MAX_WINDOW = 1 << 20;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * A file read through one cached window: headers that sit close together (ar member
@@ -33,18 +35,21 @@ const MAX_WINDOW = 1 << 20;
  */
 export class FileSource implements ByteSource {
   private windowStart = 0;
-  private window: Buffer = Buffer.alloc(0);
+  private window: Buffer = EMPTY;
+  /** What the window is read into (a Handle's): refilled for the next window, replaced only when too small. */
+  private backing: Buffer = EMPTY;
   private next = WINDOW;
 
   constructor(
-    private readonly fh: FileHandle,
+    /** A Handle (the engine: each read a read(2) right here) or a FileHandle (reads through the thread pool). */
+    private readonly fh: Handle | FileHandle,
     readonly size: number,
   ) {}
 
   /** Drop the cached window (a file held open for later keeps no memory meanwhile). */
   forget(): void {
     this.windowStart = 0;
-    this.window = Buffer.alloc(0);
+    this.window = this.backing = EMPTY;
     this.next = WINDOW;
   }
 
@@ -56,33 +61,61 @@ export class FileSource implements ByteSource {
     if (!whole) this.next = this.window.length > 0 && offset >= this.windowStart && offset <= windowEnd + this.next ? Math.min(this.next * 2, MAX_WINDOW) : WINDOW;
     const from = whole ? 0 : offset;
     const want = whole ? this.size : Math.min(Math.max(length, this.next), this.size - offset);
-    // Not zero-filled: only the `got` bytes read are ever handed out.
-    const buf = Buffer.allocUnsafe(want);
-    const got = await this.fill(buf, from, want);
-    if (from + got < offset + length) throw shrank(offset, length, from + got);
     // A read as big as the window (a streaming pass) is handed out as it is, not cached.
-    if (from === offset && got === length) return buf.subarray(0, got);
+    const handOut = from === offset && want === length;
+    // Not zero-filled: only the `got` bytes read are ever handed out.
+    if (handOut) {
+      const buf = Buffer.allocUnsafe(want);
+      const got = this.fh instanceof Handle ? fillNow(this.fh, buf, from, want) : await fillLater(this.fh, buf, from, want);
+      if (got < length) throw shrank(offset, length, from + got);
+      return buf;
+    }
+    let buf: Buffer;
+    let got: number;
+    if (this.fh instanceof Handle) {
+      // Read and used with no await between: no other read of this source can refill the
+      // window's buffer meanwhile, so it is refilled, not replaced (replaced only when too small).
+      if (this.backing.length < want) this.backing = Buffer.allocUnsafe(want);
+      buf = this.backing;
+      this.window = EMPTY;
+      got = fillNow(this.fh, buf, from, want);
+    } else {
+      buf = Buffer.allocUnsafe(want);
+      got = await fillLater(this.fh, buf, from, want);
+    }
+    if (from + got < offset + length) throw shrank(offset, length, from + got);
     this.windowStart = from;
     this.window = buf.subarray(0, got);
     return copyOut(buf, offset - from, length);
   }
 
   async readInto(target: Buffer, offset: number, length: number): Promise<Buffer> {
-    const got = await this.fill(target, offset, length);
+    const got = this.fh instanceof Handle ? fillNow(this.fh, target, offset, length) : await fillLater(this.fh, target, offset, length);
     if (got < length) throw shrank(offset, length, offset + got);
     return target.subarray(0, length);
   }
+}
 
-  /** Read up to `want` bytes at `from` into the start of `buf`: fewer only at the end of the file. */
-  private async fill(buf: Buffer, from: number, want: number): Promise<number> {
-    let got = 0;
-    while (got < want) {
-      const { bytesRead } = await this.fh.read(buf, got, want - got, from + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return got;
+/** Read up to `want` bytes at `from` into the start of `buf`: fewer only at the end of the file. */
+function fillNow(fh: Handle, buf: Buffer, from: number, want: number): number {
+  let got = 0;
+  while (got < want) {
+    const n = fh.read(buf, got, want - got, from + got);
+    if (n === 0) break;
+    got += n;
   }
+  return got;
+}
+
+/** fillNow through the thread pool. */
+async function fillLater(fh: FileHandle, buf: Buffer, from: number, want: number): Promise<number> {
+  let got = 0;
+  while (got < want) {
+    const { bytesRead } = await fh.read(buf, got, want - got, from + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
 }
 
 const shrank = (offset: number, length: number, readTo: number) =>

@@ -1,6 +1,6 @@
 // Writing a format rewrite: a temporary file beside the original, renamed over it.
-import { lstat, open, realpath, rename, rm, type FileHandle } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { lstatSync, realpathSync, renameSync, rmSync, type BigIntStats } from 'node:fs';
+import { Handle } from './handle.js';
 import type { FormatRewrite, RewriteTools } from './format.js';
 import { NotWritten } from './errors.js';
 import { RangeReader } from './reader.js';
@@ -18,16 +18,16 @@ import { pause, writeAll } from './apply.js';
  * Owner first (chown clears the set-id bits), then mode, then the extended attributes and
  * ACLs; then check the new file has them all, as a kernel may drop a set-id bit on the way.
  */
-async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntStats): Promise<void> {
-  const [uid, gid, mode] = [Number(version.uid), Number(version.gid), Number(version.mode) & 0o7777];
-  const made = await to.stat();
-  if (made.uid !== uid || made.gid !== gid) await to.chown(uid, gid);
-  await to.chmod(mode);
+async function keepMetadata(from: Handle, to: Handle, version: BigIntStats): Promise<void> {
+  const [uid, gid, mode] = [version.uid, version.gid, Number(version.mode) & 0o7777];
+  const made = to.stat();
+  if (made.uid !== uid || made.gid !== gid) to.chown(Number(uid), Number(gid));
+  to.chmod(mode);
   await copyAttributes(from, to);
-  const kept = await to.stat();
-  if (kept.uid !== uid || kept.gid !== gid || (kept.mode & 0o7777) !== mode) {
+  const kept = to.stat();
+  if (kept.uid !== uid || kept.gid !== gid || (Number(kept.mode) & 0o7777) !== mode) {
     const octal = (m: number) => (m & 0o7777).toString(8).padStart(4, '0');
-    throw new NotWritten(`the rewritten file could not keep owner ${uid}:${gid} and mode ${octal(mode)} (it got ${kept.uid}:${kept.gid} ${octal(kept.mode)})`);
+    throw new NotWritten(`the rewritten file could not keep owner ${uid}:${gid} and mode ${octal(mode)} (it got ${kept.uid}:${kept.gid} ${octal(Number(kept.mode))})`);
   }
 }
 
@@ -44,32 +44,36 @@ async function keepMetadata(from: FileHandle, to: FileHandle, version: BigIntSta
 export async function rewriteFile(at: Opened, patches: Runs, how: FormatRewrite, tools: RewriteTools, times: Times): Promise<void> {
   const { file, version, fh: src } = at;
   // A symlink named on the command line: rewrite the file it points to, not replace the link.
-  const target: Target = file.walked ? file : { path: fromBytes(await realpath(file.path, { encoding: 'buffer' })), walked: false, id: file.id };
+  const target: Target = file.walked ? file : { path: fromBytes(realpathSync(file.path, { encoding: 'buffer' })), walked: false, id: file.id };
   const folder = file.walked ? at.folder : undefined;
   const dir = (name: FilePath) => (folder ? folder.at(name) : joinPath(dirOf(target.path), name));
   const name = baseOf(target.path);
-  if (!sameVersion(await src.stat({ bigint: true }), version)) throw changed();
+  if (!sameVersion(src.stat(), version)) throw changed();
   const temp = dir(tempName(name, process.pid, tempMark(process.pid, name)));
-  const out = await open(temp, 'wx', Number(version.mode) & 0o777);
+  const out = Handle.open(temp, 'wx', Number(version.mode) & 0o777);
   try {
     const planned = new PatchedSource(at.source, patches);
     await how.write(RangeReader.of(planned), (chunk) => writeAll(out, chunk, null), tools);
     await keepMetadata(src, out, version);
-    await restoreTimes(out, times);
+    restoreTimes(out, times);
     await out.sync();
-    await out.close();
+    out.close();
     await pause();
     await hold('before-rename');
     if (folder && !(await folder.holds())) throw moved();
-    const held = await src.stat({ bigint: true });
-    const named = await lstat(dir(name), { bigint: true });
+    const held = src.stat();
+    const named = lstatSync(dir(name), { bigint: true });
     if (!sameVersion(held, version) || !sameVersion(named, version)) {
       throw new NotWritten('changed on disk while it was being rewritten (written, or replaced by another file); the rewrite was discarded, run unstamp on it again');
     }
-    await rename(temp, dir(name));
+    renameSync(temp, dir(name));
   } catch (e) {
-    await out.close().catch(() => undefined);
-    await rm(temp, { force: true });
+    try {
+      out.close();
+    } catch {
+      // Closed already, or failing: the temporary file is removed either way.
+    }
+    rmSync(temp, { force: true });
     throw e;
   }
 }

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { Handle } from './handle.js';
 
 /** A file's times in nanoseconds since 1970, as a BigInt stat has them. */
 export interface Times {
@@ -53,6 +53,6 @@ export function utimesArg(ns: bigint): string {
 }
 
 /** Put a file's times back through its descriptor, never earlier than they were. */
-export async function restoreTimes(fh: FileHandle, times: Times): Promise<void> {
-  await fh.utimes(utimesArg(times.atimeNs), utimesArg(times.mtimeNs));
+export function restoreTimes(fh: Handle, times: Times): void {
+  fh.utimes(utimesArg(times.atimeNs), utimesArg(times.mtimeNs));
 }

@@ -5,7 +5,6 @@
 // no way to tell whether a file has attributes at all, so a rewrite then fails instead
 // of dropping them unseen.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { FileHandle } from 'node:fs/promises';
 import { NotWritten } from './errors.js';
 
 interface ToolRun {
@@ -98,7 +97,12 @@ class Shell {
 const shell = new Shell();
 const runTool = (cmd: string, args: string[], input?: string): Promise<ToolRun> => shell.run([cmd, ...args], input);
 
-const fdPath = (fh: FileHandle) => `/proc/${process.pid}/fd/${fh.fd}`;
+/** Anything open by descriptor (a Handle). */
+interface Open {
+  readonly fd: number;
+}
+
+const fdPath = (fh: Open) => `/proc/${process.pid}/fd/${fh.fd}`;
 
 /** The tool's complaint without its name and our /proc path (the report names the file). */
 const complaint = (r: ToolRun) => r.stderr.trim().split('\n').pop()!.replace(/^[a-z]+: \/proc\/\d+\/fd\/\d+: /, '') || `exit ${r.code}`;
@@ -107,7 +111,7 @@ const complaint = (r: ToolRun) => r.stderr.trim().split('\n').pop()!.replace(/^[
  * Each file's attributes: name (as getfattr escapes it) -> its dump line `name=0x<hex>`.
  * One getfattr for both files: a rewrite of a tree of small archives pays one spawn each.
  */
-async function attributes(files: FileHandle[]): Promise<Map<string, string>[]> {
+async function attributes(files: Open[]): Promise<Map<string, string>[]> {
   const paths = files.map(fdPath);
   const r = await runTool('getfattr', ['--absolute-names', '--dump', '--match=-', '--encoding=hex', ...paths]);
   const out = paths.map(() => new Map<string, string>());
@@ -133,7 +137,7 @@ async function attributes(files: FileHandle[]): Promise<Map<string, string>[]> {
  * `to` got on its own (an ACL inherited from the folder's default ACL). One that cannot
  * be set fails the rewrite, naming it.
  */
-export async function copyAttributes(from: FileHandle, to: FileHandle): Promise<void> {
+export async function copyAttributes(from: Open, to: Open): Promise<void> {
   const [want, have] = await attributes([from, to]);
   for (const [name, line] of want) {
     if (have.get(name) === line) continue;
