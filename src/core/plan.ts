@@ -114,6 +114,9 @@ function textOf(p: PatchInput, which: 'old' | 'new'): string {
   return p.render(which === 'old' ? p.oldBytes : p.bytes, which);
 }
 
+/** What a member sees of links: none (only a whole file pairs with another). */
+const NO_LINKS: ReadonlyMap<string, Buffer> = new Map();
+
 class Context implements PlanContext {
   readonly time: (old: number) => number;
   constructor(
@@ -125,8 +128,10 @@ class Context implements PlanContext {
     readonly depth: number,
     private readonly links: ReadonlyMap<string, Buffer>,
     private readonly disk?: OnDisk,
+    /** A member's context shares its container's (one closure per file, not per member). */
+    time?: (old: number) => number,
   ) {
-    this.time = timePolicy(options);
+    this.time = time ?? timePolicy(options);
   }
 
   get file(): OnDisk['file'] {
@@ -197,7 +202,7 @@ class Context implements PlanContext {
     if (this.depth >= MAX_DEPTH) {
       throw new FormatError(`member ${name} at ${hex(sub.base)}: containers nested deeper than ${MAX_DEPTH} levels`, sub.base);
     }
-    const child = new Context(sub, this.options, this.plan, this.formats, this.name(name), this.depth + 1, new Map());
+    const child = new Context(sub, this.options, this.plan, this.formats, this.name(name), this.depth + 1, NO_LINKS, undefined, this.time);
     try {
       await format.plan(child);
     } catch (e) {

@@ -1,5 +1,6 @@
 // Reading and writing cpio entry headers, for the planner and for `explain`.
 import { FormatError, hex } from '../../core/errors.js';
+import { startsWith } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import * as S from './spec.js';
 
@@ -13,8 +14,7 @@ export interface Kind {
 /** The variant whose magic starts `head`, or undefined. */
 export function kindOf(head: Buffer): Kind | undefined {
   if (head.length >= 6) {
-    const magic = head.toString('latin1', 0, 6);
-    const layout = S.ASCII_LAYOUTS.find((l) => l.magic === magic);
+    const layout = S.ASCII_LAYOUTS.find((l) => startsWith(head, l.magic));
     if (layout) return { layout, le: false };
   }
   if (head.length >= 2) {
