@@ -3,7 +3,7 @@ import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
-import { u32le, zeroRanges } from '../shared/bytes.js';
+import { feedZeroed, u32le } from '../shared/bytes.js';
 import { Layout, at4, type Write } from '../shared/layout.js';
 import { guidText, pdb70Key } from '../shared/guid.js';
 import { peChecksumHasher, type LaterField } from './checksum.js';
@@ -29,7 +29,7 @@ class ContentDigest {
     if (feeds) this.hash = createHash('sha256');
     return {
       update: (chunk, offset) => {
-        if (feeds) this.hash!.update(zeroRanges(chunk, offset, this.masks));
+        if (feeds) feedZeroed((piece) => this.hash!.update(piece), chunk, offset, this.masks);
       },
       digest: () => Buffer.from(this.final(start, end)),
     };
