@@ -82,11 +82,20 @@ async function bytesAt(ctx: PlanContext, block: Buffer, offset: number, length: 
 /** A name of all 8 bytes: the short name field holds it with no NUL. */
 const DEBUG_S = Buffer.from('.debug$S', 'latin1');
 
-/** Whether a section header's short name is `name`, 8 bytes long. */
-function nameIs(h: Buffer, name: Buffer): boolean {
-  for (let i = 0; i < S.IMAGE_SIZEOF_SHORT_NAME; i++) if (h[S.SH_Name + i] !== name[i]) return false;
+/** Whether the section header at `e` of `table` has the short name `name`, 8 bytes long. */
+function nameIs(table: Buffer, e: number, name: Buffer): boolean {
+  for (let i = 0; i < S.IMAGE_SIZEOF_SHORT_NAME; i++) if (table[e + S.SH_Name + i] !== name[i]) return false;
   return true;
 }
+
+/** The short name of the section header at `e` (decoded only for a message or a span). */
+function sectionName(table: Buffer, e: number): string {
+  const rawName = table.subarray(e + S.SH_Name, e + S.SH_Name + S.IMAGE_SIZEOF_SHORT_NAME);
+  const nul = rawName.indexOf(0);
+  return rawName.toString('latin1', 0, nul < 0 ? rawName.length : nul);
+}
+
+const sectionLabel = (table: Buffer, e: number, index: number, at: number) => `section ${index} (${JSON.stringify(sectionName(table, e))}) header at ${hex(at)}`;
 
 /**
  * Every section header: its raw data, relocations and line numbers must lie inside the
@@ -94,55 +103,68 @@ function nameIs(h: Buffer, name: Buffer): boolean {
  * only) gets each section's raw data.
  */
 async function checkSections(ctx: PlanContext, block: Buffer, tableOffset: number, count: number, spans: Span[] | undefined): Promise<boolean> {
-  const { reader } = ctx;
-  const size = reader.size;
-  let debugS = false;
+  const found = { debugS: false };
   for (let first = 0; first < count; first += SECTIONS_PER_READ) {
     const n = Math.min(SECTIONS_PER_READ, count - first);
     const chunkOffset = tableOffset + first * S.IMAGE_SIZEOF_SECTION_HEADER;
     const chunk = await bytesAt(ctx, block, chunkOffset, n * S.IMAGE_SIZEOF_SECTION_HEADER, 'section table');
-    for (let k = 0; k < n; k++) {
-      const h = chunk.subarray(k * S.IMAGE_SIZEOF_SECTION_HEADER, (k + 1) * S.IMAGE_SIZEOF_SECTION_HEADER);
-      const at = chunkOffset + k * S.IMAGE_SIZEOF_SECTION_HEADER;
-      if (!debugS && nameIs(h, DEBUG_S)) debugS = true;
-      // Decoded only for an error or a span: this loop runs for every section of every archive member.
-      const nameOf = () => {
-        const rawName = h.subarray(S.SH_Name, S.SH_Name + S.IMAGE_SIZEOF_SHORT_NAME);
-        const nul = rawName.indexOf(0);
-        return rawName.toString('latin1', 0, nul < 0 ? rawName.length : nul);
-      };
-      const label = () => `section ${first + k + 1} (${JSON.stringify(nameOf())}) header at ${hex(at)}`;
-
-      const sizeOfRawData = h.readUInt32LE(S.SH_SizeOfRawData);
-      const pointerToRawData = h.readUInt32LE(S.SH_PointerToRawData);
-      // A section without file contents (.bss) has PointerToRawData 0.
-      if (pointerToRawData !== 0 && pointerToRawData + sizeOfRawData > size) {
-        throw broken(ctx, at + S.SH_PointerToRawData, `${label()}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
-      }
-      if (pointerToRawData !== 0 && spans) spans.push({ start: pointerToRawData, end: pointerToRawData + sizeOfRawData, label: `section ${nameOf()}`, section: first + k + 1 });
-
-      const pointerToRelocations = h.readUInt32LE(S.SH_PointerToRelocations);
-      let relocations = h.readUInt16LE(S.SH_NumberOfRelocations);
-      const characteristics = h.readUInt32LE(S.SH_Characteristics);
-      if (relocations === 0xffff && characteristics & S.IMAGE_SCN_LNK_NRELOC_OVFL) {
-        // The count is the first relocation's VirtualAddress, that entry included.
-        if (pointerToRelocations + S.IMAGE_SIZEOF_RELOCATION > size) {
-          throw broken(ctx, at + S.SH_PointerToRelocations, `${label()}: relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
-        }
-        relocations = (await bytesAt(ctx, block, pointerToRelocations, 4, 'relocation count (IMAGE_SCN_LNK_NRELOC_OVFL)')).readUInt32LE(0);
-      }
-      if (relocations > 0 && pointerToRelocations + relocations * S.IMAGE_SIZEOF_RELOCATION > size) {
-        throw broken(ctx, at + S.SH_PointerToRelocations, `${label()}: ${relocations} relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
-      }
-
-      const linenumbers = h.readUInt16LE(S.SH_NumberOfLinenumbers);
-      const pointerToLinenumbers = h.readUInt32LE(S.SH_PointerToLinenumbers);
-      if (linenumbers > 0 && pointerToLinenumbers + linenumbers * S.IMAGE_SIZEOF_LINENUMBER > size) {
-        throw broken(ctx, at + S.SH_PointerToLinenumbers, `${label()}: ${linenumbers} line numbers at ${hex(pointerToLinenumbers)} run past ${fileEnd(ctx)}`);
-      }
+    let k = checkHeaders(ctx, chunk, chunkOffset, first, 0, n, spans, found);
+    while (k < n) {
+      // Section k keeps its relocation count in its first relocation: read it, go on from there.
+      const pointerToRelocations = chunk.readUInt32LE(k * S.IMAGE_SIZEOF_SECTION_HEADER + S.SH_PointerToRelocations);
+      const relocations = (await bytesAt(ctx, block, pointerToRelocations, 4, 'relocation count (IMAGE_SCN_LNK_NRELOC_OVFL)')).readUInt32LE(0);
+      k = checkHeaders(ctx, chunk, chunkOffset, first, k, n, spans, found, relocations);
     }
   }
-  return debugS;
+  return found.debugS;
+}
+
+/**
+ * Sections [from, n) of a piece of the section table, checked with no await (this runs
+ * for every section of every archive member). Stops at a section whose relocation count
+ * lies in its first relocation (IMAGE_SCN_LNK_NRELOC_OVFL) and returns its index, to be
+ * called again from there with that count; returns n when done.
+ */
+function checkHeaders(ctx: PlanContext, chunk: Buffer, chunkOffset: number, first: number, from: number, n: number, spans: Span[] | undefined, found: { debugS: boolean }, overflowCount?: number): number {
+  const size = ctx.reader.size;
+  for (let k = from; k < n; k++) {
+    const e = k * S.IMAGE_SIZEOF_SECTION_HEADER;
+    const at = chunkOffset + e;
+    const index = first + k + 1;
+    /** Called again for this section with its relocation count: its first checks are done. */
+    const again = k === from && overflowCount !== undefined;
+    if (!found.debugS && nameIs(chunk, e, DEBUG_S)) found.debugS = true;
+
+    const sizeOfRawData = chunk.readUInt32LE(e + S.SH_SizeOfRawData);
+    const pointerToRawData = chunk.readUInt32LE(e + S.SH_PointerToRawData);
+    // A section without file contents (.bss) has PointerToRawData 0.
+    if (pointerToRawData !== 0 && pointerToRawData + sizeOfRawData > size) {
+      throw broken(ctx, at + S.SH_PointerToRawData, `${sectionLabel(chunk, e, index, at)}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
+    }
+    if (pointerToRawData !== 0 && spans && !again) spans.push({ start: pointerToRawData, end: pointerToRawData + sizeOfRawData, label: `section ${sectionName(chunk, e)}`, section: index });
+
+    const pointerToRelocations = chunk.readUInt32LE(e + S.SH_PointerToRelocations);
+    let relocations = chunk.readUInt16LE(e + S.SH_NumberOfRelocations);
+    const characteristics = chunk.readUInt32LE(e + S.SH_Characteristics);
+    if (relocations === 0xffff && characteristics & S.IMAGE_SCN_LNK_NRELOC_OVFL) {
+      // The count is the first relocation's VirtualAddress, that entry included.
+      if (pointerToRelocations + S.IMAGE_SIZEOF_RELOCATION > size) {
+        throw broken(ctx, at + S.SH_PointerToRelocations, `${sectionLabel(chunk, e, index, at)}: relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+      }
+      if (!again) return k;
+      relocations = overflowCount;
+    }
+    if (relocations > 0 && pointerToRelocations + relocations * S.IMAGE_SIZEOF_RELOCATION > size) {
+      throw broken(ctx, at + S.SH_PointerToRelocations, `${sectionLabel(chunk, e, index, at)}: ${relocations} relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+    }
+
+    const linenumbers = chunk.readUInt16LE(e + S.SH_NumberOfLinenumbers);
+    const pointerToLinenumbers = chunk.readUInt32LE(e + S.SH_PointerToLinenumbers);
+    if (linenumbers > 0 && pointerToLinenumbers + linenumbers * S.IMAGE_SIZEOF_LINENUMBER > size) {
+      throw broken(ctx, at + S.SH_PointerToLinenumbers, `${sectionLabel(chunk, e, index, at)}: ${linenumbers} line numbers at ${hex(pointerToLinenumbers)} run past ${fileEnd(ctx)}`);
+    }
+  }
+  return n;
 }
 
 /** The section table and the symbol and string tables of a regular object or a /bigobj; whether it has a .debug$S section. */
