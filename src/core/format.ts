@@ -1,5 +1,21 @@
 import type { RangeReader } from './reader.js';
 
+/**
+ * Whether `head` starts with the bytes of `magic` (a Buffer or latin1 text), compared byte
+ * by byte: detection asks every format about every archive member, and most say no at the
+ * first byte, with no text decoded and no Buffer made.
+ */
+export function startsWith(head: Buffer, magic: Buffer | string): boolean {
+  const n = magic.length;
+  if (head.length < n) return false;
+  if (typeof magic === 'string') {
+    for (let i = 0; i < n; i++) if (head[i] !== magic.charCodeAt(i)) return false;
+  } else {
+    for (let i = 0; i < n; i++) if (head[i] !== magic[i]) return false;
+  }
+  return true;
+}
+
 /** What `unstamp formats` and the README list: one rewritten field and the value written. */
 export interface FieldDoc {
   field: string;
@@ -81,10 +97,12 @@ export interface FormatLink {
 /**
  * A value computed from the patched file itself (a checksum, a content-derived ID): one
  * streaming pass over `range` with every patch overlaid feeds the hasher, whose digest
- * becomes the field's new bytes. Stages run in order, so a later stage (a PE checksum)
- * sees the values of an earlier one (a GUID). A hasher that must not see its own field
- * skips `offset..offset+size` itself, so the result does not depend on the field's
- * current value.
+ * becomes the field's new bytes. Stages run in order, so a later stage (a zip or cpio
+ * member's CRC) sees the values of an earlier one (a checksum inside the member); each
+ * stage costs a pass over its range, so a value that can be corrected afterwards (the PE
+ * checksum, linear in the bytes) is computed in the same stage as the fields it covers.
+ * A hasher that must not see its own field skips `offset..offset+size` itself, so the
+ * result does not depend on the field's current value.
  */
 export interface DerivedField {
   offset: number;

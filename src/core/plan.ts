@@ -49,6 +49,14 @@ export class Plan {
    * the field is kept for reports, so a plain run builds no text per field.
    */
   record(offset: number, bytes: Buffer, oldBytes: Buffer, name: () => string, text: (which: 'old' | 'new') => string): void {
+    const differ = this.count(offset, bytes, oldBytes);
+    if (this.keeps(differ)) {
+      this.patches.push({ offset, bytes, oldBytes, field: name(), old: text('old'), new: text('new') });
+    }
+  }
+
+  /** Count one field and keep its new bytes if they change; returns how many bytes differ. */
+  count(offset: number, bytes: Buffer, oldBytes: Buffer): number {
     let differ = 0;
     for (let i = 0; i < bytes.length; i++) if (bytes[i] !== oldBytes[i]) differ++;
     this.fieldCount++;
@@ -57,9 +65,12 @@ export class Plan {
       this.bytesChanged += differ;
       this.writes.add(offset, bytes);
     }
-    if (this.detail === 'all' || (this.detail === 'changed' && differ > 0)) {
-      this.patches.push({ offset, bytes, oldBytes, field: name(), old: text('old'), new: text('new') });
-    }
+    return differ;
+  }
+
+  /** Whether a field with `differ` changed bytes is kept for reports. */
+  keeps(differ: number): boolean {
+    return this.detail === 'all' || (this.detail === 'changed' && differ > 0);
   }
 }
 
@@ -103,6 +114,9 @@ function textOf(p: PatchInput, which: 'old' | 'new'): string {
   return p.render(which === 'old' ? p.oldBytes : p.bytes, which);
 }
 
+/** What a member sees of links: none (only a whole file pairs with another). */
+const NO_LINKS: ReadonlyMap<string, Buffer> = new Map();
+
 class Context implements PlanContext {
   readonly time: (old: number) => number;
   constructor(
@@ -114,8 +128,10 @@ class Context implements PlanContext {
     readonly depth: number,
     private readonly links: ReadonlyMap<string, Buffer>,
     private readonly disk?: OnDisk,
+    /** A member's context shares its container's (one closure per file, not per member). */
+    time?: (old: number) => number,
   ) {
-    this.time = timePolicy(options);
+    this.time = time ?? timePolicy(options);
   }
 
   get file(): OnDisk['file'] {
@@ -149,8 +165,11 @@ class Context implements PlanContext {
       throw new Error(`planner bug: ${p.field} replaces ${p.oldBytes.length} bytes with ${p.bytes.length}`);
     }
     const offset = this.reader.base + p.offset;
-    this.plan.spans.add(offset, offset + p.bytes.length);
-    this.plan.record(offset, p.bytes, p.oldBytes, () => this.name(p.field), (which) => textOf(p, which));
+    const plan = this.plan;
+    plan.spans.add(offset, offset + p.bytes.length);
+    // No closure per field: a plain run over half a million fields keeps none of them.
+    const differ = plan.count(offset, p.bytes, p.oldBytes);
+    if (plan.keeps(differ)) plan.patches.push({ offset, bytes: p.bytes, oldBytes: p.oldBytes, field: this.name(p.field), old: textOf(p, 'old'), new: textOf(p, 'new') });
   }
 
   derive(d: DerivedField): void {
@@ -183,7 +202,7 @@ class Context implements PlanContext {
     if (this.depth >= MAX_DEPTH) {
       throw new FormatError(`member ${name} at ${hex(sub.base)}: containers nested deeper than ${MAX_DEPTH} levels`, sub.base);
     }
-    const child = new Context(sub, this.options, this.plan, this.formats, this.name(name), this.depth + 1, new Map());
+    const child = new Context(sub, this.options, this.plan, this.formats, this.name(name), this.depth + 1, NO_LINKS, undefined, this.time);
     try {
       await format.plan(child);
     } catch (e) {

@@ -1,4 +1,4 @@
-import type { Format } from '../../core/format.js';
+import { startsWith, type Format } from '../../core/format.js';
 import { lazyRewrite, onFirstUse } from '../shared/lazy.js';
 import { ARMAG, ARMAG_THIN } from './spec.js';
 
@@ -7,10 +7,7 @@ const planner = onFirstUse(() => import('./plan.js'));
 export const ar: Format = {
   name: 'ar',
   title: 'ar archives: GNU/SysV, BSD, GNU thin, MSVC .lib',
-  detect: (head) => {
-    const magic = head.toString('latin1', 0, 8);
-    return magic === ARMAG || magic === ARMAG_THIN;
-  },
+  detect: (head) => startsWith(head, ARMAG) || startsWith(head, ARMAG_THIN),
   plan: async (ctx) => (await planner()).planAr(ctx),
   rewrite: lazyRewrite(async () => (await import('./rewrite.js')).arRewrite),
   regions: async (r) => (await import('./regions.js')).arRegions(r),

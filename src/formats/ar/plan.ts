@@ -23,22 +23,56 @@ interface Header {
   nameLength: number;
 }
 
-/** A numeric field: undefined if blank (MSVC and the // table leave fields blank). */
+/**
+ * A numeric field: undefined if blank (MSVC and the // table leave fields blank). Read
+ * from the bytes, no text decoded: half a million fields are parsed in a big library.
+ * Digits, then spaces only (as the text trimmed of trailing spaces must be all digits).
+ */
 function parseField(h: Buffer, base: number, at: number, f: Field, fieldName: string, radix: 8 | 10): number | undefined {
-  const text = h.toString('latin1', f.offset, f.offset + f.size);
-  const trimmed = text.replace(/ +$/, '');
-  if (trimmed === '') return undefined;
-  const digits = radix === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
-  if (!digits.test(trimmed)) {
-    throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not ${radix === 8 ? 'an octal' : 'a decimal'} number`, base + at + f.offset);
+  let end = f.offset + f.size;
+  while (end > f.offset && h[end - 1] === SPACE) end--;
+  if (end === f.offset) return undefined;
+  const top = ZERO + radix;
+  let value = 0;
+  for (let i = f.offset; i < end; i++) {
+    const c = h[i];
+    if (c < ZERO || c >= top) {
+      const text = h.toString('latin1', f.offset, f.offset + f.size);
+      throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not ${radix === 8 ? 'an octal' : 'a decimal'} number`, base + at + f.offset);
+    }
+    value = value * radix + (c - ZERO);
   }
-  return parseInt(trimmed, radix);
+  return value;
 }
+
+const SPACE = 0x20;
+const ZERO = 0x30;
 
 function encodeField(value: number, f: Field, radix: 8 | 10): Buffer {
   const text = value.toString(radix);
   if (text.length > f.size) throw new Error(`value ${value} does not fit a ${f.size}-byte ar field`);
   return Buffer.from(text.padEnd(f.size, ' '), 'latin1');
+}
+
+/**
+ * A field's encoded value, kept for the next field of the same value: the normal values
+ * (uid 0, mode 644, the epoch) are encoded once per archive, not once per member. The
+ * plan copies the bytes it keeps, so one Buffer serves every field.
+ */
+class Encoded {
+  private value = -1;
+  private bytes: Buffer | undefined;
+  constructor(
+    private readonly f: Field,
+    private readonly radix: 8 | 10,
+  ) {}
+  of(value: number): Buffer {
+    if (value !== this.value || !this.bytes) {
+      this.bytes = encodeField(value, this.f, this.radix);
+      this.value = value;
+    }
+    return this.bytes;
+  }
 }
 
 /** The GNU "//" table; its bytes are kept once read, when small enough to hold. */
@@ -65,19 +99,24 @@ async function longName(ctx: PlanContext, table: LongNames | undefined, index: n
   return name.endsWith('/') ? name.slice(0, -1) : name;
 }
 
+const FMAG0 = S.ARFMAG.charCodeAt(0);
+const FMAG1 = S.ARFMAG.charCodeAt(1);
+
 async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames: LongNames | undefined): Promise<Header> {
   const left = ctx.reader.size - at;
   if (left < S.AR_HDR_SIZE) {
     throw new FormatError(`member header at ${hex(at)} is truncated: ${left} bytes left, a header takes ${S.AR_HDR_SIZE}`, ctx.reader.base + at);
   }
   const raw = await ctx.reader.read(at, S.AR_HDR_SIZE, 'member header');
-  const fmag = raw.toString('latin1', S.ar_fmag.offset, S.ar_fmag.offset + S.ar_fmag.size);
-  if (fmag !== S.ARFMAG) {
+  if (raw[S.ar_fmag.offset] !== FMAG0 || raw[S.ar_fmag.offset + 1] !== FMAG1) {
+    const fmag = raw.toString('latin1', S.ar_fmag.offset, S.ar_fmag.offset + S.ar_fmag.size);
     throw new FormatError(`member header at ${hex(at)}: ar_fmag is ${JSON.stringify(fmag)}, not "\`\\n"`, ctx.reader.base + at + S.ar_fmag.offset);
   }
   const size = parseField(raw, ctx.reader.base, at, S.ar_size, 'ar_size', 10);
   if (size === undefined) throw new FormatError(`member header at ${hex(at)}: ar_size is blank`, ctx.reader.base + at + S.ar_size.offset);
-  const stored = raw.toString('latin1', S.ar_name.offset, S.ar_name.offset + S.ar_name.size).replace(/ +$/, '');
+  let nameEnd = S.ar_name.offset + S.ar_name.size;
+  while (nameEnd > S.ar_name.offset && raw[nameEnd - 1] === SPACE) nameEnd--;
+  const stored = raw.toString('latin1', S.ar_name.offset, nameEnd);
 
   let kind: Kind = 'member';
   let name = stored;
@@ -111,15 +150,24 @@ async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames
   return { offset: at, raw, stored, name, kind, size, nameLength };
 }
 
-function patchNumber(ctx: PlanContext, h: Header, f: Field, fieldName: string, radix: 8 | 10, next: (old: number) => number, render: (bytes: Buffer) => string): void {
+/** The encoders of one archive's fields (see Encoded). */
+interface Encoders {
+  date: Encoded;
+  uid: Encoded;
+  gid: Encoded;
+  mode: Encoded;
+}
+
+const encoders = (): Encoders => ({ date: new Encoded(S.ar_date, 10), uid: new Encoded(S.ar_uid, 10), gid: new Encoded(S.ar_gid, 10), mode: new Encoded(S.ar_mode, 8) });
+
+function patchNumber(ctx: PlanContext, h: Header, label: string, f: Field, fieldName: string, radix: 8 | 10, value: number | ((old: number) => number), enc: Encoded, render: (bytes: Buffer) => string): void {
   const old = parseField(h.raw, ctx.reader.base, h.offset, f, fieldName, radix);
   if (old === undefined) return;
-  const value = next(old);
   ctx.patch({
     offset: h.offset + f.offset,
     oldBytes: h.raw.subarray(f.offset, f.offset + f.size),
-    bytes: encodeField(value, f, radix),
-    field: `${h.kind === 'member' ? `member ${h.name}` : h.kind === 'symtab' ? `symbol table ${h.name}` : `long-name table ${h.name}`} ${fieldName}`,
+    bytes: enc.of(typeof value === 'number' ? value : value(old)),
+    field: label + fieldName,
     render,
   });
 }
@@ -132,12 +180,13 @@ const decimal = (b: Buffer) => String(numberIn(b, 10));
 const date = (b: Buffer) => renderTime(numberIn(b, 10));
 
 /** Normalize one header: the values `ar D` writes, blank fields left blank. */
-function planHeader(ctx: PlanContext, h: Header): void {
-  patchNumber(ctx, h, S.ar_date, 'ar_date', 10, ctx.time, date);
-  patchNumber(ctx, h, S.ar_uid, 'ar_uid', 10, () => S.DETERMINISTIC_UID, decimal);
-  patchNumber(ctx, h, S.ar_gid, 'ar_gid', 10, () => S.DETERMINISTIC_GID, decimal);
+function planHeader(ctx: PlanContext, h: Header, enc: Encoders): void {
+  const label = `${h.kind === 'member' ? `member ${h.name}` : h.kind === 'symtab' ? `symbol table ${h.name}` : `long-name table ${h.name}`} `;
+  patchNumber(ctx, h, label, S.ar_date, 'ar_date', 10, ctx.time, enc.date, date);
+  patchNumber(ctx, h, label, S.ar_uid, 'ar_uid', 10, S.DETERMINISTIC_UID, enc.uid, decimal);
+  patchNumber(ctx, h, label, S.ar_gid, 'ar_gid', 10, S.DETERMINISTIC_GID, enc.gid, decimal);
   const mode = h.kind === 'member' ? S.DETERMINISTIC_MODE : S.DETERMINISTIC_INDEX_MODE;
-  patchNumber(ctx, h, S.ar_mode, 'ar_mode', 8, () => mode, octal);
+  patchNumber(ctx, h, label, S.ar_mode, 'ar_mode', 8, mode, enc.mode, octal);
 }
 
 export async function planAr(ctx: PlanContext): Promise<void> {
@@ -153,6 +202,7 @@ export async function planAr(ctx: PlanContext): Promise<void> {
   const members: { start: number; size: number }[] = [];
   // Members are only listed for --remap-path: an archive of half a million holds none otherwise.
   const remap = remapWanted(ctx);
+  const enc = encoders();
   let at = S.SARMAG;
   while (at < reader.size) {
     const h = await readHeader(ctx, at, thin, longnames);
@@ -166,7 +216,7 @@ export async function planAr(ctx: PlanContext): Promise<void> {
       );
     }
     if (h.kind === 'longnames') longnames = { offset: dataStart, size: h.size };
-    planHeader(ctx, h);
+    planHeader(ctx, h, enc);
     if (h.kind === 'longnames' && remapWanted(ctx)) await remapLongNames(ctx, h);
     if (h.kind === 'member' && inFile > 0) {
       await ctx.member(dataStart + h.nameLength, h.size - h.nameLength, h.name);

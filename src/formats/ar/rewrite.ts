@@ -18,6 +18,8 @@ interface Member {
   nameLength: number;
   /** Where the next header starts (after the data and its pad byte). */
   next: number;
+  /** The HEAD bytes from the member's data on (fewer at the end of the archive), read with its header; undefined for a BSD #1/N name. */
+  head?: Buffer;
 }
 
 /**
@@ -31,10 +33,12 @@ async function* membersOf(r: RangeReader): AsyncGenerator<Member> {
   let longnames: Buffer | undefined;
   let at = S.SARMAG;
   while (at + S.AR_HDR_SIZE <= r.size) {
-    const h = await r.read(at, S.AR_HDR_SIZE, 'member header');
+    // The header and the first bytes of the data in one read: detection looks at those.
+    const block = await r.readUpTo(at, S.AR_HDR_SIZE + HEAD, 'member header');
+    const h = block.subarray(0, S.AR_HDR_SIZE);
     const text = (f: { offset: number; size: number }) => h.toString('latin1', f.offset, f.offset + f.size).replace(/ +$/, '');
-    const size = Number(text(S.ar_size));
-    const stored = text(S.ar_name);
+    const size = decimalOf(h, S.ar_size) ?? Number(text(S.ar_size));
+    const stored = nameOf(h);
     const data = at + S.AR_HDR_SIZE;
     if (!Number.isSafeInteger(size) || data + size > r.size) throw new FormatError(`member header at ${hex(at)}: ar_size ${JSON.stringify(text(S.ar_size))} runs past the end`, r.base + at + S.ar_size.offset);
     let name = stored.endsWith('/') && stored.length > 1 ? stored.slice(0, -1) : stored;
@@ -50,9 +54,34 @@ async function* membersOf(r: RangeReader): AsyncGenerator<Member> {
     }
     let next = data + size;
     if (next % 2 === 1 && next < r.size) next += 1;
-    yield { at, name, stored, size, nameLength, next };
+    const head = nameLength === 0 ? block.subarray(S.AR_HDR_SIZE) : undefined;
+    yield { at, name, stored, size, nameLength, next, head };
     at = next;
   }
+}
+
+/** The bytes detection looks at (HEAD_SIZE of core/plan.ts). */
+const HEAD = 512;
+
+/** ar_size as digits then spaces, read from the bytes; undefined for anything else (then parsed as text, as before). */
+function decimalOf(h: Buffer, f: { offset: number; size: number }): number | undefined {
+  let end = f.offset + f.size;
+  while (end > f.offset && h[end - 1] === 0x20) end--;
+  if (end === f.offset) return undefined;
+  let value = 0;
+  for (let i = f.offset; i < end; i++) {
+    const c = h[i] - 0x30;
+    if (c < 0 || c > 9) return undefined;
+    value = value * 10 + c;
+  }
+  return value;
+}
+
+/** ar_name without its trailing spaces. */
+function nameOf(h: Buffer): string {
+  let end = S.ar_name.offset + S.ar_name.size;
+  while (end > S.ar_name.offset && h[end - 1] === 0x20) end--;
+  return h.toString('latin1', S.ar_name.offset, end);
 }
 
 /** Whether the archive has a symbol index (one pass over the headers, nothing held). */
@@ -70,7 +99,7 @@ async function rewrittenMember(r: RangeReader, m: Member, tools: RewriteTools): 
   const start = m.at + S.AR_HDR_SIZE + m.nameLength;
   const length = m.size - m.nameLength;
   if (length <= 0) return undefined;
-  const format = tools.detect(await r.readUpTo(start, 512, 'member data'), length);
+  const format = tools.detect(m.head ?? (await r.readUpTo(start, HEAD, 'member data')), length);
   if (!format || !tools.rewrites(format)) return undefined;
   let p: NormalizedPayload | undefined;
   try {

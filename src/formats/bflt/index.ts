@@ -1,4 +1,4 @@
-import type { Format } from '../../core/format.js';
+import { startsWith, type Format } from '../../core/format.js';
 import { onFirstUse } from '../shared/lazy.js';
 import { HEADER_SIZE, MAGIC } from './spec.js';
 
@@ -7,7 +7,7 @@ const planner = onFirstUse(() => import('./plan.js'));
 export const bflt: Format = {
   name: 'bflt',
   title: 'bFLT (uClinux flat binaries)',
-  detect: (head) => head.length >= HEADER_SIZE && head.toString('latin1', 0, 4) === MAGIC,
+  detect: (head) => head.length >= HEADER_SIZE && startsWith(head, MAGIC),
   plan: async (ctx) => (await planner()).planBflt(ctx),
   regions: async (r) => (await import('./regions.js')).bfltRegions(r),
   fields: [{ field: 'build_date (version 4 header)', value: 'the epoch (--clamp: only if newer)' }],

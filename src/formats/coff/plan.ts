@@ -19,9 +19,12 @@ function broken(ctx: PlanContext, offset: number, message: string): FormatError 
 function patchTimeDateStamp(ctx: PlanContext, header: Buffer, offset: number, field: string): void {
   const old = header.readUInt32LE(offset);
   const value = ctx.time(old);
+  // A copy: a plan that keeps its fields must not keep the whole first block alive.
+  const oldBytes = Buffer.allocUnsafe(4);
+  header.copy(oldBytes, 0, offset, offset + 4);
   ctx.patch({
     offset,
-    oldBytes: header.subarray(offset, offset + 4),
+    oldBytes,
     bytes: u32le(value),
     field,
     render: renderU32Time,
@@ -66,61 +69,106 @@ const BIGOBJ: Layout = {
 const SECTIONS_PER_READ = 1024;
 
 /**
- * Every section header: its raw data, relocations and line numbers must lie inside the
- * file. Returns the section names (short names; "/n" for names in the string table).
+ * The first bytes of an object, read once: its header, section table and (in a small
+ * object) string table size mostly lie in them, so an archive member costs one read.
  */
-async function checkSections(ctx: PlanContext, tableOffset: number, count: number, spans: Span[]): Promise<string[]> {
-  const { reader } = ctx;
-  const size = reader.size;
-  const names: string[] = [];
+const FIRST_BLOCK = 4096;
+
+/** `length` bytes at `offset`: from the first block when they lie in it, else read. */
+async function bytesAt(ctx: PlanContext, block: Buffer, offset: number, length: number, what: string): Promise<Buffer> {
+  return offset + length <= block.length ? block.subarray(offset, offset + length) : ctx.reader.read(offset, length, what);
+}
+
+/** A name of all 8 bytes: the short name field holds it with no NUL. */
+const DEBUG_S = Buffer.from('.debug$S', 'latin1');
+
+/** Whether the section header at `e` of `table` has the short name `name`, 8 bytes long. */
+function nameIs(table: Buffer, e: number, name: Buffer): boolean {
+  for (let i = 0; i < S.IMAGE_SIZEOF_SHORT_NAME; i++) if (table[e + S.SH_Name + i] !== name[i]) return false;
+  return true;
+}
+
+/** The short name of the section header at `e` (decoded only for a message or a span). */
+function sectionName(table: Buffer, e: number): string {
+  const rawName = table.subarray(e + S.SH_Name, e + S.SH_Name + S.IMAGE_SIZEOF_SHORT_NAME);
+  const nul = rawName.indexOf(0);
+  return rawName.toString('latin1', 0, nul < 0 ? rawName.length : nul);
+}
+
+const sectionLabel = (table: Buffer, e: number, index: number, at: number) => `section ${index} (${JSON.stringify(sectionName(table, e))}) header at ${hex(at)}`;
+
+/**
+ * Every section header: its raw data, relocations and line numbers must lie inside the
+ * file. Returns whether a section is named .debug$S. `spans` (wanted for --remap-path
+ * only) gets each section's raw data.
+ */
+async function checkSections(ctx: PlanContext, block: Buffer, tableOffset: number, count: number, spans: Span[] | undefined): Promise<boolean> {
+  const found = { debugS: false };
   for (let first = 0; first < count; first += SECTIONS_PER_READ) {
     const n = Math.min(SECTIONS_PER_READ, count - first);
     const chunkOffset = tableOffset + first * S.IMAGE_SIZEOF_SECTION_HEADER;
-    const chunk = await reader.read(chunkOffset, n * S.IMAGE_SIZEOF_SECTION_HEADER, 'section table');
-    for (let k = 0; k < n; k++) {
-      const h = chunk.subarray(k * S.IMAGE_SIZEOF_SECTION_HEADER, (k + 1) * S.IMAGE_SIZEOF_SECTION_HEADER);
-      const at = chunkOffset + k * S.IMAGE_SIZEOF_SECTION_HEADER;
-      const rawName = h.subarray(S.SH_Name, S.SH_Name + S.IMAGE_SIZEOF_SHORT_NAME);
-      const nul = rawName.indexOf(0);
-      const name = rawName.toString('latin1', 0, nul < 0 ? rawName.length : nul);
-      names.push(name);
-      // Built only for an error: this loop runs for every section of every archive member.
-      const label = () => `section ${first + k + 1} (${JSON.stringify(name)}) header at ${hex(at)}`;
-
-      const sizeOfRawData = h.readUInt32LE(S.SH_SizeOfRawData);
-      const pointerToRawData = h.readUInt32LE(S.SH_PointerToRawData);
-      // A section without file contents (.bss) has PointerToRawData 0.
-      if (pointerToRawData !== 0 && pointerToRawData + sizeOfRawData > size) {
-        throw broken(ctx, at + S.SH_PointerToRawData, `${label()}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
-      }
-      if (pointerToRawData !== 0) spans.push({ start: pointerToRawData, end: pointerToRawData + sizeOfRawData, label: `section ${name}`, section: first + k + 1 });
-
-      const pointerToRelocations = h.readUInt32LE(S.SH_PointerToRelocations);
-      let relocations = h.readUInt16LE(S.SH_NumberOfRelocations);
-      const characteristics = h.readUInt32LE(S.SH_Characteristics);
-      if (relocations === 0xffff && characteristics & S.IMAGE_SCN_LNK_NRELOC_OVFL) {
-        // The count is the first relocation's VirtualAddress, that entry included.
-        if (pointerToRelocations + S.IMAGE_SIZEOF_RELOCATION > size) {
-          throw broken(ctx, at + S.SH_PointerToRelocations, `${label()}: relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
-        }
-        relocations = (await reader.read(pointerToRelocations, 4, 'relocation count (IMAGE_SCN_LNK_NRELOC_OVFL)')).readUInt32LE(0);
-      }
-      if (relocations > 0 && pointerToRelocations + relocations * S.IMAGE_SIZEOF_RELOCATION > size) {
-        throw broken(ctx, at + S.SH_PointerToRelocations, `${label()}: ${relocations} relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
-      }
-
-      const linenumbers = h.readUInt16LE(S.SH_NumberOfLinenumbers);
-      const pointerToLinenumbers = h.readUInt32LE(S.SH_PointerToLinenumbers);
-      if (linenumbers > 0 && pointerToLinenumbers + linenumbers * S.IMAGE_SIZEOF_LINENUMBER > size) {
-        throw broken(ctx, at + S.SH_PointerToLinenumbers, `${label()}: ${linenumbers} line numbers at ${hex(pointerToLinenumbers)} run past ${fileEnd(ctx)}`);
-      }
+    const chunk = await bytesAt(ctx, block, chunkOffset, n * S.IMAGE_SIZEOF_SECTION_HEADER, 'section table');
+    let k = checkHeaders(ctx, chunk, chunkOffset, first, 0, n, spans, found);
+    while (k < n) {
+      // Section k keeps its relocation count in its first relocation: read it, go on from there.
+      const pointerToRelocations = chunk.readUInt32LE(k * S.IMAGE_SIZEOF_SECTION_HEADER + S.SH_PointerToRelocations);
+      const relocations = (await bytesAt(ctx, block, pointerToRelocations, 4, 'relocation count (IMAGE_SCN_LNK_NRELOC_OVFL)')).readUInt32LE(0);
+      k = checkHeaders(ctx, chunk, chunkOffset, first, k, n, spans, found, relocations);
     }
   }
-  return names;
+  return found.debugS;
 }
 
-/** The section table and the symbol and string tables of a regular object or a /bigobj. */
-async function checkTables(ctx: PlanContext, header: Buffer, l: Layout, spans: Span[]): Promise<string[]> {
+/**
+ * Sections [from, n) of a piece of the section table, checked with no await (this runs
+ * for every section of every archive member). Stops at a section whose relocation count
+ * lies in its first relocation (IMAGE_SCN_LNK_NRELOC_OVFL) and returns its index, to be
+ * called again from there with that count; returns n when done.
+ */
+function checkHeaders(ctx: PlanContext, chunk: Buffer, chunkOffset: number, first: number, from: number, n: number, spans: Span[] | undefined, found: { debugS: boolean }, overflowCount?: number): number {
+  const size = ctx.reader.size;
+  for (let k = from; k < n; k++) {
+    const e = k * S.IMAGE_SIZEOF_SECTION_HEADER;
+    const at = chunkOffset + e;
+    const index = first + k + 1;
+    /** Called again for this section with its relocation count: its first checks are done. */
+    const again = k === from && overflowCount !== undefined;
+    if (!found.debugS && nameIs(chunk, e, DEBUG_S)) found.debugS = true;
+
+    const sizeOfRawData = chunk.readUInt32LE(e + S.SH_SizeOfRawData);
+    const pointerToRawData = chunk.readUInt32LE(e + S.SH_PointerToRawData);
+    // A section without file contents (.bss) has PointerToRawData 0.
+    if (pointerToRawData !== 0 && pointerToRawData + sizeOfRawData > size) {
+      throw broken(ctx, at + S.SH_PointerToRawData, `${sectionLabel(chunk, e, index, at)}: raw data at ${hex(pointerToRawData)} (SizeOfRawData ${hex(sizeOfRawData)}) runs past ${fileEnd(ctx)}`);
+    }
+    if (pointerToRawData !== 0 && spans && !again) spans.push({ start: pointerToRawData, end: pointerToRawData + sizeOfRawData, label: `section ${sectionName(chunk, e)}`, section: index });
+
+    const pointerToRelocations = chunk.readUInt32LE(e + S.SH_PointerToRelocations);
+    let relocations = chunk.readUInt16LE(e + S.SH_NumberOfRelocations);
+    const characteristics = chunk.readUInt32LE(e + S.SH_Characteristics);
+    if (relocations === 0xffff && characteristics & S.IMAGE_SCN_LNK_NRELOC_OVFL) {
+      // The count is the first relocation's VirtualAddress, that entry included.
+      if (pointerToRelocations + S.IMAGE_SIZEOF_RELOCATION > size) {
+        throw broken(ctx, at + S.SH_PointerToRelocations, `${sectionLabel(chunk, e, index, at)}: relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+      }
+      if (!again) return k;
+      relocations = overflowCount;
+    }
+    if (relocations > 0 && pointerToRelocations + relocations * S.IMAGE_SIZEOF_RELOCATION > size) {
+      throw broken(ctx, at + S.SH_PointerToRelocations, `${sectionLabel(chunk, e, index, at)}: ${relocations} relocations at ${hex(pointerToRelocations)} run past ${fileEnd(ctx)}`);
+    }
+
+    const linenumbers = chunk.readUInt16LE(e + S.SH_NumberOfLinenumbers);
+    const pointerToLinenumbers = chunk.readUInt32LE(e + S.SH_PointerToLinenumbers);
+    if (linenumbers > 0 && pointerToLinenumbers + linenumbers * S.IMAGE_SIZEOF_LINENUMBER > size) {
+      throw broken(ctx, at + S.SH_PointerToLinenumbers, `${sectionLabel(chunk, e, index, at)}: ${linenumbers} line numbers at ${hex(pointerToLinenumbers)} run past ${fileEnd(ctx)}`);
+    }
+  }
+  return n;
+}
+
+/** The section table and the symbol and string tables of a regular object or a /bigobj; whether it has a .debug$S section. */
+async function checkTables(ctx: PlanContext, block: Buffer, header: Buffer, l: Layout, spans: Span[] | undefined): Promise<boolean> {
   const size = ctx.reader.size;
   const count = l === REGULAR ? header.readUInt16LE(l.numberOfSections) : header.readUInt32LE(l.numberOfSections);
   if (l === REGULAR && count > S.MAX_NUMBER_OF_SECTIONS16) {
@@ -159,31 +207,32 @@ async function checkTables(ctx: PlanContext, header: Buffer, l: Layout, spans: S
     if (stringTable + S.STRING_TABLE_SIZE_FIELD > size) {
       throw broken(ctx, l.pointerToSymbolTable, `${l.header} at 0x0: the string table size at ${hex(stringTable)}, right after the symbol table, runs past ${fileEnd(ctx)}`);
     }
-    const stringTableSize = (await ctx.reader.read(stringTable, S.STRING_TABLE_SIZE_FIELD, 'string table size')).readUInt32LE(0);
+    const stringTableSize = (await bytesAt(ctx, block, stringTable, S.STRING_TABLE_SIZE_FIELD, 'string table size')).readUInt32LE(0);
     // Sizes below 4 mean an empty table (some tools write 0).
     if (stringTableSize >= S.STRING_TABLE_SIZE_FIELD && stringTable + stringTableSize > size) {
       throw broken(ctx, stringTable, `string table at ${hex(stringTable)}: its size ${hex(stringTableSize)} runs past ${fileEnd(ctx)}`);
     }
     // The .file symbol's auxiliary records hold the source file name as the compiler got it.
-    spans.push({ start: pointer, end: stringTable, label: 'symbol table' });
-    if (stringTableSize > S.STRING_TABLE_SIZE_FIELD) spans.push({ start: stringTable + S.STRING_TABLE_SIZE_FIELD, end: stringTable + stringTableSize, label: 'string table' });
+    spans?.push({ start: pointer, end: stringTable, label: 'symbol table' });
+    if (stringTableSize > S.STRING_TABLE_SIZE_FIELD) spans?.push({ start: stringTable + S.STRING_TABLE_SIZE_FIELD, end: stringTable + stringTableSize, label: 'string table' });
   }
-  return checkSections(ctx, l.headerSize, count, spans);
+  return checkSections(ctx, block, l.headerSize, count, spans);
 }
 
-function noteDebugSections(ctx: PlanContext, names: string[]): void {
-  if (names.includes('.debug$S')) {
+function noteDebugSections(ctx: PlanContext, debugS: boolean): void {
+  if (debugS) {
     ctx.note('section .debug$S (CodeView) kept as written: it can hold the object path, the compiler command line and source paths');
   }
 }
 
-async function planObject(ctx: PlanContext): Promise<void> {
-  const header = await ctx.reader.read(0, S.IMAGE_SIZEOF_FILE_HEADER, 'IMAGE_FILE_HEADER');
-  const spans: Span[] = [];
-  const names = await checkTables(ctx, header, REGULAR, spans);
+async function planObject(ctx: PlanContext, block: Buffer): Promise<void> {
+  const header = await bytesAt(ctx, block, 0, S.IMAGE_SIZEOF_FILE_HEADER, 'IMAGE_FILE_HEADER');
+  // The spans are only searched by --remap-path: a plain run lists none.
+  const spans: Span[] | undefined = remapWanted(ctx) ? [] : undefined;
+  const debugS = await checkTables(ctx, block, header, REGULAR, spans);
   patchTimeDateStamp(ctx, header, S.FH_TimeDateStamp, 'IMAGE_FILE_HEADER.TimeDateStamp');
-  noteDebugSections(ctx, names);
-  await remapSpans(ctx, spans, S.IMAGE_SIZEOF_FILE_HEADER, header, REGULAR, true);
+  noteDebugSections(ctx, debugS);
+  if (spans) await remapSpans(ctx, spans, S.IMAGE_SIZEOF_FILE_HEADER, header, REGULAR, true);
 }
 
 type Span = { start: number; end: number; label: string; section?: number };
@@ -299,30 +348,33 @@ async function rederiveCheckSums(ctx: PlanContext, touched: Span[], header: Buff
 }
 
 
-async function planBigobj(ctx: PlanContext): Promise<void> {
-  const header = await ctx.reader.read(0, S.ANON_OBJECT_HEADER_BIGOBJ_SIZE, 'ANON_OBJECT_HEADER_BIGOBJ');
+async function planBigobj(ctx: PlanContext, block: Buffer): Promise<void> {
+  const header = await bytesAt(ctx, block, 0, S.ANON_OBJECT_HEADER_BIGOBJ_SIZE, 'ANON_OBJECT_HEADER_BIGOBJ');
   const version = header.readUInt16LE(S.ANON_Version);
   if (version < S.BIGOBJ_MIN_VERSION) {
     throw broken(ctx, S.ANON_Version, `ANON_OBJECT_HEADER_BIGOBJ at 0x0: Version ${version} is below ${S.BIGOBJ_MIN_VERSION}, the first /bigobj version`);
   }
-  const spans: Span[] = [];
-  const names = await checkTables(ctx, header, BIGOBJ, spans);
+  const spans: Span[] | undefined = remapWanted(ctx) ? [] : undefined;
+  const debugS = await checkTables(ctx, block, header, BIGOBJ, spans);
   patchTimeDateStamp(ctx, header, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER_BIGOBJ.TimeDateStamp');
-  noteDebugSections(ctx, names);
-  await remapSpans(ctx, spans, S.ANON_OBJECT_HEADER_BIGOBJ_SIZE, header, BIGOBJ);
+  noteDebugSections(ctx, debugS);
+  if (spans) await remapSpans(ctx, spans, S.ANON_OBJECT_HEADER_BIGOBJ_SIZE, header, BIGOBJ);
 }
 
 /** Offset of the NUL ending the string at `start`, which must end before `end`. */
-async function cString(ctx: PlanContext, start: number, end: number, what: string): Promise<number> {
+async function cString(ctx: PlanContext, block: Buffer, start: number, end: number, what: string): Promise<number> {
   if (start >= end) {
     throw broken(ctx, S.IMP_SizeOfData, `IMPORT_OBJECT_HEADER at 0x0: the ${what} at ${hex(start)} is missing: SizeOfData ends the object at ${hex(end)}`);
   }
+  // Mostly in the first block; else (or with no NUL there) searched as before, which says what is wrong.
+  const nul = block.subarray(0, Math.min(end, block.length)).indexOf(0, start);
+  if (nul >= 0) return nul;
   // A window ending at `end` with the same origin: offsets in the message stay the object's.
   return ctx.reader.sub(0, end).findNul(start, `import object ${what}`);
 }
 
-async function planImport(ctx: PlanContext): Promise<void> {
-  const header = await ctx.reader.read(0, S.IMPORT_OBJECT_HEADER_SIZE, 'IMPORT_OBJECT_HEADER');
+async function planImport(ctx: PlanContext, block: Buffer): Promise<void> {
+  const header = await bytesAt(ctx, block, 0, S.IMPORT_OBJECT_HEADER_SIZE, 'IMPORT_OBJECT_HEADER');
   const sizeOfData = header.readUInt32LE(S.IMP_SizeOfData);
   const end = S.IMPORT_OBJECT_HEADER_SIZE + sizeOfData;
   if (end > ctx.reader.size) {
@@ -337,16 +389,16 @@ async function planImport(ctx: PlanContext): Promise<void> {
   if (nameType > S.IMPORT_OBJECT_NAME_TYPE_MAX) {
     throw broken(ctx, S.IMP_TypeInfo, `IMPORT_OBJECT_HEADER at 0x0: NameType ${nameType} (TypeInfo ${hex(typeInfo)}) is not one of 0..${S.IMPORT_OBJECT_NAME_TYPE_MAX}`);
   }
-  let pos = (await cString(ctx, S.IMPORT_OBJECT_HEADER_SIZE, end, 'symbol name')) + 1;
-  pos = (await cString(ctx, pos, end, 'DLL name')) + 1;
-  if (nameType === S.IMPORT_OBJECT_NAME_EXPORTAS) await cString(ctx, pos, end, 'export name (IMPORT_OBJECT_NAME_EXPORTAS)');
+  let pos = (await cString(ctx, block, S.IMPORT_OBJECT_HEADER_SIZE, end, 'symbol name')) + 1;
+  pos = (await cString(ctx, block, pos, end, 'DLL name')) + 1;
+  if (nameType === S.IMPORT_OBJECT_NAME_EXPORTAS) await cString(ctx, block, pos, end, 'export name (IMPORT_OBJECT_NAME_EXPORTAS)');
   patchTimeDateStamp(ctx, header, S.ANON_TimeDateStamp, 'IMPORT_OBJECT_HEADER.TimeDateStamp');
 }
 
-async function planLtcg(ctx: PlanContext): Promise<void> {
-  const version = (await ctx.reader.read(0, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER')).readUInt16LE(S.ANON_Version);
+async function planLtcg(ctx: PlanContext, block: Buffer): Promise<void> {
+  const version = (await bytesAt(ctx, block, 0, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER')).readUInt16LE(S.ANON_Version);
   const v2 = version >= S.ANON_OBJECT_HEADER_V2_VERSION;
-  const header = await ctx.reader.read(0, v2 ? S.ANON_OBJECT_HEADER_V2_SIZE : S.ANON_OBJECT_HEADER_SIZE, v2 ? 'ANON_OBJECT_HEADER_V2' : 'ANON_OBJECT_HEADER');
+  const header = await bytesAt(ctx, block, 0, v2 ? S.ANON_OBJECT_HEADER_V2_SIZE : S.ANON_OBJECT_HEADER_SIZE, v2 ? 'ANON_OBJECT_HEADER_V2' : 'ANON_OBJECT_HEADER');
   patchTimeDateStamp(ctx, header, S.ANON_TimeDateStamp, 'ANON_OBJECT_HEADER.TimeDateStamp');
   ctx.note('link-time code generation object (cl /GL): only its header is read; the intermediate code after it is kept as written');
 }
@@ -358,17 +410,18 @@ async function planLtcg(ctx: PlanContext): Promise<void> {
  */
 export async function planCoff(ctx: PlanContext): Promise<void> {
   const { reader } = ctx;
-  const head = await reader.readUpTo(0, S.IMAGE_SIZEOF_FILE_HEADER + S.IMAGE_SIZEOF_SECTION_HEADER, 'COFF header');
+  // classify looks at the first 60 bytes at most.
+  const head = await reader.readUpTo(0, FIRST_BLOCK, 'COFF header');
   const kind = classify(head, reader.size);
   switch (kind) {
     case 'object':
-      return planObject(ctx);
+      return planObject(ctx, head);
     case 'bigobj':
-      return planBigobj(ctx);
+      return planBigobj(ctx, head);
     case 'import':
-      return planImport(ctx);
+      return planImport(ctx, head);
     case 'ltcg':
-      return planLtcg(ctx);
+      return planLtcg(ctx, head);
     case 'anon':
       throw new SkipFile(`ANON_OBJECT_HEADER with ClassID ${head.subarray(S.ANON_ClassID, S.ANON_ClassID + 16).toString('hex')}: an object kind unstamp does not know`);
     default:

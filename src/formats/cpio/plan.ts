@@ -31,15 +31,41 @@ function rendererOf(kind: Kind, f: S.Field, render: (v: number) => string): (b: 
   return r;
 }
 
-function setField(ctx: PlanContext, h: Header, f: S.Field, value: number, render: typeof decimal | typeof renderTime = decimal): void {
+/**
+ * The fields' bytes of one archive, kept for the next field of the same value: the
+ * normal values (0, the epoch) are encoded once per field and case, not once per entry.
+ * The plan copies the bytes it keeps, so one Buffer serves every entry.
+ */
+class Encoder {
+  private readonly last = new Map<S.Field, { value: number; upper: boolean; bytes: Buffer }>();
+  of(h: Header, f: S.Field, value: number): Buffer {
+    const last = this.last.get(f);
+    if (last && last.value === value && last.upper === h.upper) return last.bytes;
+    const bytes = encodeField(h.kind, f, value, h.upper);
+    this.last.set(f, { value, upper: h.upper, bytes });
+    return bytes;
+  }
+}
+
+/** One entry's fields: its label made once, its values encoded through the archive's Encoder. */
+interface Fields {
+  h: Header;
+  label: string;
+  enc: Encoder;
+}
+
+function setField(ctx: PlanContext, e: Fields, f: S.Field, value: number, render: typeof decimal | typeof renderTime = decimal): void {
+  const h = e.h;
   ctx.patch({
     offset: h.offset + f.offset,
     oldBytes: h.raw.subarray(f.offset, f.offset + f.size),
-    bytes: encodeField(h.kind, f, value, h.upper),
-    field: `${label(h)} ${f.name}`,
+    bytes: e.enc.of(h, f, value),
+    field: e.label + f.name,
     render: rendererOf(h.kind, f, render),
   });
 }
+
+const fieldsOf = (h: Header, enc: Encoder): Fields => ({ h, label: `${label(h)} `, enc });
 
 const isDevice = (mode: number) => (mode & S.S_IFMT) === S.S_IFCHR || (mode & S.S_IFMT) === S.S_IFBLK;
 
@@ -92,11 +118,12 @@ async function planCheck(ctx: PlanContext, h: Header, memberPlanned: boolean): P
 }
 
 /** The trailer as GNU cpio writes it: every number 0 but c_nlink 1; its name, sizes and c_check kept. */
-function planTrailer(ctx: PlanContext, h: Header): void {
+function planTrailer(ctx: PlanContext, h: Header, enc: Encoder): void {
   const l = h.kind.layout;
-  for (const f of [l.c_ino, l.c_mode, l.c_uid, l.c_gid, ...l.dev, ...l.rdev]) setField(ctx, h, f, 0);
-  setField(ctx, h, l.c_nlink, S.TRAILER_NLINK);
-  setField(ctx, h, l.c_mtime, 0, renderTime);
+  const e = fieldsOf(h, enc);
+  for (const f of [l.c_ino, l.c_mode, l.c_uid, l.c_gid, ...l.dev, ...l.rdev]) setField(ctx, e, f, 0);
+  setField(ctx, e, l.c_nlink, S.TRAILER_NLINK);
+  setField(ctx, e, l.c_mtime, 0, renderTime);
 }
 
 /** Numbers entries 1, 2, 3... in archive order; the entries of one hard-link group share theirs. */
@@ -134,15 +161,16 @@ class Inodes {
 }
 
 /** One entry other than the trailer. */
-async function planEntry(ctx: PlanContext, h: Header, inodes: Inodes): Promise<boolean> {
+async function planEntry(ctx: PlanContext, h: Header, inodes: Inodes, enc: Encoder): Promise<boolean> {
   const l = h.kind.layout;
-  setField(ctx, h, l.c_ino, inodes.number(ctx, h));
-  setField(ctx, h, l.c_uid, 0);
-  setField(ctx, h, l.c_gid, 0);
-  setField(ctx, h, l.c_mtime, ctx.time(readField(h.kind, h.raw, l.c_mtime)!), renderTime);
-  for (const f of l.dev) setField(ctx, h, f, 0);
+  const e = fieldsOf(h, enc);
+  setField(ctx, e, l.c_ino, inodes.number(ctx, h));
+  setField(ctx, e, l.c_uid, 0);
+  setField(ctx, e, l.c_gid, 0);
+  setField(ctx, e, l.c_mtime, ctx.time(readField(h.kind, h.raw, l.c_mtime)!), renderTime);
+  for (const f of l.dev) setField(ctx, e, f, 0);
   const device = isDevice(h.mode);
-  if (!device) for (const f of l.rdev) setField(ctx, h, f, 0);
+  if (!device) for (const f of l.rdev) setField(ctx, e, f, 0);
   if ((h.mode & S.S_IFMT) !== S.S_IFREG) return device;
   const planned = h.filesize > 0 && (await ctx.member(h.dataStart, h.filesize, h.name)) !== undefined;
   // GNU cpio sums the data of regular files only (a symbolic link's c_check is 0).
@@ -154,6 +182,7 @@ async function planEntry(ctx: PlanContext, h: Header, inodes: Inodes): Promise<b
 async function planArchive(ctx: PlanContext, at: number): Promise<number> {
   const { reader } = ctx;
   const inodes = new Inodes();
+  const enc = new Encoder();
   let kind: Kind | undefined;
   let entries = 0;
   let devices = 0;
@@ -164,13 +193,13 @@ async function planArchive(ctx: PlanContext, at: number): Promise<number> {
     const h = await readHeader(reader, at, kind);
     kind ??= h.kind;
     if (h.name === S.TRAILER) {
-      planTrailer(ctx, h);
+      planTrailer(ctx, h, enc);
       const groups = inodes.linked > 0 ? `, ${inodes.linked} hard-link group${inodes.linked === 1 ? '' : 's'} kept together` : '';
       ctx.note(`${kindName(h.kind)} archive of ${entries} entries${groups}: c_mode, c_nlink, names, order and data kept`);
       if (devices > 0) ctx.note(`${devices} device node${devices === 1 ? '' : 's'}: c_rdev kept`);
       return Math.min(h.next, reader.size);
     }
-    if (await planEntry(ctx, h, inodes)) devices++;
+    if (await planEntry(ctx, h, inodes, enc)) devices++;
     entries++;
     at = h.next;
   }

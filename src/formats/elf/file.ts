@@ -59,8 +59,21 @@ export function ints(is64: boolean, le: boolean): Ints {
   return {
     u16: (b, at) => (le ? b.readUInt16LE(at) : b.readUInt16BE(at)),
     u32,
-    word: is64 ? (b, at) => Number(le ? b.readBigUInt64LE(at) : b.readBigUInt64BE(at)) : u32,
+    word: is64 ? (le ? word64le : word64be) : u32,
   };
+}
+
+/** High halves below this make a value below 2^53: exact as two 32-bit reads, no BigInt made. */
+const HIGH_EXACT = 1 << 21;
+
+function word64le(b: Buffer, at: number): number {
+  const high = b.readUInt32LE(at + 4);
+  return high < HIGH_EXACT ? high * 2 ** 32 + b.readUInt32LE(at) : Number(b.readBigUInt64LE(at));
+}
+
+function word64be(b: Buffer, at: number): number {
+  const high = b.readUInt32BE(at);
+  return high < HIGH_EXACT ? high * 2 ** 32 + b.readUInt32BE(at + 4) : Number(b.readBigUInt64BE(at));
 }
 
 /** Tables larger than this (section headers, string tables, symbols) are not read whole. */
@@ -157,15 +170,15 @@ export async function readElf(r: RangeReader): Promise<ElfFile> {
     }
     const table = await readLarge(r, phoff, phnum * L.phentsize, 'program header table');
     for (let i = 0; i < phnum; i++) {
-      const e = table.subarray(i * L.phentsize);
+      const e = i * L.phentsize;
       const seg: ElfSegment = {
         index: i,
-        type: I.u32(e, L.p_type),
-        flags: I.u32(e, L.p_flags),
-        offset: I.word(e, L.p_offset),
-        vaddr: I.word(e, L.p_vaddr),
-        filesz: I.word(e, L.p_filesz),
-        memsz: I.word(e, L.p_memsz),
+        type: I.u32(table, e + L.p_type),
+        flags: I.u32(table, e + L.p_flags),
+        offset: I.word(table, e + L.p_offset),
+        vaddr: I.word(table, e + L.p_vaddr),
+        filesz: I.word(table, e + L.p_filesz),
+        memsz: I.word(table, e + L.p_memsz),
         header: phoff + i * L.phentsize,
       };
       if (seg.filesz > 0 && (seg.offset > r.size || seg.filesz > r.size - seg.offset)) {
@@ -182,18 +195,18 @@ export async function readElf(r: RangeReader): Promise<ElfFile> {
     const table = await readLarge(r, shoff, shnum * L.shentsize, 'section header table');
     const nameAt: number[] = [];
     for (let i = 0; i < shnum; i++) {
-      const e = table.subarray(i * L.shentsize);
+      const e = i * L.shentsize;
       const sec: ElfSection = {
         index: i,
         name: '',
-        type: I.u32(e, L.sh_type),
-        flags: I.word(e, L.sh_flags),
-        addr: I.word(e, L.sh_addr),
-        offset: I.word(e, L.sh_offset),
-        size: I.word(e, L.sh_size),
-        link: I.u32(e, L.sh_link),
-        info: I.u32(e, L.sh_info),
-        entsize: I.word(e, L.sh_entsize),
+        type: I.u32(table, e + L.sh_type),
+        flags: I.word(table, e + L.sh_flags),
+        addr: I.word(table, e + L.sh_addr),
+        offset: I.word(table, e + L.sh_offset),
+        size: I.word(table, e + L.sh_size),
+        link: I.u32(table, e + L.sh_link),
+        info: I.u32(table, e + L.sh_info),
+        entsize: I.word(table, e + L.sh_entsize),
         header: shoff + i * L.shentsize,
       };
       // Section 0 is the null entry (or holds the extended counts): no contents.
@@ -203,7 +216,7 @@ export async function readElf(r: RangeReader): Promise<ElfFile> {
           base + sec.header + L.sh_offset,
         );
       }
-      nameAt.push(I.u32(e, L.sh_name));
+      nameAt.push(I.u32(table, e + L.sh_name));
       file.sections.push(sec);
     }
     if (shstrndx !== S.SHN_UNDEF) {

@@ -1,4 +1,4 @@
-import type { Format } from '../../core/format.js';
+import { startsWith, type Format } from '../../core/format.js';
 import { onFirstUse } from '../shared/lazy.js';
 import { ELFMAG } from './spec.js';
 
@@ -7,7 +7,7 @@ const planner = onFirstUse(() => import('./plan.js'));
 export const elf: Format = {
   name: 'elf',
   title: 'ELF executables, shared objects and relocatable objects, 32/64-bit, either byte order',
-  detect: (head) => head.length >= 4 && head.subarray(0, 4).equals(ELFMAG),
+  detect: (head) => startsWith(head, ELFMAG),
   plan: async (ctx) => (await planner()).planElf(ctx),
   regions: async (r) => (await import('./regions.js')).elfRegions(r),
   symbols: async (r) => (await import('./symbols.js')).elfSymbols(r),

@@ -66,6 +66,12 @@ export const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Whether the first bytes are an HTML page carrying javadoc's generator comment. */
 export function isJavadoc(head: Buffer): boolean {
+  // First, with no text decoded: '<' after an optional BOM and white space (\s of latin1
+  // text: tab to CR, space, no-break space), which the test below requires too.
+  const limit = Math.min(head.length, DETECT_LIMIT);
+  let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  while (i < limit && ((head[i] >= 0x09 && head[i] <= 0x0d) || head[i] === 0x20 || head[i] === 0xa0)) i++;
+  if (i >= limit || head[i] !== 0x3c) return false;
   const text = head.subarray(0, DETECT_LIMIT).toString('latin1');
   // An HTML page starts with its doctype, a comment or the html element; a source file
   // that merely quotes the comment (a test, a script) does not.

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
-import { u32be, u32le, zeroRanges } from '../shared/bytes.js';
+import { feedZeroed, u32be, u32le } from '../shared/bytes.js';
 import { Layout, type Write } from '../shared/layout.js';
 import * as S from './spec.js';
 import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
@@ -36,7 +36,7 @@ function uuidHasher(masks: Range[]): DerivedHasher {
   const hash = createHash('sha256');
   return {
     update(chunk, offset) {
-      hash.update(zeroRanges(chunk, offset, masks));
+      feedZeroed((piece) => hash.update(piece), chunk, offset, masks);
     },
     digest() {
       const u = hash.digest().subarray(0, 16);

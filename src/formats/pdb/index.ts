@@ -1,4 +1,4 @@
-import type { Format } from '../../core/format.js';
+import { startsWith, type Format } from '../../core/format.js';
 import { keyGuid } from '../shared/guid.js';
 import { onFirstUse } from '../shared/lazy.js';
 import { Magic } from './spec.js';
@@ -16,7 +16,7 @@ function ambiguousReason(key: string, primaries: readonly string[]): string {
 export const pdb: Format = {
   name: 'pdb',
   title: 'PDB (MSF 7.00) program databases, paired with their PE',
-  detect: (head) => head.length >= Magic.length && head.subarray(0, Magic.length).equals(Magic),
+  detect: (head) => startsWith(head, Magic),
   plan: async (ctx) => (await planner()).planPdb(ctx),
   regions: async (r) => (await import('./regions.js')).pdbRegions(r),
   fields: [

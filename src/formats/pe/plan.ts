@@ -3,10 +3,10 @@ import { FormatError, SkipFile, hex } from '../../core/errors.js';
 import type { DerivedHasher, PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
-import { u32le, zeroRanges } from '../shared/bytes.js';
+import { feedZeroed, u32le } from '../shared/bytes.js';
 import { Layout, at4, type Write } from '../shared/layout.js';
 import { guidText, pdb70Key } from '../shared/guid.js';
-import { peChecksumHasher } from './checksum.js';
+import { peChecksumHasher, type LaterField } from './checksum.js';
 import { readPe, rvaToOffset, type PeFile } from './file.js';
 import * as S from './spec.js';
 import { mergeSpans, needlesOf, remapRange, remapWanted } from '../../core/remap.js';
@@ -29,13 +29,16 @@ class ContentDigest {
     if (feeds) this.hash = createHash('sha256');
     return {
       update: (chunk, offset) => {
-        if (feeds) this.hash!.update(zeroRanges(chunk, offset, this.masks));
+        if (feeds) feedZeroed((piece) => this.hash!.update(piece), chunk, offset, this.masks);
       },
-      digest: () => {
-        this.result ??= this.hash!.digest();
-        return Buffer.from(this.result.subarray(start, end));
-      },
+      digest: () => Buffer.from(this.final(start, end)),
     };
+  }
+
+  /** Bytes [start, end) of the digest, once every chunk was fed. */
+  final(start: number, end: number): Buffer {
+    this.result ??= this.hash!.digest();
+    return this.result.subarray(start, end);
   }
 
 }
@@ -224,13 +227,19 @@ export async function planPe(ctx: PlanContext): Promise<void> {
   const whole = { start: 0, end: r.size };
   const hashMode = ctx.setting('pe-timestamp') === 'hash';
   const renderStamp = (b: Buffer) => renderTime(b.readUInt32LE(0));
+  /** The fields derived from the digest: the checksum, summed in the same pass, adds their final values. */
+  const later: LaterField[] = [];
+  const fromDigest = (offset: number, size: number, start: number, end: number) => {
+    later.push({ offset, size, value: () => digest.final(start, end) });
+    return () => digest.slice(start, end);
+  };
 
   for (const s of stamps) {
     if (s.old === 0) {
       // 0 means "not set" (windres, GNU ld --no-insert-timestamp): already deterministic.
       ctx.patch({ offset: s.offset, oldBytes: u32le(0), bytes: u32le(0), field: s.field, old: '0 (not set)', new: '0 (not set)' });
     } else if (hashMode) {
-      ctx.derive({ offset: s.offset, size: 4, field: s.field, stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
+      ctx.derive({ offset: s.offset, size: 4, field: s.field, stage: 0, range: whole, render: renderStamp, createHasher: fromDigest(s.offset, 4, 0, 4) });
     } else {
       const value = ctx.time(s.old);
       ctx.patch({ offset: s.offset, oldBytes: u32le(s.old), bytes: u32le(value), field: s.field, old: renderTime(s.old), new: renderTime(value) });
@@ -245,14 +254,14 @@ export async function planPe(ctx: PlanContext): Promise<void> {
     if (cv.kind === 'RSDS') {
       const at = cv.offset + S.rsds_Guid;
       writes.push({ offset: at, size: 16, field: 'CodeView RSDS GUID' });
-      ctx.derive({ offset: at, size: 16, field: 'CodeView RSDS GUID', stage: 0, range: whole, render: guidText, createHasher: () => digest.slice(4, 20) });
+      ctx.derive({ offset: at, size: 16, field: 'CodeView RSDS GUID', stage: 0, range: whole, render: guidText, createHasher: fromDigest(at, 16, 4, 20) });
       ctx.publish('guid', at, 16);
     } else {
       // NB10 pairs a PDB 2.00 by signature: it gets the image timestamp, like link.exe writes it.
       const at = cv.offset + S.nb10_Signature;
       writes.push({ offset: at, size: 4, field: 'CodeView NB10 Signature' });
       const old = (await r.read(at, 4, 'CodeView NB10 Signature')).readUInt32LE(0);
-      if (hashMode) ctx.derive({ offset: at, size: 4, field: 'CodeView NB10 Signature', stage: 0, range: whole, render: renderStamp, createHasher: () => digest.slice(0, 4) });
+      if (hashMode) ctx.derive({ offset: at, size: 4, field: 'CodeView NB10 Signature', stage: 0, range: whole, render: renderStamp, createHasher: fromDigest(at, 4, 0, 4) });
       else ctx.patch({ offset: at, oldBytes: u32le(old), bytes: u32le(ctx.time(old)), field: 'CodeView NB10 Signature', old: renderTime(old), new: renderTime(ctx.time(old)) });
     }
     ctx.publish('age', ageAt, 4);
@@ -308,10 +317,11 @@ export async function planPe(ctx: PlanContext): Promise<void> {
       offset: pe.checksumOffset,
       size: 4,
       field: 'OptionalHeader CheckSum',
-      stage: 1,
+      // Summed in the pass that feeds the digest, not in a second pass over the file.
+      stage: 0,
       range: whole,
       render: (b) => hex(b.readUInt32LE(0)),
-      createHasher: () => peChecksumHasher(pe.checksumOffset, r.size),
+      createHasher: () => peChecksumHasher(pe.checksumOffset, r.size, later),
     });
   } else {
     ctx.note('OptionalHeader CheckSum is 0 (not set) and stays 0');

@@ -1,4 +1,4 @@
-import type { Format } from '../../core/format.js';
+import { startsWith, type Format } from '../../core/format.js';
 import { onFirstUse } from '../shared/lazy.js';
 import { SIGNATURE } from './spec.js';
 
@@ -7,7 +7,7 @@ const planner = onFirstUse(() => import('./plan.js'));
 export const png: Format = {
   name: 'png',
   title: 'PNG images',
-  detect: (head) => head.length >= SIGNATURE.length && head.subarray(0, SIGNATURE.length).equals(SIGNATURE),
+  detect: (head) => startsWith(head, SIGNATURE),
   plan: async (ctx) => (await planner()).planPng(ctx),
   regions: async (r) => (await import('./regions.js')).pngRegions(r),
   fields: [

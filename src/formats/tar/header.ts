@@ -85,13 +85,22 @@ export function encodeChksum(sum: number): Buffer {
   return Buffer.from(`${sum.toString(8).padStart(S.CHKSUM_DIGITS, '0')}\0 `, 'latin1');
 }
 
+const USTAR_MAGIC_VERSION = S.USTAR_MAGIC + S.USTAR_VERSION;
+
+/** Whether `h` holds the latin1 text `magic` at `at` (compared as bytes: no text decoded). */
+function holds(h: Buffer, at: number, magic: string): boolean {
+  if (h.length < at + magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (h[at + i] !== magic.charCodeAt(i)) return false;
+  return true;
+}
+
 export function flavorOf(h: Buffer): Flavor | undefined {
-  const magic = h.toString('latin1', S.magic.offset, S.magic.offset + 8);
-  if (magic === S.GNU_MAGIC) return 'gnu';
-  if (magic === S.USTAR_MAGIC + S.USTAR_VERSION) return 'ustar';
+  if (holds(h, S.magic.offset, S.GNU_MAGIC)) return 'gnu';
+  if (holds(h, S.magic.offset, USTAR_MAGIC_VERSION)) return 'ustar';
   // v7: nothing after linkname; the magic field is NULs.
-  if (h.subarray(S.magic.offset, S.magic.offset + 8).every((b) => b === 0)) return 'v7';
-  return undefined;
+  const end = Math.min(h.length, S.magic.offset + 8);
+  for (let i = S.magic.offset; i < end; i++) if (h[i] !== 0) return undefined;
+  return 'v7';
 }
 
 export function isZeroBlock(h: Buffer): boolean {
@@ -114,20 +123,29 @@ export function looksLikeHeader(h: Buffer): boolean {
   if (h.length < S.BLOCK) return false;
   const flavor = flavorOf(h);
   if (!flavor) return false;
+  // v7 has no magic: the cheap tests of its name and type come before the checksum, so
+  // most blocks that are no header (any member with NULs at 257) stop there.
+  if (flavor === 'v7') {
+    if (h[0] === 0) return false;
+    // v7 knew regular files, hard links and (some) symlinks; GNU tar's v7 mode writes the same.
+    const type = h[S.typeflag.offset];
+    if (type !== AREGTYPE && (type < ZERO || type > SEVEN)) return false;
+  }
   const stored = storedChksum(h);
   if (stored === undefined) return false;
   const sums = headerSums(h);
   if (stored !== sums.unsigned && stored !== sums.signed) return false;
   if (flavor !== 'v7') return true;
-  if (h[0] === 0) return false;
   for (const f of [S.mode, S.uid, S.gid, S.size, S.mtime]) {
     const n = parseNumber(h, f);
     if (!n || n.value === undefined || n.base256) return false;
   }
-  // v7 knew regular files, hard links and (some) symlinks; GNU tar's v7 mode writes the same.
-  const type = h.toString('latin1', S.typeflag.offset, S.typeflag.offset + 1);
-  return type === S.AREGTYPE || (type >= '0' && type <= '7');
+  return true;
 }
+
+const AREGTYPE = S.AREGTYPE.charCodeAt(0);
+const ZERO = 0x30;
+const SEVEN = 0x37;
 
 /** A NUL-terminated string field. */
 export function cString(h: Buffer, f: S.Field): string {

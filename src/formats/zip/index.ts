@@ -3,6 +3,8 @@ import { onFirstUse } from '../shared/lazy.js';
 import { END_OF_CENTRAL_DIRECTORY_SIGNATURE, LOCAL_FILE_HEADER_SIGNATURE } from './spec.js';
 
 const planner = onFirstUse(() => import('./plan.js'));
+const EOCD = Buffer.alloc(4);
+EOCD.writeUInt32LE(END_OF_CENTRAL_DIRECTORY_SIGNATURE);
 const orderPart = onFirstUse(() => import('./order.js'));
 const recompressPart = onFirstUse(() => import('./recompress.js'));
 
@@ -11,9 +13,12 @@ export const zip: Format = {
   title: 'zip family: zip, jar, apk, aar, whl, nupkg, vsix (zip64 included)',
   detect: (head) => head.length >= 4 && (head.readUInt32LE(0) === LOCAL_FILE_HEADER_SIGNATURE || head.readUInt32LE(0) === END_OF_CENTRAL_DIRECTORY_SIGNATURE),
   // A zip behind a stub (self-extractor, a zip appended to another file): its end record.
+  // Each candidate found by a native search: every member no format claims by its head asks.
   detectTail: (tail) => {
     for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === END_OF_CENTRAL_DIRECTORY_SIGNATURE && i + 22 + tail.readUInt16LE(i + 20) === tail.length) return true;
+      i = tail.lastIndexOf(EOCD, i);
+      if (i < 0) return false;
+      if (i + 22 + tail.readUInt16LE(i + 20) === tail.length) return true;
     }
     return false;
   },
