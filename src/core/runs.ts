@@ -43,6 +43,25 @@ class Column<T extends Float64Array | Uint32Array | Uint8Array> {
 const f64 = (n: number) => new Float64Array(n);
 const u8 = (n: number) => new Uint8Array(n);
 
+/** A growable list of numbers in chunks (see Column): one column of a table with a row per entry. */
+export class Numbers {
+  private readonly column = new Column(f64);
+  length = 0;
+
+  push(value: number): void {
+    this.column.grow(this.length + 1);
+    this.column.set(this.length++, value);
+  }
+
+  get(i: number): number {
+    return this.column.get(i);
+  }
+
+  set(i: number, value: number): void {
+    this.column.set(i, value);
+  }
+}
+
 /** Spans [offset, end) of a file, adjacent ones merged: what validation checks for overlaps. */
 export class Spans {
   // The spans that came in file order (each at or after the end and the start of the one
@@ -528,6 +547,13 @@ export class Runs {
   firstEndingAfter(offset: number): number {
     const n = this.count;
     if (n === 0) return 0;
+    // Reads that go forward through the file (a zip's central records, one by one) find
+    // their run a few runs after the last one read: look there first.
+    const c = this.cursor;
+    if (c.index >= 0 && !this.open && this.extra === 0 && c.offset + c.length <= offset) {
+      const stop = Math.min(n, c.index + 8);
+      for (let i = c.index + 1; i < stop; i++) if (this.end(i) > offset) return i;
+    }
     // The first restart block whose first run ends after `offset`; the run is in the block before it, or is its first.
     let lo = 0;
     let hi = ((n - 1) >>> RESTART_SHIFT) + 1;
