@@ -216,8 +216,8 @@ const SHARE_WINDOW = 8;
 /** Bytes per slab of the arena the new bytes are kept in. */
 const SLAB = 256 * 1024;
 
-/** Runs between restart points of a run stream (a power of two). */
-const RESTART_SHIFT = 6;
+/** Runs between restart points of a run stream (a power of two): 1 byte a run for the restart words; finding a run decodes 16 on average. */
+const RESTART_SHIFT = 5;
 const RESTART = 1 << RESTART_SHIFT;
 
 /** Numbers kept per restart point: stream position, previous offset, highest arena end, escapes used. */
