@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Options as YargsOption } from 'yargs';
 import Parser from 'yargs-parser';
 import { UsageError } from './core/errors.js';
+import { limitYoungGeneration } from './core/heap.js';
 import { defaultJobs, run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { parseRemap } from './core/remap.js';
@@ -419,6 +420,7 @@ export async function yargsArgs(args: readonly string[], run: (command: Command,
  * gives for node and for a single executable (whose argv[1] is the executable again).
  */
 export async function main(args: string[] = process.argv.slice(2), io: Io = consoleIo()): Promise<number> {
+  limitYoungGeneration();
   try {
     const quick = quickArgs(args);
     return quick ? await dispatch(quick.command, quick.argv, io) : await yargsArgs(args, (command, argv) => dispatch(command, argv, io));

@@ -38,29 +38,29 @@ class Column<T extends Float64Array | Uint32Array | Uint8Array> {
     }
     while (chunks.length * CHUNK < need) chunks.push(this.make(CHUNK));
   }
-
-  /** Reorder entries [0, n): entry k becomes the old entry order[k] (chunk by chunk, no full copy). */
-  permute(order: Uint32Array, n: number): void {
-    const old = this.chunks;
-    const next: T[] = [];
-    for (let c = 0; c * CHUNK < n; c++) {
-      const chunk = this.make(c === 0 ? old[0].length : CHUNK);
-      const stop = Math.min(CHUNK, n - c * CHUNK);
-      for (let k = 0; k < stop; k++) {
-        const j = order[c * CHUNK + k];
-        chunk[k] = old[j >>> SHIFT][j & MASK];
-      }
-      next.push(chunk);
-    }
-    // The old chunks go once all are read; chunks past n (room not yet used) are kept.
-    for (let c = next.length; c < old.length; c++) next.push(old[c]);
-    this.chunks = next;
-  }
 }
 
 const f64 = (n: number) => new Float64Array(n);
-const u32 = (n: number) => new Uint32Array(n);
 const u8 = (n: number) => new Uint8Array(n);
+
+/** A growable list of numbers in chunks (see Column): one column of a table with a row per entry. */
+export class Numbers {
+  private readonly column = new Column(f64);
+  length = 0;
+
+  push(value: number): void {
+    this.column.grow(this.length + 1);
+    this.column.set(this.length++, value);
+  }
+
+  get(i: number): number {
+    return this.column.get(i);
+  }
+
+  set(i: number, value: number): void {
+    this.column.set(i, value);
+  }
+}
 
 /** Spans [offset, end) of a file, adjacent ones merged: what validation checks for overlaps. */
 export class Spans {
@@ -216,20 +216,155 @@ const SHARE_WINDOW = 8;
 /** Bytes per slab of the arena the new bytes are kept in. */
 const SLAB = 256 * 1024;
 
+/** Runs between restart points of a run stream (a power of two): 1 byte a run for the restart words; finding a run decodes 16 on average. */
+const RESTART_SHIFT = 5;
+const RESTART = 1 << RESTART_SHIFT;
+
+/** Numbers kept per restart point: stream position, previous offset, highest arena end, escapes used. */
+const RESTART_WORDS = 4;
+
+/**
+ * Runs in offset order as a byte stream: per run, its offset as the distance from the
+ * previous run's offset, its length, and where its bytes are in the arena as the signed
+ * distance from the highest arena end so far (0 for bytes just appended, a small negative
+ * number for bytes shared with a recent run), each a varint: about 4 bytes a run where
+ * four columns took 20. An offset whose distance is not a whole number in [0, 2^53) is
+ * written as the escape 0 and kept in `escapes`. Every RESTART runs a restart point holds
+ * the decoder's state, so run i is found by decoding at most RESTART runs.
+ */
+class RunStream {
+  readonly stream = new Column(u8);
+  bytes = 0;
+  readonly escapes = new Column(f64);
+  escaped = 0;
+  readonly restarts = new Column(f64);
+  count = 0;
+  prevOffset = 0;
+  addrEnd = 0;
+  /** Offset of the last run written (-Infinity: none yet). */
+  last = -Infinity;
+
+  write(offset: number, length: number, addr: number): void {
+    if ((this.count & (RESTART - 1)) === 0) {
+      const r = (this.count >>> RESTART_SHIFT) * RESTART_WORDS;
+      this.restarts.grow(r + RESTART_WORDS);
+      this.restarts.set(r, this.bytes);
+      this.restarts.set(r + 1, this.prevOffset);
+      this.restarts.set(r + 2, this.addrEnd);
+      this.restarts.set(r + 3, this.escaped);
+    }
+    const d = offset - this.prevOffset;
+    if (Number.isSafeInteger(d) && d >= 0 && d < 2 ** 53 - 1 && this.prevOffset + d === offset) this.put(d + 1);
+    else {
+      this.escapes.grow(this.escaped + 1);
+      this.escapes.set(this.escaped++, offset);
+      this.put(0);
+    }
+    this.put(length);
+    const a = addr - this.addrEnd;
+    this.put(a >= 0 ? 2 * a : -2 * a - 1);
+    this.prevOffset = offset;
+    this.last = offset;
+    if (addr + length > this.addrEnd) this.addrEnd = addr + length;
+    this.count++;
+  }
+
+  /** A whole number in [0, 2^53) as a varint, 7 bits a byte, low bits first. */
+  private put(v: number): void {
+    const s = this.stream;
+    s.grow(this.bytes + 10);
+    for (;;) {
+      const low = v % 128;
+      v = (v - low) / 128;
+      s.set(this.bytes++, v > 0 ? low | 128 : low);
+      if (v === 0) return;
+    }
+  }
+}
+
+/** Reads a RunStream run by run: `at(i)` makes offset, length and addr those of run i. */
+class RunCursor {
+  index = -1;
+  offset = 0;
+  length = 0;
+  addr = 0;
+  private pos = 0;
+  private escaped = 0;
+  private addrEnd = 0;
+
+  constructor(readonly s: RunStream) {}
+
+  at(i: number): void {
+    if (i === this.index) return;
+    if (this.index < 0 || i < this.index || i >>> RESTART_SHIFT !== this.index >>> RESTART_SHIFT) {
+      const block = i >>> RESTART_SHIFT;
+      const r = block * RESTART_WORDS;
+      const rs = this.s.restarts;
+      this.pos = rs.get(r);
+      this.offset = rs.get(r + 1);
+      this.addrEnd = rs.get(r + 2);
+      this.escaped = rs.get(r + 3);
+      this.index = (block << RESTART_SHIFT) - 1;
+    }
+    while (this.index < i) this.next();
+  }
+
+  private next(): void {
+    const d = this.get();
+    this.offset = d === 0 ? this.s.escapes.get(this.escaped++) : this.offset + (d - 1);
+    this.length = this.get();
+    const z = this.get();
+    this.addr = this.addrEnd + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+    if (this.addr + this.length > this.addrEnd) this.addrEnd = this.addr + this.length;
+    this.index++;
+  }
+
+  private get(): number {
+    const s = this.s.stream;
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = s.get(this.pos++);
+      v += (b & 127) * scale;
+      if (b < 128) return v;
+      scale *= 128;
+    }
+  }
+}
+
 /**
  * Replacement bytes at file offsets, sorted by offset once `sort()` ran: a run is one
  * patch, or several adjacent ones merged (the date, uid, gid and mode of one ar header
- * are one run). The bytes live in slabs of an arena, not in a Buffer per patch.
+ * are one run). The bytes live in slabs of an arena, not in a Buffer per patch; the runs
+ * in a RunStream, except those added before the offset of one already there: those are
+ * kept aside in columns and merged into the stream by `sort()`. The reading methods
+ * (offset, end, bytes, copyInto, overlay, firstEndingAfter) want the runs sorted.
  */
 export class Runs {
-  private readonly offsets = new Column(f64);
-  private readonly lengths = new Column(u32);
-  private readonly slabOf = new Column(u32);
-  private readonly posOf = new Column(u32);
+  private runs = new RunStream();
+  private cursor = new RunCursor(this.runs);
+  // Runs kept aside (see above).
+  private readonly xOffsets = new Column(f64);
+  private readonly xLengths = new Column(f64);
+  private readonly xAddrs = new Column(f64);
+  private extra = 0;
+  // The last run added stays open (a patch right after it may still join it); it goes to
+  // the stream, or aside, when the next one starts or at sort().
+  private open = false;
+  private openOffset = 0;
+  private openLength = 0;
+  private openAddr = 0;
+  private openAside = false;
+  /** The arena: slab k holds addresses [slabStarts[k], slabStarts[k] + slabs[k].length). */
   private readonly slabs: Buffer[] = [];
+  private readonly slabStarts: number[] = [];
   private used = 0;
+  private lastSlab = 0;
+  // The last SHARE_WINDOW runs closed, as (length, addr), a ring.
+  private readonly recentLengths = new Float64Array(SHARE_WINDOW);
+  private readonly recentAddrs = new Float64Array(SHARE_WINDOW);
+  private recent = 0;
   count = 0;
-  private ordered = true;
 
   /** Runs made from patches (sorted or not, none overlapping). */
   static of(patches: readonly { offset: number; bytes: Buffer }[]): Runs {
@@ -239,130 +374,205 @@ export class Runs {
     return runs;
   }
 
+  /** The address one past the last byte of the arena in use. */
+  private get arenaEnd(): number {
+    return this.slabs.length === 0 ? 0 : this.slabStarts[this.slabs.length - 1] + this.used;
+  }
+
   add(offset: number, bytes: Buffer): void {
-    const n = this.count;
     const len = bytes.length;
     if (len === 0) return;
     const slabs = this.slabs;
-    // Merge with the last run when it ends here and its bytes end where the arena is used up to.
-    if (n > 0 && this.offsets.get(n - 1) + this.lengths.get(n - 1) === offset) {
-      const s = this.slabOf.get(n - 1);
-      if (s === slabs.length - 1 && this.posOf.get(n - 1) + this.lengths.get(n - 1) === this.used && this.used + len <= slabs[s].length) {
-        bytes.copy(slabs[s], this.used);
+    // Join the open run when it ends here and its bytes end where the arena is used up to.
+    if (this.open && this.openOffset + this.openLength === offset && this.openAddr + this.openLength === this.arenaEnd) {
+      const last = slabs[slabs.length - 1];
+      if (this.used + len <= last.length) {
+        bytes.copy(last, this.used);
         this.used += len;
-        this.lengths.set(n - 1, this.lengths.get(n - 1) + len);
+        this.openLength += len;
         return;
       }
     }
-    if (n > 0 && offset < this.offsets.get(n - 1)) this.ordered = false;
-    if (n > 0) this.share(n - 1);
-    let slab: number;
-    let pos: number;
+    if (this.open) this.close();
+    const last = this.runs.last;
+    this.openAside = offset < last;
     if (len > SLAB / 4) {
       // A large field gets a buffer of its own; the next small one starts a new slab.
-      slabs.push(Buffer.from(bytes));
-      this.used = Infinity;
-      slab = slabs.length - 1;
-      pos = 0;
+      this.newSlab(Buffer.from(bytes));
+      this.used = len;
     } else {
       if (slabs.length === 0 || this.used + len > slabs[slabs.length - 1].length) {
         // Slabs grow from 4 KiB: a small file's plan stays small.
-        const last = slabs.length > 0 ? slabs[slabs.length - 1].length : 0;
-        slabs.push(Buffer.allocUnsafe(Math.min(SLAB, Math.max(4096, 2 * last, len))));
-        this.used = 0;
+        const size = slabs.length > 0 ? slabs[slabs.length - 1].length : 0;
+        this.newSlab(Buffer.allocUnsafe(Math.min(SLAB, Math.max(4096, 2 * size, len))));
       }
-      slab = slabs.length - 1;
-      pos = this.used;
-      bytes.copy(slabs[slab], pos);
+      bytes.copy(slabs[slabs.length - 1], this.used);
       this.used += len;
     }
-    this.offsets.grow(n + 1);
-    this.lengths.grow(n + 1);
-    this.slabOf.grow(n + 1);
-    this.posOf.grow(n + 1);
-    this.offsets.set(n, offset);
-    this.lengths.set(n, len);
-    this.slabOf.set(n, slab);
-    this.posOf.set(n, pos);
-    this.count = n + 1;
+    this.open = true;
+    this.openOffset = offset;
+    this.openLength = len;
+    this.openAddr = this.arenaEnd - len;
+    // Keep the stream's order: a run before the last one in it waits aside until sort().
+    if (!this.openAside) this.runs.last = offset;
+    this.count++;
+  }
+
+  private newSlab(slab: Buffer): void {
+    const start = this.slabs.length === 0 ? 0 : this.slabStarts[this.slabs.length - 1] + this.slabs[this.slabs.length - 1].length;
+    this.slabs.push(slab);
+    this.slabStarts.push(start);
+    this.used = 0;
+  }
+
+  /** The open run is complete: share its bytes if a recent run has the same, then store it. */
+  private close(): void {
+    this.share();
+    if (this.openAside) {
+      const x = this.extra++;
+      for (const col of [this.xOffsets, this.xLengths, this.xAddrs]) col.grow(x + 1);
+      this.xOffsets.set(x, this.openOffset);
+      this.xLengths.set(x, this.openLength);
+      this.xAddrs.set(x, this.openAddr);
+    } else {
+      this.runs.write(this.openOffset, this.openLength, this.openAddr);
+    }
+    const k = this.recent++ % SHARE_WINDOW;
+    this.recentLengths[k] = this.openLength;
+    this.recentAddrs[k] = this.openAddr;
+    this.open = false;
   }
 
   /**
-   * Run i is complete: if a recent run holds the same bytes (the normalized values repeat:
+   * If a recent run holds the same bytes as the open one (the normalized values repeat:
    * every ar header of an archive gets the same date, owner and mode), point at those and
    * give the arena back, so a plan of half a million such headers keeps their bytes once.
    */
-  private share(i: number): void {
-    const len = this.lengths.get(i);
-    const slab = this.slabOf.get(i);
-    const pos = this.posOf.get(i);
-    if (slab !== this.slabs.length - 1 || pos + len !== this.used) return;
-    const bytes = this.slabs[slab];
-    for (let k = i - 1; k >= 0 && k >= i - SHARE_WINDOW; k--) {
-      if (this.lengths.get(k) !== len) continue;
-      const other = this.slabs[this.slabOf.get(k)];
-      const at = this.posOf.get(k);
-      let j = 0;
-      while (j < len && other[at + j] === bytes[pos + j]) j++;
-      if (j < len) continue;
-      this.slabOf.set(i, this.slabOf.get(k));
-      this.posOf.set(i, at);
+  private share(): void {
+    const len = this.openLength;
+    if (len > SLAB / 4 || this.openAddr + len !== this.arenaEnd) return;
+    const bytes = this.slabs[this.slabs.length - 1];
+    const pos = this.used - len;
+    for (let j = 1; j <= SHARE_WINDOW && j <= this.recent; j++) {
+      const k = (this.recent - j) % SHARE_WINDOW;
+      if (this.recentLengths[k] !== len) continue;
+      const addr = this.recentAddrs[k];
+      const s = this.slabAt(addr);
+      const other = this.slabs[s];
+      const at = addr - this.slabStarts[s];
+      let i = 0;
+      while (i < len && other[at + i] === bytes[pos + i]) i++;
+      if (i < len) continue;
+      this.openAddr = addr;
       this.used = pos;
       return;
     }
   }
 
+  /** The slab holding arena address `addr`. */
+  private slabAt(addr: number): number {
+    const starts = this.slabStarts;
+    let s = this.lastSlab;
+    if (s < starts.length && starts[s] <= addr && (s + 1 === starts.length || addr < starts[s + 1])) return s;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= addr) lo = mid;
+      else hi = mid - 1;
+    }
+    s = lo;
+    this.lastSlab = s;
+    return s;
+  }
+
+  /** Put the runs in offset order (the arena stays where it is): the runs aside are merged into the stream. */
+  sort(): void {
+    if (this.open) this.close();
+    if (this.extra === 0) return;
+    const n = this.extra;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const xo = this.xOffsets;
+    order.sort((a, b) => xo.get(a) - xo.get(b) || a - b);
+    const old = this.cursor;
+    const merged = new RunStream();
+    let x = 0;
+    for (let i = 0; i < old.s.count; i++) {
+      old.at(i);
+      for (; x < n && xo.get(order[x]) < old.offset; x++) merged.write(xo.get(order[x]), this.xLengths.get(order[x]), this.xAddrs.get(order[x]));
+      merged.write(old.offset, old.length, old.addr);
+    }
+    for (; x < n; x++) merged.write(xo.get(order[x]), this.xLengths.get(order[x]), this.xAddrs.get(order[x]));
+    this.runs = merged;
+    this.cursor = new RunCursor(merged);
+    this.extra = 0;
+    // The columns aside start over small.
+    for (const col of [this.xOffsets, this.xLengths, this.xAddrs]) col.chunks = [f64(16)];
+  }
+
+  private at(i: number): RunCursor {
+    if (this.open || this.extra > 0) this.sort();
+    const c = this.cursor;
+    c.at(i);
+    return c;
+  }
+
   offset(i: number): number {
-    return this.offsets.get(i);
+    return this.at(i).offset;
   }
 
   end(i: number): number {
-    return this.offsets.get(i) + this.lengths.get(i);
+    const c = this.at(i);
+    return c.offset + c.length;
   }
 
   /** Run i's bytes (a view into the arena: valid while the plan lives, not to be written). */
   bytes(i: number): Buffer {
-    const pos = this.posOf.get(i);
-    return this.slabs[this.slabOf.get(i)].subarray(pos, pos + this.lengths.get(i));
+    const c = this.at(i);
+    const s = this.slabAt(c.addr);
+    const pos = c.addr - this.slabStarts[s];
+    return this.slabs[s].subarray(pos, pos + c.length);
   }
 
   /** Copy the part of run i that lies in [from, to) into `target`, whose byte 0 is file offset `base`. */
   copyInto(i: number, target: Buffer, base: number, from: number, to: number): void {
-    const o = this.offsets.get(i);
-    const pos = this.posOf.get(i);
-    this.slabs[this.slabOf.get(i)].copy(target, from - base, pos + from - o, pos + to - o);
-  }
-
-  /** Put the runs in offset order (the arena stays where it is). */
-  sort(): void {
-    if (this.ordered) return;
-    const n = this.count;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    const o = this.offsets;
-    order.sort((a, b) => o.get(a) - o.get(b));
-    for (const col of [this.offsets, this.lengths, this.slabOf, this.posOf] as Column<Float64Array | Uint32Array | Uint8Array>[]) col.permute(order, n);
-    this.ordered = true;
+    const c = this.at(i);
+    const s = this.slabAt(c.addr);
+    const pos = c.addr - this.slabStarts[s];
+    this.slabs[s].copy(target, from - base, pos + from - c.offset, pos + to - c.offset);
   }
 
   /** The first run that ends after `offset` (runs sorted). */
   firstEndingAfter(offset: number): number {
+    const n = this.count;
+    if (n === 0) return 0;
+    // Reads that go forward through the file (a zip's central records, one by one) find
+    // their run a few runs after the last one read: look there first.
+    const c = this.cursor;
+    if (c.index >= 0 && !this.open && this.extra === 0 && c.offset + c.length <= offset) {
+      const stop = Math.min(n, c.index + 8);
+      for (let i = c.index + 1; i < stop; i++) if (this.end(i) > offset) return i;
+    }
+    // The first restart block whose first run ends after `offset`; the run is in the block before it, or is its first.
     let lo = 0;
-    let hi = this.count;
+    let hi = ((n - 1) >>> RESTART_SHIFT) + 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.end(mid) <= offset) lo = mid + 1;
+      if (this.end(mid << RESTART_SHIFT) <= offset) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    let i = lo === 0 ? 0 : (lo - 1) << RESTART_SHIFT;
+    while (i < n && this.end(i) <= offset) i++;
+    return i;
   }
 
   /** Lay the runs over `chunk`, which holds the file's bytes from offset `pos` (runs sorted). */
   overlay(chunk: Buffer, pos: number, from = this.firstEndingAfter(pos)): number {
     const stop = pos + chunk.length;
     let i = from;
-    for (; i < this.count && this.offsets.get(i) < stop; i++) {
-      const from = Math.max(this.offsets.get(i), pos);
+    for (; i < this.count && this.offset(i) < stop; i++) {
+      const from = Math.max(this.offset(i), pos);
       const to = Math.min(this.end(i), stop);
       // The hint may name a run that ended before this chunk (the last one of the chunk before).
       if (from < to) this.copyInto(i, chunk, pos, from, to);

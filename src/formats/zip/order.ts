@@ -1,47 +1,15 @@
 import { FormatError, hex } from '../../core/errors.js';
 import { MAX_READ, type RangeReader } from '../../core/reader.js';
-import { readEnd, zip64LocalOffset, type End } from './plan.js';
+import { Directory, type Entry } from './central.js';
+import type { End } from './plan.js';
 import * as S from './spec.js';
 
-export interface Entry {
-  name: Buffer;
-  /** Actual file offset of the local header. */
-  local: number;
-  /** The central directory record as stored. */
-  record: Buffer;
-  /** Offset inside `record` of the local header offset (32-bit field, or the zip64 extra's 64-bit one). */
-  offsetAt: number;
-  offsetWidth: 4 | 8;
-}
-
+/** Every entry of the central directory as an object: for the rewrites, which move or rewrite them all. */
 export async function readEntries(r: RangeReader): Promise<{ entries: Entry[]; end: End; cdStart: number; cdEnd: number }> {
-  const end = await readEnd(r);
-  const cdStart = end.prefix + end.cdOffset;
-  const cdEnd = cdStart + end.cdSize;
+  const d = await Directory.read(r);
   const entries: Entry[] = [];
-  let pos = cdStart;
-  for (let i = 0; i < end.entries; i++) {
-    const c = await r.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');
-    if (c.readUInt32LE(0) !== S.CENTRAL_DIRECTORY_SIGNATURE) throw new FormatError(`central directory entry ${i} at ${hex(pos)}: bad signature`, r.base + pos);
-    const n = c.readUInt16LE(S.cdh_name_length);
-    const x = c.readUInt16LE(S.cdh_extra_length);
-    const size = S.CENTRAL_HEADER_SIZE + n + x + c.readUInt16LE(S.cdh_comment_length);
-    if (pos + size > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory`, r.base + pos);
-    const record = await r.read(pos, size, 'central directory entry');
-    let offsetAt = S.cdh_local_header_offset;
-    let offsetWidth: 4 | 8 = 4;
-    let declared = c.readUInt32LE(S.cdh_local_header_offset);
-    if (declared === 0xffffffff) {
-      const extra = record.subarray(S.CENTRAL_HEADER_SIZE + n, S.CENTRAL_HEADER_SIZE + n + x);
-      const z = zip64LocalOffset(extra, c, pos + S.CENTRAL_HEADER_SIZE + n, r.base);
-      declared = z.value;
-      offsetAt = S.CENTRAL_HEADER_SIZE + n + z.at;
-      offsetWidth = 8;
-    }
-    entries.push({ name: record.subarray(S.CENTRAL_HEADER_SIZE, S.CENTRAL_HEADER_SIZE + n), local: declared + end.prefix, record, offsetAt, offsetWidth });
-    pos += size;
-  }
-  return { entries, end, cdStart, cdEnd };
+  for (let i = 0; i < d.count; i++) entries.push(await d.entry(i));
+  return { entries, end: d.end, cdStart: d.cdStart, cdEnd: d.cdEnd };
 }
 
 const byName = (a: Entry, b: Entry) => Buffer.compare(a.name, b.name);

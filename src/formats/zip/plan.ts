@@ -4,6 +4,8 @@ import type { PlanContext } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import { renderTime } from '../../core/time.js';
 import { u16le, u32le } from '../shared/bytes.js';
+import { Numbers } from '../../core/runs.js';
+import { BlockReader } from './blocks.js';
 import * as S from './spec.js';
 
 /** A DOS date/time pair, computed in UTC: never from the machine's timezone. */
@@ -257,10 +259,9 @@ export async function planZip(ctx: PlanContext): Promise<void> {
   };
   let pos = end.prefix + end.cdOffset;
   const cdEnd = pos + end.cdSize;
-  const central = new CentralReader(r, cdEnd);
-  /** Local header offset -> the central directory entry that claimed it. */
-  const localOwners = new Map<number, number>();
-  const members: Member[] = [];
+  const central = new BlockReader(r, cdEnd);
+  const localOwners = new LocalOwners();
+  const members = new Members();
   for (let i = 0; i < end.entries; i++) {
     if (pos + S.CENTRAL_HEADER_SIZE > cdEnd) throw new FormatError(`central directory entry ${i} at ${hex(pos)} runs past the central directory (ends ${hex(cdEnd)})`, r.base + pos);
     const c = await central.read(pos, S.CENTRAL_HEADER_SIZE, 'central directory entry');
@@ -334,58 +335,93 @@ export async function planZip(ctx: PlanContext): Promise<void> {
     const data = localExtraAt + localExtraLength;
     const size = c.readUInt32LE(S.cdh_compressed_size);
     const descriptorEnd = await planStoredMember(ctx, { name, entry, flags, method: l.readUInt16LE(S.lfh_method), size, data, localAt, centralAt: pos });
-    members.push({ index: i, entry, localAt, data, dataEnd: size === 0xffffffff ? data : data + size, descriptorEnd, centralAt: pos });
+    members.add(localAt, data, size === 0xffffffff ? data : data + size, descriptorEnd, pos);
     pos = varEnd;
   }
   if (pos !== cdEnd) {
     throw new FormatError(`end of central directory counts ${end.entries} entries, but the central directory holds ${hex(cdEnd - pos)} more bytes after them`, r.base + pos);
   }
-  checkMembers(r, members, end.prefix + end.cdOffset);
+  await checkMembers(r, members, end.prefix + end.cdOffset);
   ctx.note('archive comment, entry comments, member order and compressed data kept');
 }
 
-/** Bytes read from the central directory at a time. */
-const CENTRAL_BLOCK = 256 * 1024;
-
 /**
- * The central directory read in blocks of its own. Through the reader's one window, each
- * entry's record and its local header (far apart) evicted each other: 64 KiB read and
- * thrown away twice per entry, gigabytes of garbage for 60,000 entries. Reads here lie
- * before `end` (the caller checks each entry against it), so they cannot fail.
+ * Local header offset -> the central directory entry that claimed it: a hash table
+ * (open addressing) over two typed arrays, not a Map with an entry per member.
  */
-class CentralReader {
-  private start = 0;
-  private block: Buffer = Buffer.alloc(0);
+class LocalOwners {
+  private keys = new Float64Array(16).fill(-1);
+  private owners = new Uint32Array(16);
+  private size = 0;
 
-  constructor(
-    private readonly r: RangeReader,
-    private readonly end: number,
-  ) {}
+  get(offset: number): number | undefined {
+    const i = this.slot(offset);
+    return this.keys[i] === offset ? this.owners[i] : undefined;
+  }
 
-  /** A copy of `length` bytes at `at`, which the caller may keep (a patch's old bytes). */
-  async read(at: number, length: number, what: string): Promise<Buffer> {
-    if (at < this.start || at + length > this.start + this.block.length) {
-      this.start = at;
-      this.block = await this.r.read(at, Math.max(length, Math.min(CENTRAL_BLOCK, this.end - at)), what);
+  set(offset: number, owner: number): void {
+    if (2 * (this.size + 1) > this.keys.length) this.grow();
+    const i = this.slot(offset);
+    if (this.keys[i] !== offset) this.size++;
+    this.keys[i] = offset;
+    this.owners[i] = owner;
+  }
+
+  /** Where `offset` is, or the empty slot it would go in (offsets are never negative: -1 is empty). */
+  private slot(offset: number): number {
+    const mask = this.keys.length - 1;
+    let h = Math.imul(offset >>> 0, 0x9e3779b1) ^ Math.imul((offset / 2 ** 32) >>> 0, 0x85ebca6b);
+    h ^= h >>> 15;
+    let i = h & mask;
+    while (this.keys[i] !== -1 && this.keys[i] !== offset) i = (i + 1) & mask;
+    return i;
+  }
+
+  private grow(): void {
+    const { keys, owners } = this;
+    this.keys = new Float64Array(2 * keys.length).fill(-1);
+    this.owners = new Uint32Array(2 * keys.length);
+    for (let k = 0; k < keys.length; k++) {
+      if (keys[k] === -1) continue;
+      const i = this.slot(keys[k]);
+      this.keys[i] = keys[k];
+      this.owners[i] = owners[k];
     }
-    const out = Buffer.allocUnsafe(length);
-    this.block.copy(out, 0, at - this.start, at - this.start + length);
-    return out;
   }
 }
 
-/** One member as the central directory places it. */
-interface Member {
-  index: number;
-  entry: string;
-  localAt: number;
+/**
+ * The members as the central directory places them, row i for entry i, a number column
+ * per value (an object and a message string per member was 10 MB for 60,000 members).
+ */
+class Members {
+  readonly localAt = new Numbers();
   /** Where the data starts: after the local header, its name and extra. */
-  data: number;
+  readonly data = new Numbers();
   /** data + compressed size (data alone when the size is only in a zip64 extra). */
-  dataEnd: number;
-  /** End of the data descriptor CRC rewritten after the data, if one is. */
-  descriptorEnd?: number;
-  centralAt: number;
+  readonly dataEnd = new Numbers();
+  /** End of the data descriptor CRC rewritten after the data (NaN: none is). */
+  readonly descriptorEnd = new Numbers();
+  readonly centralAt = new Numbers();
+
+  get count(): number {
+    return this.localAt.length;
+  }
+
+  add(localAt: number, data: number, dataEnd: number, descriptorEnd: number | undefined, centralAt: number): void {
+    this.localAt.push(localAt);
+    this.data.push(data);
+    this.dataEnd.push(dataEnd);
+    this.descriptorEnd.push(descriptorEnd ?? NaN);
+    this.centralAt.push(centralAt);
+  }
+}
+
+/** How messages name entry i: `central directory entry 3 ("a.txt")`, its name read again. */
+async function entryName(r: RangeReader, i: number, centralAt: number): Promise<string> {
+  const length = (await r.read(centralAt + S.cdh_name_length, 2, 'central directory entry')).readUInt16LE(0);
+  const name = (await r.read(centralAt + S.CENTRAL_HEADER_SIZE, length, 'entry name')).toString('utf8');
+  return `central directory entry ${i} (${JSON.stringify(name)})`;
 }
 
 /**
@@ -394,22 +430,27 @@ interface Member {
  * A member laid over another would have its fields rewritten as part of the other's
  * bytes (and --zip-order name, which moves members whole, would cut them apart).
  */
-function checkMembers(r: RangeReader, members: Member[], cdStart: number): void {
-  const sorted = [...members].sort((a, b) => a.localAt - b.localAt);
-  sorted.forEach((m, k) => {
-    const next = sorted[k + 1];
-    const limit = next ? next.localAt : cdStart;
-    const into = next ? `the local header of central directory entry ${next.index} at ${hex(limit)}` : `the central directory at ${hex(limit)}`;
-    if (m.data > limit) {
-      throw new FormatError(`${m.entry}: local header at ${hex(m.localAt)}: its name and extra (up to ${hex(m.data)}) run into ${into}`, r.base + m.localAt + S.lfh_name_length);
+async function checkMembers(r: RangeReader, members: Members, cdStart: number): Promise<void> {
+  const { localAt, data, dataEnd, descriptorEnd, centralAt } = members;
+  const order = new Uint32Array(members.count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => localAt.get(a) - localAt.get(b) || a - b);
+  for (let k = 0; k < order.length; k++) {
+    const m = order[k];
+    const next = k + 1 < order.length ? order[k + 1] : undefined;
+    const limit = next !== undefined ? localAt.get(next) : cdStart;
+    const into = () => (next !== undefined ? `the local header of central directory entry ${next} at ${hex(limit)}` : `the central directory at ${hex(limit)}`);
+    const entry = () => entryName(r, m, centralAt.get(m));
+    if (data.get(m) > limit) {
+      throw new FormatError(`${await entry()}: local header at ${hex(localAt.get(m))}: its name and extra (up to ${hex(data.get(m))}) run into ${into()}`, r.base + localAt.get(m) + S.lfh_name_length);
     }
-    if (m.dataEnd > limit) {
-      throw new FormatError(`${m.entry}: its data at ${hex(m.data)} (compressed size ${hex(m.dataEnd - m.data)}) runs into ${into}`, r.base + m.centralAt + S.cdh_compressed_size);
+    if (dataEnd.get(m) > limit) {
+      throw new FormatError(`${await entry()}: its data at ${hex(data.get(m))} (compressed size ${hex(dataEnd.get(m) - data.get(m))}) runs into ${into()}`, r.base + centralAt.get(m) + S.cdh_compressed_size);
     }
-    if (m.descriptorEnd !== undefined && m.descriptorEnd > limit) {
-      throw new FormatError(`${m.entry}: its data descriptor after ${hex(m.dataEnd)} runs into ${into}`, r.base + m.centralAt + S.cdh_compressed_size);
+    if (descriptorEnd.get(m) > limit) {
+      throw new FormatError(`${await entry()}: its data descriptor after ${hex(dataEnd.get(m))} runs into ${into()}`, r.base + centralAt.get(m) + S.cdh_compressed_size);
     }
-  });
+  }
 }
 
 /**
