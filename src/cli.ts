@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Options as YargsOption } from 'yargs';
 import Parser from 'yargs-parser';
 import { UsageError } from './core/errors.js';
-import { limitYoungGeneration } from './core/heap.js';
+import { limitYoungGeneration, releaseYoungGeneration } from './core/heap.js';
 import { defaultJobs, run, processFile, type Mode, type RunResult } from './core/engine.js';
 import { parseEpoch } from './core/time.js';
 import { parseRemap } from './core/remap.js';
@@ -431,5 +431,7 @@ export async function main(args: string[] = process.argv.slice(2), io: Io = cons
       return EXIT.usage;
     }
     throw e;
+  } finally {
+    releaseYoungGeneration();
   }
 }

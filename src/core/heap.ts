@@ -5,6 +5,7 @@ import v8 from 'node:v8';
 const YOUNG_GENERATION = 4 << 20;
 
 let started = false;
+let observer: PerformanceObserver | undefined;
 
 /**
  * Stop V8's young generation from growing past YOUNG_GENERATION. By default it doubles
@@ -21,10 +22,25 @@ export function limitYoungGeneration(): void {
   const grown = () => (v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? Infinity) >= YOUNG_GENERATION;
   const stop = () => v8.setFlagsFromString('--semi-space-growth-factor=1');
   if (grown()) return stop();
-  const observer = new PerformanceObserver(() => {
+  const watch = new PerformanceObserver(() => {
     if (!grown()) return;
     stop();
-    observer.disconnect();
+    watch.disconnect();
   });
-  observer.observe({ entryTypes: ['gc'] });
+  observer = watch;
+  watch.observe({ entryTypes: ['gc'] });
+}
+
+/**
+ * After a run: V8's flags back as they were (its default growth factor is 2). V8 stamps a
+ * code cache with a hash of the flags set, so a cache written by bin/unstamp.js after the run
+ * (src/code-cache.cts) with the flag still at 1 was refused by every later run, which starts
+ * with the defaults.
+ */
+export function releaseYoungGeneration(): void {
+  if (!started) return;
+  started = false;
+  observer?.disconnect();
+  observer = undefined;
+  v8.setFlagsFromString('--semi-space-growth-factor=2');
 }
