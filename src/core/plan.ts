@@ -308,9 +308,20 @@ export class PatchedSource implements ByteSource {
     return this.base.size;
   }
 
+  get sync(): boolean {
+    return this.base.sync === true;
+  }
+
   async readAt(offset: number, length: number): Promise<Buffer> {
+    if (this.sync) return this.readAtSync(offset, length);
     const chunk = await this.base.readAt(offset, length);
     // Binary search: a zip rewrite reads each central record on its own, among tens of thousands of patches.
+    this.runs.overlay(chunk, offset);
+    return chunk;
+  }
+
+  readAtSync(offset: number, length: number): Buffer {
+    const chunk = this.base.readAtSync!(offset, length);
     this.runs.overlay(chunk, offset);
     return chunk;
   }
@@ -325,12 +336,21 @@ async function resolveDerived(plan: Plan, source: ByteSource): Promise<void> {
     const start = Math.min(...fields.map((d) => d.range.start));
     const end = Math.max(...fields.map((d) => d.range.end));
     plan.writes.sort();
+    // Fields by start, and a sweep keeping those still open: each chunk visits only the
+    // fields it overlaps, not every field of the stage (a stage may hold thousands).
+    const order = fields.map((_, i) => i).sort((a, b) => fields[a].range.start - fields[b].range.start);
+    let next = 0;
+    let open: number[] = [];
     await streamPatched(source, start, end, plan.writes, (chunk, pos) => {
-      fields.forEach((d, i) => {
+      const chunkEnd = pos + chunk.length;
+      while (next < order.length && fields[order[next]].range.start < chunkEnd) open.push(order[next++]);
+      for (const i of open) {
+        const d = fields[i];
         const from = Math.max(d.range.start, pos);
-        const to = Math.min(d.range.end, pos + chunk.length);
+        const to = Math.min(d.range.end, chunkEnd);
         if (from < to) hashers[i].update(chunk.subarray(from - pos, to - pos), from);
-      });
+      }
+      open = open.filter((i) => fields[i].range.end > chunkEnd);
     });
     for (const [i, d] of fields.entries()) {
       const bytes = hashers[i].digest();
