@@ -87,11 +87,13 @@ const MAX_DEPTH = 8;
 
 /** The format of the bytes in `r`: by the magic at the start, else by a trailer at the end. */
 export async function detectFormat(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
-  const head = await r.readUpTo(0, HEAD_SIZE, 'head');
+  // A synchronous source is looked at in place, with no copy (one per archive member):
+  // the detectors only read the bytes, and are done with them before the next read.
+  const head = r.sync ? r.peekUpToSync(0, HEAD_SIZE, 'head') : await r.readUpTo(0, HEAD_SIZE, 'head');
   const byHead = formats.find((f) => f.detect(head, r.size));
   if (byHead || !formats.some((f) => f.detectTail)) return byHead;
   const n = Math.min(TAIL_SIZE, r.size);
-  const tail = await r.read(r.size - n, n, 'tail');
+  const tail = r.sync ? r.peekUpToSync(r.size - n, n, 'tail') : await r.read(r.size - n, n, 'tail');
   return formats.find((f) => f.detectTail?.(tail, r.size));
 }
 

@@ -19,6 +19,11 @@ export interface ByteSource {
   readonly sync?: boolean;
   /** readAt done right here, when `sync`: a planner's hot loop then makes no promise per field. */
   readAtSync?(offset: number, length: number): Buffer;
+  /**
+   * readAtSync without the copy, when `sync`: the bytes may be the source's own (a window
+   * refilled by the next read), so the caller reads them right away, keeps and changes nothing.
+   */
+  viewAtSync?(offset: number, length: number): Buffer;
 }
 
 export const MAX_READ = 1 << 20;
@@ -77,17 +82,30 @@ export class FileSource implements ByteSource {
   /** readAt, done right here (a Handle's source only: see `sync`). */
   readAtSync(offset: number, length: number): Buffer {
     if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) return copyOut(this.window, offset - this.windowStart, length);
+    return this.fillSync(offset, length, true);
+  }
+
+  /** readAtSync with no copy: a view of the window, valid until the next read of this source. */
+  viewAtSync(offset: number, length: number): Buffer {
+    const start = offset - this.windowStart;
+    if (start >= 0 && offset + length <= this.windowStart + this.window.length) return this.window.subarray(start, start + length);
+    return this.fillSync(offset, length, false);
+  }
+
+  /** A read outside the window: refill it (or read the window-sized part asked for), then a copy or a view. */
+  private fillSync(offset: number, length: number, copy: boolean): Buffer {
     const fh = this.fh;
     if (!(fh instanceof Handle)) throw new Error('readAtSync on a source read through the thread pool');
-    const { from, want, handOut } = this.plan(offset, length);
+    const { from, want, handOut } = this.nextWindow(offset, length);
     if (handOut) {
       const buf = Buffer.allocUnsafe(want);
       const got = fillNow(fh, buf, from, want);
       if (got < length) throw shrank(offset, length, from + got);
       return buf;
     }
-    // Refilled, not replaced (replaced only when too small): nothing else reads this
-    // source while this call runs, and only copies of the window are ever handed out.
+    // Refilled, not replaced (replaced only when too small): nothing else reads this source
+    // while this call runs, and what is handed out of the window is a copy, or a view
+    // (viewAtSync) that its caller is done with before it reads again.
     if (this.backing.length < want) this.backing = Buffer.allocUnsafe(want);
     const buf = this.backing;
     this.window = EMPTY;
@@ -95,11 +113,11 @@ export class FileSource implements ByteSource {
     if (from + got < offset + length) throw shrank(offset, length, from + got);
     this.windowStart = from;
     this.window = buf.subarray(0, got);
-    return copyOut(buf, offset - from, length);
+    return copy ? copyOut(buf, offset - from, length) : buf.subarray(offset - from, offset - from + length);
   }
 
   /** Where the next window starts and how long it is; `handOut`: the read is the window, handed out uncached. */
-  private plan(offset: number, length: number): { from: number; want: number; handOut: boolean } {
+  private nextWindow(offset: number, length: number): { from: number; want: number; handOut: boolean } {
     const whole = this.size <= WHOLE;
     const windowEnd = this.windowStart + this.window.length;
     // Forward from the window (or just past it): grow it; anywhere else: start small again.
@@ -114,7 +132,7 @@ export class FileSource implements ByteSource {
   private async readLater(offset: number, length: number): Promise<Buffer> {
     if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) return copyOut(this.window, offset - this.windowStart, length);
     const fh = this.fh as FileHandle;
-    const { from, want, handOut } = this.plan(offset, length);
+    const { from, want, handOut } = this.nextWindow(offset, length);
     // Not zero-filled: only the `got` bytes read are ever handed out.
     const buf = Buffer.allocUnsafe(want);
     const got = await fillLater(fh, buf, from, want);
@@ -184,6 +202,9 @@ export class BufferSource implements ByteSource {
   readAtSync(offset: number, length: number): Buffer {
     return copyOut(this.buf, offset, Math.max(0, Math.min(length, this.buf.length - offset)));
   }
+  viewAtSync(offset: number, length: number): Buffer {
+    return this.buf.subarray(offset, offset + Math.max(0, Math.min(length, this.buf.length - offset)));
+  }
 }
 
 /**
@@ -221,6 +242,24 @@ export class RangeReader {
     if (problem) throw problem;
     if (!this.source.sync) throw new Error(`planner bug: readSync of ${what} from a source that reads through the thread pool`);
     return this.source.readAtSync!(this.base + offset, length);
+  }
+
+  /** readUpTo done right here, for a source that is `sync`. */
+  readUpToSync(offset: number, length: number, what = 'data'): Buffer {
+    return this.readSync(offset, Math.max(0, Math.min(length, this.size - offset)), what);
+  }
+
+  /**
+   * readUpToSync with no copy where the source can give a view: for a look at the bytes
+   * (detection) that reads them at once and keeps and changes nothing; they may be
+   * overwritten by the next read of the source.
+   */
+  peekUpToSync(offset: number, length: number, what = 'data'): Buffer {
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    if (!this.source.viewAtSync) return this.readSync(offset, n, what);
+    const problem = this.check(offset, n, what);
+    if (problem) throw problem;
+    return this.source.viewAtSync(this.base + offset, n);
   }
 
   /** Why [offset, offset + length) may not be read, or undefined. */
