@@ -86,14 +86,36 @@ export const TAIL_SIZE = 1024;
 const MAX_DEPTH = 8;
 
 /** The format of the bytes in `r`: by the magic at the start, else by a trailer at the end. */
-export async function detectFormat(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
-  // A synchronous source is looked at in place, with no copy (one per archive member):
-  // the detectors only read the bytes, and are done with them before the next read.
-  const head = r.sync ? r.peekUpToSync(0, HEAD_SIZE, 'head') : await r.readUpTo(0, HEAD_SIZE, 'head');
+export function detectFormat(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
+  if (!r.sync) return detectLater(formats, r);
+  try {
+    return Promise.resolve(detectNow(formats, r));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * detectFormat of a synchronous source, done right here (once per archive member). The
+ * bytes are looked at in place, with no copy: the detectors only read them, and are done
+ * with them before the next read.
+ */
+function detectNow(formats: readonly Format[], r: RangeReader): Format | undefined {
+  const head = r.peekUpToSync(0, HEAD_SIZE, 'head');
+  const size = r.size;
+  for (const f of formats) if (f.detect(head, size)) return f;
+  if (!formats.some((f) => f.detectTail)) return undefined;
+  const n = Math.min(TAIL_SIZE, size);
+  const tail = r.peekUpToSync(size - n, n, 'tail');
+  return formats.find((f) => f.detectTail?.(tail, size));
+}
+
+async function detectLater(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
+  const head = await r.readUpTo(0, HEAD_SIZE, 'head');
   const byHead = formats.find((f) => f.detect(head, r.size));
   if (byHead || !formats.some((f) => f.detectTail)) return byHead;
   const n = Math.min(TAIL_SIZE, r.size);
-  const tail = r.sync ? r.peekUpToSync(r.size - n, n, 'tail') : await r.read(r.size - n, n, 'tail');
+  const tail = await r.read(r.size - n, n, 'tail');
   return formats.find((f) => f.detectTail?.(tail, r.size));
 }
 
@@ -199,7 +221,7 @@ class Context implements PlanContext {
 
   async member(offset: number, length: number, name: string): Promise<string | undefined> {
     const sub = this.reader.sub(offset, length);
-    const format = await detectFormat(this.formats, sub);
+    const format = sub.sync ? detectNow(this.formats, sub) : await detectLater(this.formats, sub);
     if (!format) return undefined;
     if (this.depth >= MAX_DEPTH) {
       throw new FormatError(`member ${name} at ${hex(sub.base)}: containers nested deeper than ${MAX_DEPTH} levels`, sub.base);
