@@ -86,7 +86,31 @@ export const TAIL_SIZE = 1024;
 const MAX_DEPTH = 8;
 
 /** The format of the bytes in `r`: by the magic at the start, else by a trailer at the end. */
-export async function detectFormat(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
+export function detectFormat(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
+  if (!r.sync) return detectLater(formats, r);
+  try {
+    return Promise.resolve(detectNow(formats, r));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/**
+ * detectFormat of a synchronous source, done right here (once per archive member). The
+ * bytes are looked at in place, with no copy: the detectors only read them, and are done
+ * with them before the next read.
+ */
+function detectNow(formats: readonly Format[], r: RangeReader): Format | undefined {
+  const head = r.peekUpToSync(0, HEAD_SIZE, 'head');
+  const size = r.size;
+  for (const f of formats) if (f.detect(head, size)) return f;
+  if (!formats.some((f) => f.detectTail)) return undefined;
+  const n = Math.min(TAIL_SIZE, size);
+  const tail = r.peekUpToSync(size - n, n, 'tail');
+  return formats.find((f) => f.detectTail?.(tail, size));
+}
+
+async function detectLater(formats: readonly Format[], r: RangeReader): Promise<Format | undefined> {
   const head = await r.readUpTo(0, HEAD_SIZE, 'head');
   const byHead = formats.find((f) => f.detect(head, r.size));
   if (byHead || !formats.some((f) => f.detectTail)) return byHead;
@@ -197,7 +221,7 @@ class Context implements PlanContext {
 
   async member(offset: number, length: number, name: string): Promise<string | undefined> {
     const sub = this.reader.sub(offset, length);
-    const format = await detectFormat(this.formats, sub);
+    const format = sub.sync ? detectNow(this.formats, sub) : await detectLater(this.formats, sub);
     if (!format) return undefined;
     if (this.depth >= MAX_DEPTH) {
       throw new FormatError(`member ${name} at ${hex(sub.base)}: containers nested deeper than ${MAX_DEPTH} levels`, sub.base);
@@ -308,9 +332,20 @@ export class PatchedSource implements ByteSource {
     return this.base.size;
   }
 
+  get sync(): boolean {
+    return this.base.sync === true;
+  }
+
   async readAt(offset: number, length: number): Promise<Buffer> {
+    if (this.sync) return this.readAtSync(offset, length);
     const chunk = await this.base.readAt(offset, length);
     // Binary search: a zip rewrite reads each central record on its own, among tens of thousands of patches.
+    this.runs.overlay(chunk, offset);
+    return chunk;
+  }
+
+  readAtSync(offset: number, length: number): Buffer {
+    const chunk = this.base.readAtSync!(offset, length);
     this.runs.overlay(chunk, offset);
     return chunk;
   }
@@ -325,12 +360,21 @@ async function resolveDerived(plan: Plan, source: ByteSource): Promise<void> {
     const start = Math.min(...fields.map((d) => d.range.start));
     const end = Math.max(...fields.map((d) => d.range.end));
     plan.writes.sort();
+    // Fields by start, and a sweep keeping those still open: each chunk visits only the
+    // fields it overlaps, not every field of the stage (a stage may hold thousands).
+    const order = fields.map((_, i) => i).sort((a, b) => fields[a].range.start - fields[b].range.start);
+    let next = 0;
+    let open: number[] = [];
     await streamPatched(source, start, end, plan.writes, (chunk, pos) => {
-      fields.forEach((d, i) => {
+      const chunkEnd = pos + chunk.length;
+      while (next < order.length && fields[order[next]].range.start < chunkEnd) open.push(order[next++]);
+      for (const i of open) {
+        const d = fields[i];
         const from = Math.max(d.range.start, pos);
-        const to = Math.min(d.range.end, pos + chunk.length);
+        const to = Math.min(d.range.end, chunkEnd);
         if (from < to) hashers[i].update(chunk.subarray(from - pos, to - pos), from);
-      });
+      }
+      open = open.filter((i) => fields[i].range.end > chunkEnd);
     });
     for (const [i, d] of fields.entries()) {
       const bytes = hashers[i].digest();

@@ -15,6 +15,15 @@ export interface ByteSource {
    * reuses one buffer instead of leaving a MiB of garbage per chunk. Returns the filled part.
    */
   readInto?(target: Buffer, offset: number, length: number): Promise<Buffer>;
+  /** True when readAtSync can serve (no read of this source waits for the thread pool). */
+  readonly sync?: boolean;
+  /** readAt done right here, when `sync`: a planner's hot loop then makes no promise per field. */
+  readAtSync?(offset: number, length: number): Buffer;
+  /**
+   * readAtSync without the copy, when `sync`: the bytes may be the source's own (a window
+   * refilled by the next read), so the caller reads them right away, keeps and changes nothing.
+   */
+  viewAtSync?(offset: number, length: number): Buffer;
 }
 
 export const MAX_READ = 1 << 20;
@@ -53,8 +62,62 @@ export class FileSource implements ByteSource {
     this.next = WINDOW;
   }
 
-  async readAt(offset: number, length: number): Promise<Buffer> {
+  readAt(offset: number, length: number): Promise<Buffer> {
+    // Through a Handle no read waits: no async function, no promise chain per field.
+    if (this.fh instanceof Handle) {
+      try {
+        return Promise.resolve(this.readAtSync(offset, length));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.readLater(offset, length);
+  }
+
+  /** Whether readAtSync can serve: the file is read through a Handle. */
+  get sync(): boolean {
+    return this.fh instanceof Handle;
+  }
+
+  /** readAt, done right here (a Handle's source only: see `sync`). */
+  readAtSync(offset: number, length: number): Buffer {
     if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) return copyOut(this.window, offset - this.windowStart, length);
+    return this.fillSync(offset, length, true);
+  }
+
+  /** readAtSync with no copy: a view of the window, valid until the next read of this source. */
+  viewAtSync(offset: number, length: number): Buffer {
+    const start = offset - this.windowStart;
+    if (start >= 0 && offset + length <= this.windowStart + this.window.length) return this.window.subarray(start, start + length);
+    return this.fillSync(offset, length, false);
+  }
+
+  /** A read outside the window: refill it (or read the window-sized part asked for), then a copy or a view. */
+  private fillSync(offset: number, length: number, copy: boolean): Buffer {
+    const fh = this.fh;
+    if (!(fh instanceof Handle)) throw new Error('readAtSync on a source read through the thread pool');
+    const { from, want, handOut } = this.nextWindow(offset, length);
+    if (handOut) {
+      const buf = Buffer.allocUnsafe(want);
+      const got = fillNow(fh, buf, from, want);
+      if (got < length) throw shrank(offset, length, from + got);
+      return buf;
+    }
+    // Refilled, not replaced (replaced only when too small): nothing else reads this source
+    // while this call runs, and what is handed out of the window is a copy, or a view
+    // (viewAtSync) that its caller is done with before it reads again.
+    if (this.backing.length < want) this.backing = Buffer.allocUnsafe(want);
+    const buf = this.backing;
+    this.window = EMPTY;
+    const got = fillNow(fh, buf, from, want);
+    if (from + got < offset + length) throw shrank(offset, length, from + got);
+    this.windowStart = from;
+    this.window = buf.subarray(0, got);
+    return copy ? copyOut(buf, offset - from, length) : buf.subarray(offset - from, offset - from + length);
+  }
+
+  /** Where the next window starts and how long it is; `handOut`: the read is the window, handed out uncached. */
+  private nextWindow(offset: number, length: number): { from: number; want: number; handOut: boolean } {
     const whole = this.size <= WHOLE;
     const windowEnd = this.windowStart + this.window.length;
     // Forward from the window (or just past it): grow it; anywhere else: start small again.
@@ -62,26 +125,20 @@ export class FileSource implements ByteSource {
     const from = whole ? 0 : offset;
     const want = whole ? this.size : Math.min(Math.max(length, this.next), this.size - offset);
     // A read as big as the window (a streaming pass) is handed out as it is, not cached.
-    const handOut = from === offset && want === length;
+    return { from, want, handOut: from === offset && want === length };
+  }
+
+  /** readAt through the thread pool (a FileHandle). */
+  private async readLater(offset: number, length: number): Promise<Buffer> {
+    if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) return copyOut(this.window, offset - this.windowStart, length);
+    const fh = this.fh as FileHandle;
+    const { from, want, handOut } = this.nextWindow(offset, length);
     // Not zero-filled: only the `got` bytes read are ever handed out.
+    const buf = Buffer.allocUnsafe(want);
+    const got = await fillLater(fh, buf, from, want);
     if (handOut) {
-      const buf = Buffer.allocUnsafe(want);
-      const got = this.fh instanceof Handle ? fillNow(this.fh, buf, from, want) : await fillLater(this.fh, buf, from, want);
       if (got < length) throw shrank(offset, length, from + got);
       return buf;
-    }
-    let buf: Buffer;
-    let got: number;
-    if (this.fh instanceof Handle) {
-      // Read and used with no await between: no other read of this source can refill the
-      // window's buffer meanwhile, so it is refilled, not replaced (replaced only when too small).
-      if (this.backing.length < want) this.backing = Buffer.allocUnsafe(want);
-      buf = this.backing;
-      this.window = EMPTY;
-      got = fillNow(this.fh, buf, from, want);
-    } else {
-      buf = Buffer.allocUnsafe(want);
-      got = await fillLater(this.fh, buf, from, want);
     }
     if (from + got < offset + length) throw shrank(offset, length, from + got);
     this.windowStart = from;
@@ -138,8 +195,15 @@ export class BufferSource implements ByteSource {
   get size(): number {
     return this.buf.length;
   }
-  async readAt(offset: number, length: number): Promise<Buffer> {
+  readonly sync = true;
+  readAt(offset: number, length: number): Promise<Buffer> {
+    return Promise.resolve(this.readAtSync(offset, length));
+  }
+  readAtSync(offset: number, length: number): Buffer {
     return copyOut(this.buf, offset, Math.max(0, Math.min(length, this.buf.length - offset)));
+  }
+  viewAtSync(offset: number, length: number): Buffer {
+    return this.buf.subarray(offset, offset + Math.max(0, Math.min(length, this.buf.length - offset)));
   }
 }
 
@@ -161,20 +225,55 @@ export class RangeReader {
   }
 
   /** Exactly `length` bytes at `offset` (relative to the window) or a FormatError. */
-  async read(offset: number, length: number, what = 'data'): Promise<Buffer> {
+  read(offset: number, length: number, what = 'data'): Promise<Buffer> {
+    // Not an async function: the source's promise is handed on, not wrapped in another.
+    const problem = this.check(offset, length, what);
+    return problem ? Promise.reject(problem) : this.source.readAt(this.base + offset, length);
+  }
+
+  /** Whether readSync can serve: the source reads without waiting (a Handle's file, a buffer). */
+  get sync(): boolean {
+    return this.source.sync === true;
+  }
+
+  /** `read` done right here, for a source that is `sync`: no promise, no microtask per field. */
+  readSync(offset: number, length: number, what = 'data'): Buffer {
+    const problem = this.check(offset, length, what);
+    if (problem) throw problem;
+    if (!this.source.sync) throw new Error(`planner bug: readSync of ${what} from a source that reads through the thread pool`);
+    return this.source.readAtSync!(this.base + offset, length);
+  }
+
+  /** readUpTo done right here, for a source that is `sync`. */
+  readUpToSync(offset: number, length: number, what = 'data'): Buffer {
+    return this.readSync(offset, Math.max(0, Math.min(length, this.size - offset)), what);
+  }
+
+  /**
+   * readUpToSync with no copy where the source can give a view: for a look at the bytes
+   * (detection) that reads them at once and keeps and changes nothing; they may be
+   * overwritten by the next read of the source.
+   */
+  peekUpToSync(offset: number, length: number, what = 'data'): Buffer {
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    if (!this.source.viewAtSync) return this.readSync(offset, n, what);
+    const problem = this.check(offset, n, what);
+    if (problem) throw problem;
+    return this.source.viewAtSync(this.base + offset, n);
+  }
+
+  /** Why [offset, offset + length) may not be read, or undefined. */
+  private check(offset: number, length: number, what: string): FormatError | undefined {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new FormatError(`${what} at ${hex(offset)}: invalid offset or length ${length}`, this.base + offset);
+      return new FormatError(`${what} at ${hex(offset)}: invalid offset or length ${length}`, this.base + offset);
     }
     if (offset + length > this.size) {
-      throw new FormatError(
-        `${what} at ${hex(offset)} (${length} bytes) runs past the end (size ${hex(this.size)})`,
-        this.base + offset,
-      );
+      return new FormatError(`${what} at ${hex(offset)} (${length} bytes) runs past the end (size ${hex(this.size)})`, this.base + offset);
     }
     if (length > MAX_READ) {
-      throw new FormatError(`${what} at ${hex(offset)}: ${length} bytes is more than one read may take`, this.base + offset);
+      return new FormatError(`${what} at ${hex(offset)}: ${length} bytes is more than one read may take`, this.base + offset);
     }
-    return this.source.readAt(this.base + offset, length);
+    return undefined;
   }
 
   /**
@@ -188,7 +287,7 @@ export class RangeReader {
   }
 
   /** Up to `length` bytes at `offset`: fewer at the end of the window, for scanning. */
-  async readUpTo(offset: number, length: number, what = 'data'): Promise<Buffer> {
+  readUpTo(offset: number, length: number, what = 'data'): Promise<Buffer> {
     return this.read(offset, Math.max(0, Math.min(length, this.size - offset)), what);
   }
 

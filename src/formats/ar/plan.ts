@@ -107,7 +107,7 @@ async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames
   if (left < S.AR_HDR_SIZE) {
     throw new FormatError(`member header at ${hex(at)} is truncated: ${left} bytes left, a header takes ${S.AR_HDR_SIZE}`, ctx.reader.base + at);
   }
-  const raw = await ctx.reader.read(at, S.AR_HDR_SIZE, 'member header');
+  const raw = ctx.reader.sync ? ctx.reader.readSync(at, S.AR_HDR_SIZE, 'member header') : await ctx.reader.read(at, S.AR_HDR_SIZE, 'member header');
   if (raw[S.ar_fmag.offset] !== FMAG0 || raw[S.ar_fmag.offset + 1] !== FMAG1) {
     const fmag = raw.toString('latin1', S.ar_fmag.offset, S.ar_fmag.offset + S.ar_fmag.size);
     throw new FormatError(`member header at ${hex(at)}: ar_fmag is ${JSON.stringify(fmag)}, not "\`\\n"`, ctx.reader.base + at + S.ar_fmag.offset);

@@ -34,7 +34,7 @@ async function* membersOf(r: RangeReader): AsyncGenerator<Member> {
   let at = S.SARMAG;
   while (at + S.AR_HDR_SIZE <= r.size) {
     // The header and the first bytes of the data in one read: detection looks at those.
-    const block = await r.readUpTo(at, S.AR_HDR_SIZE + HEAD, 'member header');
+    const block = r.sync ? r.readUpToSync(at, S.AR_HDR_SIZE + HEAD, 'member header') : await r.readUpTo(at, S.AR_HDR_SIZE + HEAD, 'member header');
     const h = block.subarray(0, S.AR_HDR_SIZE);
     const text = (f: { offset: number; size: number }) => h.toString('latin1', f.offset, f.offset + f.size).replace(/ +$/, '');
     const size = decimalOf(h, S.ar_size) ?? Number(text(S.ar_size));

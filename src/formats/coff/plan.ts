@@ -411,7 +411,7 @@ async function planLtcg(ctx: PlanContext, block: Buffer): Promise<void> {
 export async function planCoff(ctx: PlanContext): Promise<void> {
   const { reader } = ctx;
   // classify looks at the first 60 bytes at most.
-  const head = await reader.readUpTo(0, FIRST_BLOCK, 'COFF header');
+  const head = reader.sync ? reader.readUpToSync(0, FIRST_BLOCK, 'COFF header') : await reader.readUpTo(0, FIRST_BLOCK, 'COFF header');
   const kind = classify(head, reader.size);
   switch (kind) {
     case 'object':
