@@ -55,7 +55,13 @@ export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEn
   }
   Atomics.store(worker.flag, 0, 0);
   worker.thread.postMessage({ args, sourceDateEpoch: opts.env?.SOURCE_DATE_EPOCH ?? '' });
-  if (Atomics.wait(worker.flag, 0, 0, 600_000) === 'timed-out') throw new Error(`unstamp ${args.join(' ')}: no answer in 600 s`);
+  // Wait until the flag says done, not merely until woken: the worker stores the flag, then
+  // notifies, so a run that finished before this thread waited leaves a notify in flight that
+  // can wake the wait of the next run before its answer is there.
+  const until = Date.now() + 600_000;
+  while (Atomics.load(worker.flag, 0) === 0) {
+    if (Atomics.wait(worker.flag, 0, 0, Math.max(0, until - Date.now())) === 'timed-out') throw new Error(`unstamp ${args.join(' ')}: no answer in 600 s`);
+  }
   const reply = receiveMessageOnPort(worker.port);
   if (!reply) throw new Error(`unstamp ${args.join(' ')}: the worker answered nothing`);
   return reply.message as CliRun;
