@@ -31,15 +31,6 @@ export async function writeAll(fh: Handle, buf: Buffer, position: number | null)
   writeAllSync(fh, buf, position);
 }
 
-/** All of `buf` from `position`; a short read (the file shrank) is an error. */
-function readFully(fh: Handle, buf: Buffer, position: number): void {
-  for (let got = 0; got < buf.length; ) {
-    const n = fh.read(buf, got, buf.length - got, position + got);
-    if (n === 0) throw new Error(`short read at ${position + got}`);
-    got += n;
-  }
-}
-
 /**
  * Positional writes into the same inode: size, mode, owner and hard links stay as they
  * are. Patches that lie close together go out as one read-overlay-write of the span
@@ -65,7 +56,11 @@ export async function applyPatches(at: Opened, runs: Runs, times: Times, durable
       if (spans.length < end - start) spans = Buffer.allocUnsafe(end - start);
       // Every byte of it is set: read back between the patches, or (one run) all patch.
       const buf = spans.subarray(0, end - start);
-      if (j > i) readFully(fh, buf, start);
+      if (j > i) {
+        const got = fh.fill(buf, start, buf.length);
+        // A short read: the file shrank.
+        if (got < buf.length) throw new Error(`short read at ${start + got}`);
+      }
       for (let k = i; k <= j; k++) runs.copyInto(k, buf, start, runs.offset(k), runs.end(k));
       await writeAll(fh, buf, start);
       i = j + 1;

@@ -23,9 +23,15 @@ export class Handle {
     return fstatSync(this.fd, { bigint: true });
   }
 
-  /** Up to `length` bytes at `position` into `buf` at `offset`: the count read, 0 at the end of the file. */
-  read(buf: Buffer, offset: number, length: number, position: number): number {
-    return readSync(this.fd, buf, offset, length, position);
+  /** Up to `want` bytes at `from` into the start of `buf`, read until done: fewer only at the end of the file. */
+  fill(buf: Buffer, from: number, want: number): number {
+    let got = 0;
+    while (got < want) {
+      const n = readSync(this.fd, buf, got, want - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
   }
 
   /** Up to `length` bytes of `buf` at `offset`, at `position` (null: the current position). */

@@ -74,6 +74,11 @@ export class FileSource implements ByteSource {
     return this.readLater(offset, length);
   }
 
+  /** Whether [offset, offset + length) lies in the cached window. */
+  private holds(offset: number, length: number): boolean {
+    return offset >= this.windowStart && offset + length <= this.windowStart + this.window.length;
+  }
+
   /** Whether readAtSync can serve: the file is read through a Handle. */
   get sync(): boolean {
     return this.fh instanceof Handle;
@@ -81,14 +86,14 @@ export class FileSource implements ByteSource {
 
   /** readAt, done right here (a Handle's source only: see `sync`). */
   readAtSync(offset: number, length: number): Buffer {
-    if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) return copyOut(this.window, offset - this.windowStart, length);
+    if (this.holds(offset, length)) return copyOut(this.window, offset - this.windowStart, length);
     return this.fillSync(offset, length, true);
   }
 
   /** readAtSync with no copy: a view of the window, valid until the next read of this source. */
   viewAtSync(offset: number, length: number): Buffer {
     const start = offset - this.windowStart;
-    if (start >= 0 && offset + length <= this.windowStart + this.window.length) return this.window.subarray(start, start + length);
+    if (this.holds(offset, length)) return this.window.subarray(start, start + length);
     return this.fillSync(offset, length, false);
   }
 
@@ -99,7 +104,7 @@ export class FileSource implements ByteSource {
     const { from, want, handOut } = this.nextWindow(offset, length);
     if (handOut) {
       const buf = Buffer.allocUnsafe(want);
-      const got = fillNow(fh, buf, from, want);
+      const got = fh.fill(buf, from, want);
       if (got < length) throw shrank(offset, length, from + got);
       return buf;
     }
@@ -109,7 +114,7 @@ export class FileSource implements ByteSource {
     if (this.backing.length < want) this.backing = Buffer.allocUnsafe(want);
     const buf = this.backing;
     this.window = EMPTY;
-    const got = fillNow(fh, buf, from, want);
+    const got = fh.fill(buf, from, want);
     if (from + got < offset + length) throw shrank(offset, length, from + got);
     this.windowStart = from;
     this.window = buf.subarray(0, got);
@@ -130,7 +135,7 @@ export class FileSource implements ByteSource {
 
   /** readAt through the thread pool (a FileHandle). */
   private async readLater(offset: number, length: number): Promise<Buffer> {
-    if (offset >= this.windowStart && offset + length <= this.windowStart + this.window.length) return copyOut(this.window, offset - this.windowStart, length);
+    if (this.holds(offset, length)) return copyOut(this.window, offset - this.windowStart, length);
     const fh = this.fh as FileHandle;
     const { from, want, handOut } = this.nextWindow(offset, length);
     // Not zero-filled: only the `got` bytes read are ever handed out.
@@ -147,24 +152,13 @@ export class FileSource implements ByteSource {
   }
 
   async readInto(target: Buffer, offset: number, length: number): Promise<Buffer> {
-    const got = this.fh instanceof Handle ? fillNow(this.fh, target, offset, length) : await fillLater(this.fh, target, offset, length);
+    const got = this.fh instanceof Handle ? this.fh.fill(target, offset, length) : await fillLater(this.fh, target, offset, length);
     if (got < length) throw shrank(offset, length, offset + got);
     return target.subarray(0, length);
   }
 }
 
-/** Read up to `want` bytes at `from` into the start of `buf`: fewer only at the end of the file. */
-function fillNow(fh: Handle, buf: Buffer, from: number, want: number): number {
-  let got = 0;
-  while (got < want) {
-    const n = fh.read(buf, got, want - got, from + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return got;
-}
-
-/** fillNow through the thread pool. */
+/** Handle.fill through the thread pool. */
 async function fillLater(fh: FileHandle, buf: Buffer, from: number, want: number): Promise<number> {
   let got = 0;
   while (got < want) {
