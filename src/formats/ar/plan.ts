@@ -5,6 +5,7 @@ import { literalRenames } from '../coff/literals.js';
 import type { PlanContext } from '../../core/format.js';
 import { renderTime } from '../../core/time.js';
 import * as S from './spec.js';
+import { fieldNumber, fieldText } from './fields.js';
 
 type Field = { offset: number; size: number };
 
@@ -23,30 +24,15 @@ interface Header {
   nameLength: number;
 }
 
-/**
- * A numeric field: undefined if blank (MSVC and the // table leave fields blank). Read
- * from the bytes, no text decoded: half a million fields are parsed in a big library.
- * Digits, then spaces only (as the text trimmed of trailing spaces must be all digits).
- */
+/** A numeric field: undefined if blank (MSVC and the // table leave fields blank). */
 function parseField(h: Buffer, base: number, at: number, f: Field, fieldName: string, radix: 8 | 10): number | undefined {
-  let end = f.offset + f.size;
-  while (end > f.offset && h[end - 1] === SPACE) end--;
-  if (end === f.offset) return undefined;
-  const top = ZERO + radix;
-  let value = 0;
-  for (let i = f.offset; i < end; i++) {
-    const c = h[i];
-    if (c < ZERO || c >= top) {
-      const text = h.toString('latin1', f.offset, f.offset + f.size);
-      throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not ${radix === 8 ? 'an octal' : 'a decimal'} number`, base + at + f.offset);
-    }
-    value = value * radix + (c - ZERO);
+  const value = fieldNumber(h, f, radix);
+  if (Number.isNaN(value)) {
+    const text = h.toString('latin1', f.offset, f.offset + f.size);
+    throw new FormatError(`member header at ${hex(at)}: ${fieldName} ${JSON.stringify(text)} is not ${radix === 8 ? 'an octal' : 'a decimal'} number`, base + at + f.offset);
   }
   return value;
 }
-
-const SPACE = 0x20;
-const ZERO = 0x30;
 
 function encodeField(value: number, f: Field, radix: 8 | 10): Buffer {
   const text = value.toString(radix);
@@ -114,9 +100,7 @@ async function readHeader(ctx: PlanContext, at: number, thin: boolean, longnames
   }
   const size = parseField(raw, ctx.reader.base, at, S.ar_size, 'ar_size', 10);
   if (size === undefined) throw new FormatError(`member header at ${hex(at)}: ar_size is blank`, ctx.reader.base + at + S.ar_size.offset);
-  let nameEnd = S.ar_name.offset + S.ar_name.size;
-  while (nameEnd > S.ar_name.offset && raw[nameEnd - 1] === SPACE) nameEnd--;
-  const stored = raw.toString('latin1', S.ar_name.offset, nameEnd);
+  const stored = fieldText(raw, S.ar_name);
 
   let kind: Kind = 'member';
   let name = stored;

@@ -5,6 +5,7 @@
 import type { Region } from '../../core/format.js';
 import type { RangeReader } from '../../core/reader.js';
 import * as S from './spec.js';
+import { fieldText } from './fields.js';
 
 /** Most members named; past that the rest of the archive is one span. */
 const MAX_MEMBERS = 1 << 20;
@@ -21,10 +22,9 @@ export async function arRegions(r: RangeReader): Promise<Region[]> {
       break;
     }
     const h = await r.read(at, S.AR_HDR_SIZE, 'member header');
-    const field = (f: { offset: number; size: number }) => h.toString('latin1', f.offset, f.offset + f.size).replace(/ +$/, '');
-    const size = Number(field(S.ar_size));
+    const size = Number(fieldText(h, S.ar_size));
     if (!Number.isSafeInteger(size) || h.toString('latin1', S.ar_fmag.offset, S.ar_fmag.offset + S.ar_fmag.size) !== S.ARFMAG) break;
-    const stored = field(S.ar_name);
+    const stored = fieldText(h, S.ar_name);
     const data = at + S.AR_HDR_SIZE;
     let name = stored.endsWith('/') && stored.length > 1 && !stored.startsWith('/') ? stored.slice(0, -1) : stored;
     let nameLength = 0;

@@ -6,6 +6,7 @@ import { FormatError, hex } from '../../core/errors.js';
 import type { FormatRewrite, NormalizedPayload, RewriteChange, RewriteTools } from '../../core/format.js';
 import { MAX_READ, type RangeReader } from '../../core/reader.js';
 import * as S from './spec.js';
+import { fieldNumber, fieldText } from './fields.js';
 
 interface Member {
   /** Header offset. */
@@ -36,11 +37,12 @@ async function* membersOf(r: RangeReader): AsyncGenerator<Member> {
     // The header and the first bytes of the data in one read: detection looks at those.
     const block = r.sync ? r.readUpToSync(at, S.AR_HDR_SIZE + HEAD, 'member header') : await r.readUpTo(at, S.AR_HDR_SIZE + HEAD, 'member header');
     const h = block.subarray(0, S.AR_HDR_SIZE);
-    const text = (f: { offset: number; size: number }) => h.toString('latin1', f.offset, f.offset + f.size).replace(/ +$/, '');
-    const size = decimalOf(h, S.ar_size) ?? Number(text(S.ar_size));
-    const stored = nameOf(h);
+    // Digits read from the bytes; anything else as Number() takes the text, as before.
+    const digits = fieldNumber(h, S.ar_size, 10);
+    const size = digits === undefined || Number.isNaN(digits) ? Number(fieldText(h, S.ar_size)) : digits;
+    const stored = fieldText(h, S.ar_name);
     const data = at + S.AR_HDR_SIZE;
-    if (!Number.isSafeInteger(size) || data + size > r.size) throw new FormatError(`member header at ${hex(at)}: ar_size ${JSON.stringify(text(S.ar_size))} runs past the end`, r.base + at + S.ar_size.offset);
+    if (!Number.isSafeInteger(size) || data + size > r.size) throw new FormatError(`member header at ${hex(at)}: ar_size ${JSON.stringify(fieldText(h, S.ar_size))} runs past the end`, r.base + at + S.ar_size.offset);
     let name = stored.endsWith('/') && stored.length > 1 ? stored.slice(0, -1) : stored;
     let nameLength = 0;
     if (stored === S.GNU_LONGNAMES && size <= MAX_READ) longnames = await r.read(data, size, '// table');
@@ -62,27 +64,6 @@ async function* membersOf(r: RangeReader): AsyncGenerator<Member> {
 
 /** The bytes detection looks at (HEAD_SIZE of core/plan.ts). */
 const HEAD = 512;
-
-/** ar_size as digits then spaces, read from the bytes; undefined for anything else (then parsed as text, as before). */
-function decimalOf(h: Buffer, f: { offset: number; size: number }): number | undefined {
-  let end = f.offset + f.size;
-  while (end > f.offset && h[end - 1] === 0x20) end--;
-  if (end === f.offset) return undefined;
-  let value = 0;
-  for (let i = f.offset; i < end; i++) {
-    const c = h[i] - 0x30;
-    if (c < 0 || c > 9) return undefined;
-    value = value * 10 + c;
-  }
-  return value;
-}
-
-/** ar_name without its trailing spaces. */
-function nameOf(h: Buffer): string {
-  let end = S.ar_name.offset + S.ar_name.size;
-  while (end > S.ar_name.offset && h[end - 1] === 0x20) end--;
-  return h.toString('latin1', S.ar_name.offset, end);
-}
 
 /** Whether the archive has a symbol index (one pass over the headers, nothing held). */
 async function hasIndex(r: RangeReader): Promise<boolean> {
