@@ -1,17 +1,17 @@
 import type { RangeReader } from './reader.js';
 
 /**
- * Whether `head` starts with the bytes of `magic` (a Buffer or latin1 text), compared byte
- * by byte: detection asks every format about every archive member, and most say no at the
- * first byte, with no text decoded and no Buffer made.
+ * Whether `head` holds the bytes of `magic` (a Buffer or latin1 text) at `at` (its start by
+ * default), compared byte by byte: detection asks every format about every archive member,
+ * and most say no at the first byte, with no text decoded and no Buffer made.
  */
-export function startsWith(head: Buffer, magic: Buffer | string): boolean {
+export function startsWith(head: Buffer, magic: Buffer | string, at = 0): boolean {
   const n = magic.length;
-  if (head.length < n) return false;
+  if (head.length < at + n) return false;
   if (typeof magic === 'string') {
-    for (let i = 0; i < n; i++) if (head[i] !== magic.charCodeAt(i)) return false;
+    for (let i = 0; i < n; i++) if (head[at + i] !== magic.charCodeAt(i)) return false;
   } else {
-    for (let i = 0; i < n; i++) if (head[i] !== magic[i]) return false;
+    for (let i = 0; i < n; i++) if (head[at + i] !== magic[i]) return false;
   }
   return true;
 }

@@ -1,5 +1,6 @@
 // Reading one 512-byte tar header: its numeric fields (octal or base-256), its checksum,
 // and what kind of header it is. Shared by detection, the planner and `explain`.
+import { startsWith } from '../../core/format.js';
 import * as S from './spec.js';
 
 export type Flavor = 'ustar' | 'gnu' | 'v7';
@@ -87,16 +88,9 @@ export function encodeChksum(sum: number): Buffer {
 
 const USTAR_MAGIC_VERSION = S.USTAR_MAGIC + S.USTAR_VERSION;
 
-/** Whether `h` holds the latin1 text `magic` at `at` (compared as bytes: no text decoded). */
-function holds(h: Buffer, at: number, magic: string): boolean {
-  if (h.length < at + magic.length) return false;
-  for (let i = 0; i < magic.length; i++) if (h[at + i] !== magic.charCodeAt(i)) return false;
-  return true;
-}
-
 export function flavorOf(h: Buffer): Flavor | undefined {
-  if (holds(h, S.magic.offset, S.GNU_MAGIC)) return 'gnu';
-  if (holds(h, S.magic.offset, USTAR_MAGIC_VERSION)) return 'ustar';
+  if (startsWith(h, S.GNU_MAGIC, S.magic.offset)) return 'gnu';
+  if (startsWith(h, USTAR_MAGIC_VERSION, S.magic.offset)) return 'ustar';
   // v7: nothing after linkname; the magic field is NULs.
   const end = Math.min(h.length, S.magic.offset + 8);
   for (let i = S.magic.offset; i < end; i++) if (h[i] !== 0) return undefined;
