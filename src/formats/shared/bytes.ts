@@ -22,6 +22,19 @@ export function u32be(v: number): Buffer {
  * what a content digest sees, so the fields it derives never feed it. Copies only when
  * a range touches the chunk.
  */
+export function zeroRanges(chunk: Buffer, offset: number, ranges: readonly { start: number; end: number }[]): Buffer {
+  let out = chunk;
+  for (const m of ranges) {
+    const from = Math.max(m.start, offset);
+    const to = Math.min(m.end, offset + chunk.length);
+    if (from < to) {
+      if (out === chunk) out = Buffer.from(chunk);
+      out.fill(0, from - offset, to - offset);
+    }
+  }
+  return out;
+}
+
 /** Zeros fed for a masked range, a piece at a time. */
 const ZEROS = Buffer.alloc(4096);
 
@@ -47,17 +60,4 @@ export function feedZeroed(update: (piece: Buffer) => void, chunk: Buffer, offse
     pos = Math.max(pos, c.to);
   }
   if (pos < chunk.length) update(chunk.subarray(pos));
-}
-
-export function zeroRanges(chunk: Buffer, offset: number, ranges: readonly { start: number; end: number }[]): Buffer {
-  let out = chunk;
-  for (const m of ranges) {
-    const from = Math.max(m.start, offset);
-    const to = Math.min(m.end, offset + chunk.length);
-    if (from < to) {
-      if (out === chunk) out = Buffer.from(chunk);
-      out.fill(0, from - offset, to - offset);
-    }
-  }
-  return out;
 }
