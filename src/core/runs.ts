@@ -60,6 +60,13 @@ export class Numbers {
   set(i: number, value: number): void {
     this.column.set(i, value);
   }
+
+  /** The row numbers ordered by value (rows of equal value in row order). */
+  order(): Uint32Array {
+    const order = new Uint32Array(this.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    return order.sort((a, b) => this.get(a) - this.get(b) || a - b);
+  }
 }
 
 /** Spans [offset, end) of a file, adjacent ones merged: what validation checks for overlaps. */

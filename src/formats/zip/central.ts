@@ -81,10 +81,12 @@ export class Directory {
 
   /** The entries in the order of their local headers in the file (entries at the same offset in directory order). */
   fileOrder(): Uint32Array {
-    const order = new Uint32Array(this.count);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const local = this.local;
-    return order.sort((a, b) => local.get(a) - local.get(b) || a - b);
+    return this.local.order();
+  }
+
+  /** Where the member at place `k` of `order` (fileOrder()) ends: the next member's local header, or the central directory. */
+  limit(order: Uint32Array, k: number): number {
+    return k + 1 < order.length ? this.local.get(order[k + 1]) : this.cdStart;
   }
 }
 

@@ -432,9 +432,7 @@ async function entryName(r: RangeReader, i: number, centralAt: number): Promise<
  */
 async function checkMembers(r: RangeReader, members: Members, cdStart: number): Promise<void> {
   const { localAt, data, dataEnd, descriptorEnd, centralAt } = members;
-  const order = new Uint32Array(members.count);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => localAt.get(a) - localAt.get(b) || a - b);
+  const order = localAt.order();
   for (let k = 0; k < order.length; k++) {
     const m = order[k];
     const next = k + 1 < order.length ? order[k + 1] : undefined;

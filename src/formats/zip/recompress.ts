@@ -10,7 +10,7 @@ import { Scratch, chunksOf } from '../../core/payload.js';
 import { MAX_READ, type RangeReader } from '../../core/reader.js';
 import { deflate, inflated, inflatedHead, type InflateState } from '../shared/deflate.js';
 import { Directory, type Entry } from './central.js';
-import { centralRecord, readEntries } from './order.js';
+import { centralRecord } from './order.js';
 import type { End } from './plan.js';
 import * as S from './spec.js';
 
@@ -55,14 +55,11 @@ interface Archive {
 }
 
 async function readArchive(r: RangeReader): Promise<Archive> {
-  const { entries, end, cdStart, cdEnd } = await readEntries(r);
-  const byOffset = entries.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.local - b.entry.local);
+  const d = await Directory.read(r);
+  const order = d.fileOrder();
   const members: Member[] = [];
-  for (let k = 0; k < byOffset.length; k++) {
-    const next = k + 1 < byOffset.length ? byOffset[k + 1].entry.local : cdStart;
-    members.push(await memberAt(r, byOffset[k].entry, byOffset[k].index, next));
-  }
-  return { members, end, cdStart, cdEnd };
+  for (let k = 0; k < order.length; k++) members.push(await memberAt(r, await d.entry(order[k]), order[k], d.limit(order, k)));
+  return { members, end: d.end, cdStart: d.cdStart, cdEnd: d.cdEnd };
 }
 
 /**
@@ -175,16 +172,15 @@ async function normalizedMember(r: RangeReader, m: MemberHead, tools: RewriteToo
 export async function recompressNeeded(r: RangeReader, tools: RewriteTools): Promise<RewriteChange[]> {
   const d = await Directory.read(r);
   const order = d.fileOrder();
-  const next = (k: number) => (k + 1 < order.length ? d.local.get(order[k + 1]) : d.cdStart);
   // Every local header checked first, so a bad one is reported before any member is
   // inflated, and where each member's data starts kept; then one member at a time, none
   // kept past its turn, its entry read again from the directory: the directory is a few
   // columns of numbers, not an object per entry (23 MB for 60,000 entries).
   const data = new Float64Array(order.length);
-  for (let k = 0; k < order.length; k++) data[k] = (await memberHeadAt(r, await d.entry(order[k]), order[k], next(k))).data;
+  for (let k = 0; k < order.length; k++) data[k] = (await memberHeadAt(r, await d.entry(order[k]), order[k], d.limit(order, k))).data;
   const changes: RewriteChange[] = [];
   for (let k = 0; k < order.length; k++) {
-    const m = headOf(await d.entry(order[k]), order[k], next(k), data[k]);
+    const m = headOf(await d.entry(order[k]), order[k], d.limit(order, k), data[k]);
     const p = await normalizedMember(r, m, tools);
     if (!p) continue;
     try {
