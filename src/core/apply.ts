@@ -16,19 +16,14 @@ export const pause = () => (writeDelayMs > 0 ? new Promise((r) => setTimeout(r, 
 /** Patches closer than this are written together, with the bytes between them read back. */
 const WRITE_SPAN = 1 << 20;
 
-/** Write all of `buf` at `position` (null: at the current position, for a new file). */
-export function writeAllSync(fh: Handle, buf: Buffer, position: number | null): void {
+/** Write all of `buf` at `position` (null: at the current position, for a new file), after the test hook's delay. */
+export async function writeAll(fh: Handle, buf: Buffer, position: number | null): Promise<void> {
+  if (writeDelayMs > 0) await pause();
   for (let done = 0; done < buf.length; ) {
     const written = fh.write(buf, done, buf.length - done, position === null ? null : position + done);
     if (written === 0) throw new Error(`a write of ${buf.length - done} bytes wrote nothing`);
     done += written;
   }
-}
-
-/** writeAllSync after the test hook's delay (a rewrite's stream writes through this). */
-export async function writeAll(fh: Handle, buf: Buffer, position: number | null): Promise<void> {
-  if (writeDelayMs > 0) await pause();
-  writeAllSync(fh, buf, position);
 }
 
 /**
