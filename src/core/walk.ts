@@ -63,19 +63,15 @@ const TEMP = /^\.(.*)\.unstamp-(\d+)-([0-9a-f]{12})\.tmp$/s;
  * Another machine sharing the folder, or a container, has pids of its own. Read when first
  * needed (a temporary file to name or to judge): most runs need neither (issue 17).
  */
-let originRead: { value: string | undefined } | undefined;
-function origin(): string | undefined {
-  originRead ??= {
-    value: (() => {
-      try {
-        return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${readlinkSync('/proc/self/ns/pid')}`;
-      } catch {
-        return undefined;
-      }
-    })(),
-  };
-  return originRead.value;
+function readOrigin(): string | undefined {
+  try {
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()} ${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return undefined;
+  }
 }
+let originRead: { value: string | undefined } | undefined;
+const origin = (): string | undefined => (originRead ??= { value: readOrigin() }).value;
 
 /**
  * The 12 hex digits of a temporary file's name: a hash of the origin, the pid and the
